@@ -1,0 +1,263 @@
+"""Provides `ZtuiApp`: stylesheets, global keys, the connection and the watcher worker.
+
+The app owns the single source of truth, the `jobs` reactive (the newest `JobSnapshot`),
+and the connection objects (`client`, `poller`). Screens watch `jobs` and ask the app to
+act; they never call the client directly except in their own on-demand workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from ztui.messages import ConnectionChanged, JobsUpdated
+from ztui.paths import stylesheet_paths
+from ztui.theme import ZTUI_THEME
+
+if TYPE_CHECKING:
+    from ztui.api.client import ZuoraClient
+    from ztui.api.models import Family
+    from ztui.config import ResolvedProfile, Settings
+    from ztui.journal import Journal
+    from ztui.launch import DemoOptions
+    from ztui.service.poller import JobPoller
+    from ztui.service.snapshot import JobSnapshot
+    from ztui.sim import SimServer
+
+log = logging.getLogger("ztui.app")
+
+
+class ZtuiApp(App[None]):
+    """The ztui terminal app."""
+
+    TITLE = "ztui"
+    CSS_PATH: ClassVar[list[str]] = [str(p) for p in stylesheet_paths()]  # type: ignore[misc]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit ztui"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit_ctrl", priority=True),
+        Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen"),
+    ]
+
+    jobs: reactive[JobSnapshot | None] = reactive(None, always_update=True)
+    """The newest snapshot from the watcher: the single source of truth for every screen."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        profile: ResolvedProfile,
+        demo: DemoOptions | None = None,
+        sim_server: SimServer | None = None,
+        wall_clock: Any = time.time,
+    ) -> None:
+        """Create the app.
+
+        Args:
+            settings: The loaded configuration.
+            profile: The connection to use (for `--demo`, replaced once the simulator runs).
+            demo: Start an embedded simulator with these options.
+            sim_server: An already running simulator to attach to (tests, snapshots); the
+                app does not stop a server it did not start.
+            wall_clock: Source of "now" for rendering times (tests freeze it).
+        """
+        super().__init__()
+        self.settings = settings
+        self.profile = profile
+        self.demo = demo
+        self.wall_clock = wall_clock
+        self.client: ZuoraClient | None = None
+        self.poller: JobPoller | None = None
+        self.journal: Journal | None = None
+        self._sim_server = sim_server
+        self._owns_sim = False
+        self.connection_error: str | None = None
+        self.register_theme(ZTUI_THEME)
+        self.theme = settings.ui.theme if settings.ui.theme else "ztui"
+        if settings.ui.keymap:
+            self.set_keymap(dict(settings.ui.keymap))
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def on_mount(self) -> None:
+        """Show the jobs screen at once, then connect in the background."""
+        from ztui.screens.jobs import JobListScreen
+
+        self.push_screen(JobListScreen())
+        self.connect()
+
+    @work(group="poller", exclusive=True, exit_on_error=False, description="Watching jobs")
+    async def connect(self) -> None:
+        """Start the demo simulator if asked, open the client and run the watcher."""
+        import asyncio
+
+        from ztui.api.client import ZuoraClient
+        from ztui.journal import Journal
+        from ztui.service.poller import JobPoller
+
+        if self.demo is not None and self._sim_server is None:
+            from ztui.sim import SimConfig, SimServer
+
+            server = SimServer(
+                SimConfig(jobs=self.demo.jobs, seed=self.demo.seed, speed=self.demo.speed)
+            )
+            await asyncio.to_thread(server.start)
+            self._sim_server = server
+            self._owns_sim = True
+        if self.demo is not None and self._sim_server is not None:
+            from ztui.launch import demo_profile
+
+            self.profile = demo_profile(self._sim_server, self.profile, self.demo)
+        self.journal = Journal()
+        profile = self.profile
+        client = ZuoraClient(
+            profile.base_url,
+            client_id=profile.client_id,
+            client_secret=profile.client_secret,
+            org_ids=profile.org_ids,
+            entity_ids=profile.entity_ids,
+            read_only=profile.read_only,
+        )
+        self.client = client
+        aqua_ids = list(self._known_aqua_ids())
+        poller = JobPoller(
+            client,
+            settings=self.poll_settings(),
+            on_snapshot=self._on_snapshot,
+            aqua_ids=aqua_ids,
+        )
+        self.poller = poller
+        self.post_message(ConnectionChanged(profile.name))
+        try:
+            await poller.run()
+        finally:
+            self.poller = None
+            self.client = None
+            await client.aclose()
+
+    def _known_aqua_ids(self) -> list[str]:
+        """AQuA jobs to follow: seeded by the demo simulator and recorded in the journal."""
+        from urllib.parse import urlsplit
+
+        ids: list[str] = []
+        if self.demo is not None and self._sim_server is not None:
+            ids.extend(self._sim_server.sim.aqua_job_ids())
+        if self.journal is not None:
+            host = urlsplit(self.profile.base_url).netloc
+            ids.extend(self.journal.known_aqua_ids(self.profile.name, host))
+        return list(dict.fromkeys(ids))
+
+    def poll_settings(self) -> Any:
+        """The watcher's pacing from the `[ui]` settings."""
+        from ztui.service.pacing import PollSettings
+
+        ui = self.settings.ui
+        return PollSettings(
+            active_s=ui.poll_active_s, idle_s=ui.poll_idle_s, low_budget_s=ui.poll_low_budget_s
+        )
+
+    def _on_snapshot(self, snapshot: JobSnapshot) -> None:
+        self.post_message(JobsUpdated(snapshot))
+
+    @on(JobsUpdated)
+    def _store_snapshot(self, message: JobsUpdated) -> None:
+        self.jobs = message.snapshot
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Turn a failed network or disk worker into one notification."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            from ztui.logsetup import redact
+
+            text = redact(str(error)) if error is not None else "unknown error"
+            log.error("worker %s failed: %s", event.worker.description, text)
+            if event.worker.group == "poller":
+                self.connection_error = text
+                self.post_message(ConnectionChanged(self.profile.name, error=text))
+            self.notify(
+                f"{event.worker.description or 'Background task'} failed: {text}",
+                severity="error",
+                timeout=10,
+            )
+
+    async def on_unmount(self) -> None:
+        """Stop the watcher, close connections and stop the simulator we started."""
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Stop everything that runs in the background; safe to call twice."""
+        import asyncio
+
+        if self.poller is not None:
+            self.poller.stop()
+        self.workers.cancel_group(self, "poller")
+        if self._owns_sim and self._sim_server is not None:
+            server, self._sim_server = self._sim_server, None
+            await asyncio.to_thread(server.stop)
+
+    # ----------------------------------------------------------------- actions
+
+    def action_help(self) -> None:
+        """Show every key of the current screen."""
+        from ztui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def refresh_now(self) -> None:
+        """Ask the watcher to poll as soon as the current poll (if any) finishes."""
+        if self.poller is not None:
+            self.poller.refresh_now()
+
+    def toggle_pause(self) -> bool:
+        """Pause or resume polling; returns True when now paused."""
+        if self.poller is None:
+            return False
+        if self.poller.paused:
+            self.poller.resume()
+            return False
+        self.poller.pause()
+        return True
+
+    def open_detail(self, key: tuple[Family, str]) -> None:
+        """Open the detail screen of a job."""
+        try:
+            from ztui.screens.job_detail import JobDetailScreen
+        except ImportError:
+            self.notify("The detail screen is not available in this build.", severity="warning")
+            return
+        self.push_screen(JobDetailScreen(key))
+
+    def open_errors(self, key: tuple[Family, str]) -> None:
+        """Open the error viewer of a job."""
+        try:
+            from ztui.screens.error_viewer import ErrorViewerScreen
+        except ImportError:
+            self.notify("The error viewer is not available in this build.", severity="warning")
+            return
+        self.push_screen(ErrorViewerScreen(key))
+
+    def request_stop(self, key: tuple[Family, str]) -> None:
+        """Start the stop/cancel flow for a job (confirm, re-read, send once)."""
+        try:
+            from ztui.screens.confirm import start_stop_flow
+        except ImportError:
+            self.notify("Stopping jobs is not available in this build.", severity="warning")
+            return
+        start_stop_flow(self, key)
+
+    def open_new_job(self) -> None:
+        """Open the new-job chooser."""
+        try:
+            from ztui.screens.new_job import NewJobScreen
+        except ImportError:
+            self.notify("Creating jobs is not available in this build.", severity="warning")
+            return
+        self.push_screen(NewJobScreen())

@@ -1,0 +1,88 @@
+"""Turns parsed command-line options into a connection and runs the app.
+
+Config errors are reported here, in one line, with exit code 2, before any UI starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ztui.config import ResolvedProfile, Settings
+    from ztui.sim import SimServer
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """How to seed the embedded simulator for `ztui --demo`."""
+
+    jobs: int = 60
+    seed: int = 1
+    speed: float = 1.0
+    read_only: bool = False
+    """`--read-only` given with `--demo`: the demo refuses writes too."""
+
+
+def resolve_from_args(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
+    """Load the config and resolve the profile the options ask for.
+
+    Raises:
+        ConfigError: the config file or an override is invalid.
+    """
+    from ztui.config import load_settings, resolve_profile
+
+    settings = load_settings()
+    profile = resolve_profile(
+        settings,
+        profile=getattr(args, "profile", None),
+        base_url=getattr(args, "base_url", None),
+        read_only=True if getattr(args, "read_only", None) else None,
+        write=bool(getattr(args, "write", False)),
+    )
+    return settings, profile
+
+
+def demo_profile(server: SimServer, base: ResolvedProfile, demo: DemoOptions) -> ResolvedProfile:
+    """The profile used by `--demo`: the embedded simulator with its demo credentials."""
+    from ztui.secret import Secret
+    from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    return replace(
+        base,
+        name="demo",
+        base_url=server.base_url,
+        environment="simulator",
+        is_production=False,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=Secret(DEMO_CLIENT_SECRET),
+        org_ids=(),
+        entity_ids=(),
+        read_only=demo.read_only,
+        tenant_name="demo",
+    )
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Run the TUI for parsed options and return the process exit code."""
+    from ztui.config import ConfigError
+    from ztui.logsetup import setup_logging
+
+    try:
+        settings, profile = resolve_from_args(args)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    setup_logging(debug=bool(args.debug))
+    demo = (
+        DemoOptions(args.sim_jobs, args.sim_seed, args.sim_speed, bool(args.read_only))
+        if args.demo
+        else None
+    )
+    from ztui.app import ZtuiApp
+
+    app = ZtuiApp(settings=settings, profile=profile, demo=demo)
+    app.run()
+    return app.return_code or 0

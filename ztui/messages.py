@@ -1,0 +1,33 @@
+"""App-wide messages: whole-state updates from the watcher and connection changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from ztui.service.snapshot import JobSnapshot
+
+
+@dataclass
+class JobsUpdated(Message):
+    """The watcher produced a new snapshot; it carries the whole state, not a delta."""
+
+    snapshot: JobSnapshot
+    """The newest snapshot."""
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer snapshot makes an unprocessed older one pointless."""
+        return isinstance(message, JobsUpdated)
+
+
+@dataclass
+class ConnectionChanged(Message):
+    """The app connected to a (new) profile, or lost its connection for good."""
+
+    profile_name: str
+    """The active profile's name."""
+    error: str | None = None
+    """Why the connection could not be made, if it could not."""
