@@ -1,0 +1,1 @@
+"""The watcher service: polls the job lists, yields immutable snapshots. No UI imports."""
