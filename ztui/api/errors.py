@@ -1,5 +1,9 @@
 """Provides the ApiError tree: every failure the client raises is one of these."""
 
+# The class names are a shared contract (other modules import them), so they keep their
+# HTTP-flavoured names instead of an "Error" suffix.
+# ruff: noqa: N818
+
 from __future__ import annotations
 
 from collections.abc import Sequence
