@@ -1,0 +1,76 @@
+"""The package's shape: layering rules and the command line's contract."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from ztui import __version__
+
+
+def _run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ztui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _loaded_modules(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print('\\n'.join(sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return set(out.stdout.split())
+
+
+def test_service_and_api_load_no_textual() -> None:
+    """The API and service layers never import Textual."""
+    loaded = _loaded_modules("import ztui.api.client, ztui.service.poller")
+    assert not any(name == "textual" or name.startswith("textual.") for name in loaded)
+
+
+def test_simulator_loads_no_client_models() -> None:
+    """The simulator speaks the API doc, not our models."""
+    loaded = _loaded_modules("import ztui.sim, ztui.sim.cli")
+    assert "ztui.api" not in loaded
+    assert not any(name.startswith("ztui.api.") for name in loaded)
+
+
+def test_app_module_defers_httpx() -> None:
+    """Importing the app does not pay for httpx before the first frame."""
+    loaded = _loaded_modules("import ztui.app")
+    assert "httpx" not in loaded
+
+
+def test_version() -> None:
+    """`ztui --version` prints the package version."""
+    result = _run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"ztui {__version__}"
+
+
+def test_help_lists_commands() -> None:
+    """`ztui --help` names the demo and the subcommands."""
+    result = _run("--help")
+    assert result.returncode == 0
+    for word in ("--demo", "sim", "watch", "config init", "locate"):
+        assert word in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--no-such-flag",), ("--sim-jobs", "many"), ("--sim-speed", "0"), ("frobnicate",)],
+)
+def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...]) -> None:
+    """Bad arguments exit 2 with a single line on stderr and nothing on stdout."""
+    result = _run(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ztui")
