@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
@@ -22,6 +22,10 @@ from ztui.paths import stylesheet_paths
 from ztui.theme import ZTUI_THEME
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from textual.screen import Screen
+
     from ztui.api.client import ZuoraClient
     from ztui.api.models import Family
     from ztui.config import ResolvedProfile, Settings
@@ -44,6 +48,30 @@ class ZtuiApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit ztui"),
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit_ctrl", priority=True),
         Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen"),
+        Binding(
+            "ctrl+o",
+            "switch_profile",
+            "Profile",
+            show=False,
+            id="app.switch_profile",
+            tooltip="Connect to another profile from config.toml",
+        ),
+        Binding(
+            "J",
+            "journal",
+            "Journal",
+            show=False,
+            id="app.journal",
+            tooltip="Every write ztui made (create, upload, stop, cancel)",
+        ),
+        Binding(
+            "exclamation_mark",
+            "api_errors",
+            "API errors",
+            show=False,
+            id="app.api_errors",
+            tooltip="Every failed request of this run",
+        ),
     ]
 
     jobs: reactive[JobSnapshot | None] = reactive(None, always_update=True)
@@ -79,6 +107,8 @@ class ZtuiApp(App[None]):
         self._sim_server = sim_server
         self._owns_sim = False
         self.connection_error: str | None = None
+        self.generation = 0
+        """Bumped on every (re)connection; older snapshots are dropped."""
         self.register_theme(ZTUI_THEME)
         self.theme = settings.ui.theme if settings.ui.theme else "ztui"
         if settings.ui.keymap:
@@ -90,8 +120,23 @@ class ZtuiApp(App[None]):
         """Show the jobs screen at once, then connect in the background."""
         from ztui.screens.jobs import JobListScreen
 
+        self._show_profile()
         self.push_screen(JobListScreen())
         self.connect()
+
+    def _show_profile(self) -> None:
+        """Put the active profile in the header and mark production/read-only on screen."""
+        profile = self.profile
+        parts = [profile.name]
+        if profile.environment:
+            parts.append(profile.environment)
+        if profile.is_production:
+            parts.append("PRODUCTION")
+        if profile.read_only:
+            parts.append("READ-ONLY")
+        self.sub_title = " · ".join(parts)
+        self.set_class(profile.is_production, "-production")
+        self.set_class(profile.read_only, "-read-only")
 
     @work(group="poller", exclusive=True, exit_on_error=False, description="Watching jobs")
     async def connect(self) -> None:
@@ -115,7 +160,9 @@ class ZtuiApp(App[None]):
             from ztui.launch import demo_profile
 
             self.profile = demo_profile(self._sim_server, self.profile, self.demo)
+            self._show_profile()
         self.journal = Journal()
+        generation = self.generation
         profile = self.profile
         client = ZuoraClient(
             profile.base_url,
@@ -130,7 +177,7 @@ class ZtuiApp(App[None]):
         poller = JobPoller(
             client,
             settings=self.poll_settings(),
-            on_snapshot=self._on_snapshot,
+            on_snapshot=lambda snapshot: self.post_message(JobsUpdated(snapshot, generation)),
             aqua_ids=aqua_ids,
         )
         self.poller = poller
@@ -163,12 +210,42 @@ class ZtuiApp(App[None]):
             active_s=ui.poll_active_s, idle_s=ui.poll_idle_s, low_budget_s=ui.poll_low_budget_s
         )
 
-    def _on_snapshot(self, snapshot: JobSnapshot) -> None:
-        self.post_message(JobsUpdated(snapshot))
-
     @on(JobsUpdated)
     def _store_snapshot(self, message: JobsUpdated) -> None:
+        if message.generation != self.generation:
+            return  # from a connection that was replaced: another tenant's jobs
+        previous = self.jobs
         self.jobs = message.snapshot
+        try:
+            from ztui.notifications import announce
+        except ImportError:
+            return
+        announce(self, previous, message.snapshot)
+
+    def switch_profile(self, name: str) -> None:
+        """Stop the watcher, connect to profile `name` and start the board afresh.
+
+        Args:
+            name: A profile name from the config file.
+        """
+        from ztui.config import ConfigError, resolve_profile
+
+        try:
+            profile = resolve_profile(self.settings, profile=name)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        if self.poller is not None:
+            self.poller.stop()
+        self.workers.cancel_group(self, "poller")
+        self.generation += 1
+        self.demo = None
+        self.profile = profile
+        self.connection_error = None
+        self.jobs = None
+        self._show_profile()
+        self.notify(f"Connecting to profile {name!r}…")
+        self.connect()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Turn a failed network or disk worker into one notification."""
@@ -203,6 +280,51 @@ class ZtuiApp(App[None]):
             await asyncio.to_thread(server.stop)
 
     # ----------------------------------------------------------------- actions
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Palette commands that work on every screen."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Switch profile", "Connect to another profile", self.action_switch_profile
+        )
+        yield SystemCommand("Journal", "Every write ztui made", self.action_journal)
+        yield SystemCommand(
+            "API errors", "Every failed request of this run", self.action_api_errors
+        )
+        yield SystemCommand("Refresh now", "Poll every family now", self.refresh_now)
+        yield SystemCommand("Pause or resume polling", "Stop or restart polling", self.toggle_pause)
+
+    def action_switch_profile(self) -> None:
+        """Choose another profile from config.toml."""
+        names = sorted(self.settings.profiles)
+        if not names:
+            self.notify("No profiles in config.toml (see `ztui config init`).", severity="warning")
+            return
+        from ztui.screens.profiles import ProfileSwitchModal
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.switch_profile(name)
+
+        self.push_screen(ProfileSwitchModal(names, current=self.profile.name), chosen)
+
+    def action_journal(self) -> None:
+        """Browse the journal of writes."""
+        try:
+            from ztui.screens.journal import JournalScreen
+        except ImportError:
+            self.notify("The journal screen is not available in this build.", severity="warning")
+            return
+        self.push_screen(JournalScreen())
+
+    def action_api_errors(self) -> None:
+        """Show every failed request of this run."""
+        try:
+            from ztui.screens.api_errors import ApiErrorsScreen
+        except ImportError:
+            self.notify("The API errors view is not available in this build.", severity="warning")
+            return
+        self.push_screen(ApiErrorsScreen())
 
     def action_help(self) -> None:
         """Show every key of the current screen."""

@@ -17,6 +17,9 @@ class JobsUpdated(Message):
 
     snapshot: JobSnapshot
     """The newest snapshot."""
+    generation: int = 0
+    """Which connection produced it; snapshots of a connection that was replaced (profile
+    switch) are dropped, so two tenants' jobs never mix."""
 
     def can_replace(self, message: Message) -> bool:
         """A newer snapshot makes an unprocessed older one pointless."""
