@@ -8,6 +8,7 @@ act; they never call the client directly except in their own on-demand workers.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -109,6 +110,9 @@ class ZtuiApp(App[None]):
         self.connection_error: str | None = None
         self.generation = 0
         """Bumped on every (re)connection; older snapshots are dropped."""
+        if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+            # Over SSH every repainted frame costs bandwidth: no animation at all.
+            self.animation_level = "none"
         self.register_theme(ZTUI_THEME)
         self.theme = settings.ui.theme if settings.ui.theme else "ztui"
         if settings.ui.keymap:
