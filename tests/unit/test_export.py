@@ -1,0 +1,163 @@
+"""Tests for the failed-row tools: tolerant parsing, grouping and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ztui.api.models import JobError
+from ztui.export import (
+    MALFORMED_CODE,
+    ExportError,
+    errors_to_csv_text,
+    export_failed_rows,
+    group_errors,
+    parse_backfill_result_text,
+    parse_errors_tolerant,
+    read_backfill_result,
+)
+
+ID_A = "1" * 8 + "-1111-4111-8111-" + "1" * 12
+
+
+def _rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _err(row: int | None, code: str, message: str, **record: object) -> JobError:
+    return JobError(row=row, code=code, message=message, record=record)
+
+
+def test_tolerant_parse_keeps_malformed_entries_raw() -> None:
+    body = {
+        "errors": [
+            {"code": 71012520, "message": "bad id", "row": 2, "record": {"Id": "123"}},
+            "not an object",
+            {"code": 1, "message": ["list?"], "row": 3},
+            {"code": "7", "message": "ok", "row": "4"},
+        ]
+    }
+    errors = parse_errors_tolerant(body)
+    assert len(errors) == 4
+    assert errors[0] == JobError(row=2, code="71012520", message="bad id")
+    assert errors[0].record == {"Id": "123"}
+    assert errors[1].code == MALFORMED_CODE
+    assert errors[1].message == '"not an object"'
+    assert errors[2].code == MALFORMED_CODE
+    assert '"list?"' in errors[2].message
+    assert errors[3].row == 4
+
+
+def test_tolerant_parse_of_a_non_list_body_is_one_malformed_entry() -> None:
+    assert parse_errors_tolerant({"errors": None}) == []
+    (only,) = parse_errors_tolerant({"errors": 5})
+    assert only.code == MALFORMED_CODE
+
+
+def test_group_errors_counts_and_orders_biggest_first() -> None:
+    errors = [_err(2 + i, "A", "first") for i in range(3)]
+    errors.insert(1, _err(9, "B", "second"))
+    groups = group_errors(errors)
+    assert [(g.code, g.message, g.count) for g in groups] == [("A", "first", 3), ("B", "second", 1)]
+    assert groups[0].indices == (0, 2, 3)
+    assert groups[1].indices == (1,)
+
+
+def test_group_errors_handles_thousands_quickly() -> None:
+    errors = [_err(i + 2, str(i % 7), f"msg {i % 7}") for i in range(20_000)]
+    groups = group_errors(errors)
+    assert len(groups) == 7
+    assert sum(g.count for g in groups) == 20_000
+
+
+def test_export_without_original_has_record_columns_and_error_columns() -> None:
+    errors = [
+        _err(3, "71012520", "not a UUID", Id="123", brand__c="X", CreatedDate="2026-01-01"),
+        _err(2, "71012520", "missing", Id="", brand__c="Y", seats__c=4),
+    ]
+    rows = _rows(errors_to_csv_text(errors))
+    assert rows[0] == ["Id", "brand__c", "seats__c", "error_row", "error_code", "error_message"]
+    # Sorted by row; server-filled CreatedDate is left out.
+    assert rows[1] == ["", "Y", "4", "2", "71012520", "missing"]
+    assert rows[2] == ["123", "X", "", "3", "71012520", "not a UUID"]
+
+
+def test_several_errors_on_one_row_make_one_output_row() -> None:
+    errors = [_err(5, "A", "one", Id="x"), _err(5, "B", "two", Id="x"), _err(None, "C", "loose")]
+    rows = _rows(errors_to_csv_text(errors))
+    assert rows[1] == ["x", "5", "A; B", "one; two"]
+    assert rows[2] == ["", "", "C", "loose"]
+
+
+def test_error_columns_do_not_clash_with_record_columns() -> None:
+    rows = _rows(errors_to_csv_text([_err(2, "A", "m", error_code="mine")]))
+    assert rows[0] == ["error_code", "error_row", "error_code_2", "error_message"]
+    assert rows[1] == ["mine", "2", "A", "m"]
+
+
+def test_export_joins_original_rows_by_row_number(tmp_path: Path) -> None:
+    original = tmp_path / "upload.csv"
+    original.write_text('Id,name__c\nid-1,"Ann, A"\nid-2,Bob\nid-3,Cy\n', encoding="utf-8")
+    errors = [
+        _err(4, "71012520", "bad", Id="ignored"),
+        _err(2, "71012520", "bad too"),
+        _err(99, "X", "off the end", id="from-record", NAME__C="rec"),
+    ]
+    dest = tmp_path / "out" / "failed.csv"
+    written = export_failed_rows(errors, dest, original_csv=original)
+    assert written == 3
+    rows = _rows(dest.read_text(encoding="utf-8"))
+    assert rows == [
+        ["Id", "name__c", "error_code", "error_message"],
+        ["id-1", "Ann, A", "71012520", "bad too"],
+        ["id-3", "Cy", "71012520", "bad"],
+        ["from-record", "rec", "X", "off the end"],
+    ]
+    assert not [p for p in dest.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_export_file_content_matches_errors(tmp_path: Path) -> None:
+    errors = [_err(i + 2, "71012520", f"row {i} bad", Id=f"id-{i}") for i in range(1000)]
+    dest = tmp_path / "failed.csv"
+    assert export_failed_rows(errors, dest) == 1000
+    rows = _rows(dest.read_text(encoding="utf-8"))
+    assert len(rows) == 1001
+    for i, row in enumerate(rows[1:]):
+        assert row == [f"id-{i}", str(i + 2), "71012520", f"row {i} bad"]
+
+
+def test_export_names_a_missing_original(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="no longer exists"):
+        errors_to_csv_text([_err(2, "A", "m")], original_csv=tmp_path / "gone.csv")
+
+
+def test_export_names_an_unwritable_destination(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match="Cannot write"):
+        export_failed_rows([_err(2, "A", "m")], blocker / "failed.csv")
+
+
+def test_backfill_result_failed_rows() -> None:
+    text = "Id,Amount,Success,Error Message\na,1,true,\nb,2,false,Charge not found\n"
+    (error,) = parse_backfill_result_text(text)
+    assert error.row == 3
+    assert error.message == "Charge not found"
+    assert error.record == {"Id": "b", "Amount": "2"}
+
+
+def test_backfill_result_without_result_columns_is_refused() -> None:
+    with pytest.raises(ExportError, match="no Success"):
+        parse_backfill_result_text("a,b\n1,2\n")
+
+
+def test_read_backfill_result_from_zip(tmp_path: Path) -> None:
+    path = tmp_path / "file.csv_result.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("file.csv_result.csv", "Id,success,error message\nq,FALSE,nope\n")
+    (error,) = read_backfill_result(path)
+    assert (error.row, error.message) == (2, "nope")
