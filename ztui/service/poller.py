@@ -1,0 +1,584 @@
+"""Provides `JobPoller`, the watcher: a plain async class that polls the job lists.
+
+The app starts it in its `poller` worker on mount and stops it on unmount; the headless
+`ztui watch` command drives it one tick at a time with `poll_once()`. Each tick makes one
+list call per family (API doc §3-§6), follows only the custom-object pages it needs, and
+fetches each watched AQuA job (§7 has no list) until it is terminal. It never fetches a
+job's detail per tick: `fetch_detail` does that on demand, and keeps terminal jobs for
+good. Every tick yields a whole, immutable `JobSnapshot`.
+
+Failures by kind (STYLE §4): transient errors (5xx, timeouts, dropped connections, 429
+once the client's own retries are spent) keep the last data and mark the family stale
+with the reason; the next polls recover by themselves. Token expiry is the client's
+business (it refreshes silently). Refused credentials stop polling with one message that
+says what to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from dataclasses import replace
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from ztui.api.budget import backoff_delay
+from ztui.api.errors import (
+    ApiError,
+    AuthError,
+    NotFound,
+    NotSupported,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from ztui.api.models import Family, Job
+from ztui.service.pacing import PollSettings, next_interval
+from ztui.service.snapshot import BudgetView, FamilyStatus, JobSnapshot
+
+log = logging.getLogger("ztui.service")
+
+ALL_FAMILIES: tuple[Family, ...] = (
+    Family.DATA_BACKFILL,
+    Family.BOOKING_DATE,
+    Family.PROPAGATION,
+    Family.CUSTOM_OBJECT,
+    Family.AQUA,
+)
+"""Every family, in the order a tick polls them."""
+
+DEFAULT_FATAL_HINT = (
+    "Check the client id and client secret of the connection profile (the secret is read "
+    "from the environment variable the profile names), or pick another profile, then "
+    "reconnect."
+)
+"""What to fix when the server refuses the credentials."""
+
+
+class _CustomObjectPage(Protocol):
+    @property
+    def jobs(self) -> list[Job]: ...
+
+    @property
+    def cursor(self) -> str | None: ...
+
+
+class JobsClient(Protocol):
+    """The part of `ztui.api.client.ZuoraClient` the watcher uses."""
+
+    async def list_data_backfill_jobs(self) -> list[Job]:
+        """All data-backfill jobs."""
+        ...
+
+    async def list_booking_date_jobs(self) -> list[Job]:
+        """All booking-date jobs."""
+        ...
+
+    async def list_propagation_jobs(self) -> list[Job]:
+        """All auto-backfill jobs; raises `NotSupported` when the tenant lacks the list."""
+        ...
+
+    async def list_custom_object_jobs(
+        self, page_size: int = 40, cursor: str | None = None, status: str | None = None
+    ) -> Any:
+        """One page of custom-object jobs, newest first (a `CustomObjectPage`)."""
+        ...
+
+    async def get_aqua_job(self, job_id: str) -> Job:
+        """One AQuA job."""
+        ...
+
+    async def get_job(self, family: Family, job_id: str) -> Job:
+        """One job of any family."""
+        ...
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class JobPoller:
+    """Polls the job lists, one tick at a time or in a loop, and publishes snapshots.
+
+    Polls never overlap: `run()` arms the next poll only after the previous one finished,
+    and `poll_once()` calls are serialised. `refresh_now()` cuts the wait short; during a
+    poll it schedules another right after. `pause()` stops automatic polls until
+    `resume()`. An `async with` block runs the loop in a task and cancels it on exit.
+
+    Args:
+        client: The API client (a `ZuoraClient`, or anything with the same list calls).
+        settings: Intervals and custom-object paging limits.
+        on_snapshot: Called with every new snapshot (whole state, not a delta). It runs
+            in the poller's task, so it should only hand the snapshot over.
+        families: The families to poll; all five by default.
+        aqua_ids: AQuA jobs to watch from the start (AQuA has no list endpoint).
+        job_ids: When given, snapshots hold only the listed jobs with these ids (the
+            headless `ztui watch ID...`); watched AQuA jobs are always included.
+        clock: Wall-clock time in epoch seconds (as_of, polled_at, retry_at).
+        sleep: Awaitable sleep used between polls; tests inject a fake.
+        rng: Source of floats in [0, 1) for the 429 backoff jitter.
+        fatal_hint: What to tell the user to fix when the credentials are refused.
+    """
+
+    def __init__(
+        self,
+        client: JobsClient,
+        *,
+        settings: PollSettings | None = None,
+        on_snapshot: Callable[[JobSnapshot], None] | None = None,
+        families: Collection[Family] = ALL_FAMILIES,
+        aqua_ids: Iterable[str] = (),
+        job_ids: Collection[str] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Sleep = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+        fatal_hint: str = DEFAULT_FATAL_HINT,
+    ) -> None:
+        self._client = client
+        self.settings = settings or PollSettings()
+        """The pacing in force; replace it to change intervals from the next wait on."""
+        self._on_snapshot = on_snapshot
+        wanted = set(families)
+        self._families: tuple[Family, ...] = tuple(f for f in ALL_FAMILIES if f in wanted)
+        self._job_ids = frozenset(job_ids) if job_ids is not None else None
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng
+        self._fatal_hint = fatal_hint
+
+        self._jobs: dict[Family, dict[str, Job]] = {f: {} for f in self._families}
+        self._status: dict[Family, FamilyStatus] = {f: FamilyStatus(f) for f in self._families}
+        self._details: dict[tuple[Family, str], Job] = {}
+        self._aqua_watch: dict[str, None] = dict.fromkeys(aqua_ids)
+        self._disabled: set[Family] = set()
+        self._fatal: str | None = None
+        self._rate_limit_attempt = 0
+        self._hold_until: float | None = None
+
+        self._seq = 0
+        self._started_at = clock()
+        self._latest: JobSnapshot | None = None
+        self._poll_calls: deque[tuple[float, int]] = deque(maxlen=64)
+
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._refresh_requested = False
+        self._paused = False
+        self._stop_requested = False
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ public state
+
+    @property
+    def latest(self) -> JobSnapshot | None:
+        """The newest snapshot, or None before the first poll."""
+        return self._latest
+
+    @property
+    def paused(self) -> bool:
+        """True while automatic polls are paused."""
+        return self._paused
+
+    @property
+    def stopping(self) -> bool:
+        """True once `stop()` was called: `run()` returns after the current poll."""
+        return self._stop_requested
+
+    @property
+    def families(self) -> tuple[Family, ...]:
+        """The families this poller watches."""
+        return self._families
+
+    @property
+    def aqua_ids(self) -> tuple[str, ...]:
+        """The AQuA job ids being watched (terminal ones included)."""
+        return tuple(self._aqua_watch)
+
+    # ------------------------------------------------------------------ control
+
+    def refresh_now(self) -> None:
+        """Poll as soon as possible: cut the current wait short, never overlap a poll.
+
+        During a poll, this schedules another one right after it. While paused, it makes
+        one poll and stays paused.
+        """
+        self._refresh_requested = True
+        self._wake.set()
+
+    def pause(self) -> None:
+        """Stop automatic polls until `resume()`; publishes a snapshot saying so."""
+        if not self._paused:
+            self._paused = True
+            self._wake.set()
+            self._republish()
+
+    def resume(self) -> None:
+        """Resume automatic polls, starting with one right away."""
+        if self._paused:
+            self._paused = False
+            self._wake.set()
+            self._republish()
+
+    def stop(self) -> None:
+        """Ask `run()` to return; a poll in progress finishes first."""
+        self._stop_requested = True
+        self._wake.set()
+
+    def watch_aqua(self, job_id: str) -> None:
+        """Start watching an AQuA job (created from ztui, from the journal, or by id).
+
+        It is fetched on the next poll, then on every poll until it is terminal.
+        """
+        if job_id not in self._aqua_watch:
+            self._aqua_watch[job_id] = None
+
+    def forget_aqua(self, job_id: str) -> None:
+        """Stop watching an AQuA job and drop it from later snapshots."""
+        self._aqua_watch.pop(job_id, None)
+        if Family.AQUA in self._jobs:
+            self._jobs[Family.AQUA].pop(job_id, None)
+
+    # ------------------------------------------------------------------ running
+
+    async def run(self) -> None:
+        """Poll until `stop()`: poll, wait the paced interval (or a wake-up), repeat."""
+        while not self._should_stop():
+            if (self._paused or self._fatal is not None) and not self._refresh_requested:
+                await self._wait(math.inf)
+                continue
+            snapshot = await self.poll_once()
+            if self._should_stop():
+                break
+            await self._wait(next_interval(snapshot, self.settings))
+
+    def _should_stop(self) -> bool:
+        # A method, not the attribute: mypy would narrow the flag across the awaits.
+        return self._stop_requested
+
+    async def __aenter__(self) -> Self:
+        """Start `run()` in a task of the current event loop."""
+        self._task = asyncio.create_task(self.run(), name="ztui-poller")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the loop and cancel a poll in progress."""
+        self.stop()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def poll_once(self) -> JobSnapshot:
+        """Make one poll (a tick) now, publish its snapshot and return it.
+
+        Waits for a poll in progress to finish first. After the server refused the
+        credentials, an explicit poll tries once more.
+        """
+        async with self._lock:
+            # A refresh asked for from here on must lead to another poll after this one.
+            self._wake.clear()
+            self._refresh_requested = False
+            calls_before = self._calls_made()
+            await self._poll_families()
+            snapshot = self._make_snapshot(calls_before)
+            self._latest = snapshot
+        self._publish(snapshot)
+        return snapshot
+
+    async def fetch_detail(self, family: Family, job_id: str) -> Job:
+        """Fetch one job's detail now (the detail screen); terminal jobs are cached for good.
+
+        The fresher job also replaces the listed one in the next snapshot.
+
+        Raises:
+            ApiError: Whatever the client raises (e.g. `NotFound`).
+        """
+        key = (family, job_id)
+        cached = self._details.get(key)
+        if cached is not None:
+            return cached
+        if family is Family.AQUA:
+            job = await self._client.get_aqua_job(job_id)
+        else:
+            job = await self._client.get_job(family, job_id)
+        if job.state.is_terminal:
+            self._details[key] = job
+        if family in self._jobs:
+            self._jobs[family][job_id] = job
+        return job
+
+    def cached_detail(self, family: Family, job_id: str) -> Job | None:
+        """The cached detail of a terminal job, or None (no network)."""
+        return self._details.get((family, job_id))
+
+    # ------------------------------------------------------------------ one tick
+
+    async def _poll_families(self) -> None:
+        # A poll after a refusal is an explicit retry (the loop waits for refresh_now).
+        self._fatal = None
+        now = self._clock()
+        if self._hold_until is not None and now < self._hold_until:
+            # Still inside a 429 back-off: asking again would only earn another 429.
+            return
+        self._hold_until = None
+        for family in self._families:
+            if family in self._disabled:
+                continue
+            try:
+                await self._poll_family(family)
+            except AuthError as exc:
+                self._refused(exc)
+                return
+            except PermissionDenied as exc:
+                self._disabled.add(family)
+                self._status[family] = replace(
+                    self._status[family],
+                    state="auth_error",
+                    error=f"Permission denied: {exc.message}. Ask a Zuora admin for access.",
+                    retry_at=None,
+                )
+                continue
+            except (NotSupported, NotFound) as exc:
+                if family is Family.PROPAGATION:
+                    # API doc §5: list/get exist only on newer tenants; skip it quietly.
+                    self._disabled.add(family)
+                    self._status[family] = FamilyStatus(family, "unsupported")
+                    log.info("auto-backfill list not offered by this tenant: %s", exc)
+                    continue
+                self._transient(family, exc)
+                continue
+            except RateLimited as exc:
+                self._rate_limited(family, exc)
+                # Limits are per tenant: the other families would get a 429 too.
+                return
+            except ApiError as exc:
+                self._transient(family, exc)
+                continue
+            self._rate_limit_attempt = 0
+            self._status[family] = FamilyStatus(family, "ok", as_of=self._clock())
+
+    async def _poll_family(self, family: Family) -> None:
+        if family is Family.CUSTOM_OBJECT:
+            await self._poll_custom_objects()
+        elif family is Family.AQUA:
+            await self._poll_aqua()
+        else:
+            if family is Family.DATA_BACKFILL:
+                jobs = await self._client.list_data_backfill_jobs()
+            elif family is Family.BOOKING_DATE:
+                jobs = await self._client.list_booking_date_jobs()
+            else:
+                jobs = await self._client.list_propagation_jobs()
+            # These lists return every job, so a job missing from it is gone.
+            self._jobs[family] = {job.id: job for job in jobs}
+
+    async def _poll_custom_objects(self) -> None:
+        """Read the newest pages, going deeper only while they tell us something new.
+
+        The list is newest first with no total (API doc §6). A page is worth following
+        when it holds a job we have never seen (we are not yet below what is known), or
+        while a job we show as unfinished has not turned up yet. A short or empty page
+        ends the list; only then can a known job be declared gone.
+        """
+        known = self._jobs[Family.CUSTOM_OBJECT]
+        awaited = {
+            job_id
+            for job_id, job in known.items()
+            if not job.state.is_terminal and self._wanted(Family.CUSTOM_OBJECT, job_id)
+        }
+        seen: dict[str, Job] = {}
+        size = self.settings.co_page_size
+        cursor: str | None = None
+        reached_end = False
+        for _ in range(self.settings.co_max_pages):
+            page: _CustomObjectPage = await self._client.list_custom_object_jobs(
+                page_size=size, cursor=cursor
+            )
+            new_here = False
+            for job in page.jobs:
+                new_here = new_here or job.id not in known
+                seen[job.id] = job
+                awaited.discard(job.id)
+            if not page.jobs or page.cursor is None or len(page.jobs) < size:
+                reached_end = True
+                break
+            if not new_here and not awaited:
+                break
+            cursor = page.cursor
+        if reached_end:
+            self._jobs[Family.CUSTOM_OBJECT] = seen
+        else:
+            known.update(seen)
+
+    async def _poll_aqua(self) -> None:
+        """Fetch each watched AQuA job that is not terminal yet (§7 has no list)."""
+        jobs = self._jobs[Family.AQUA]
+        for job_id in list(self._aqua_watch):
+            current = jobs.get(job_id)
+            if current is not None and current.state.is_terminal:
+                continue
+            try:
+                jobs[job_id] = await self._client.get_aqua_job(job_id)
+            except NotFound:
+                # Purged (180 days) or mistyped: nothing will ever come of polling it.
+                log.warning("AQuA job %s not found; no longer watched", job_id)
+                self._aqua_watch.pop(job_id, None)
+
+    # ------------------------------------------------------------------ failures
+
+    def _transient(self, family: Family, exc: ApiError) -> None:
+        log.info("polling %s failed, keeping the last data: %s", family.value, exc)
+        self._status[family] = replace(
+            self._status[family], state="stale", error=_describe(exc), retry_at=None
+        )
+
+    def _rate_limited(self, family: Family, exc: RateLimited) -> None:
+        delay = backoff_delay(
+            self._rate_limit_attempt,
+            retry_after=exc.retry_after,
+            reset=exc.reset,
+            rng=self._rng,
+            base=self.settings.backoff_base_s,
+            cap=self.settings.backoff_cap_s,
+        )
+        self._rate_limit_attempt += 1
+        retry_at = self._clock() + delay
+        self._hold_until = retry_at
+        log.info("rate limited while polling %s; next poll in %.1f s", family.value, delay)
+        self._status[family] = replace(
+            self._status[family],
+            state="rate_limited",
+            error=f"Rate limited (HTTP 429); retrying in {math.ceil(delay)} s",
+            retry_at=retry_at,
+        )
+
+    def _refused(self, exc: AuthError) -> None:
+        self._fatal = f"Zuora refused the credentials: {exc.message}. {self._fatal_hint}"
+        log.warning("polling stopped: credentials refused (%s)", exc.message)
+        for family in self._families:
+            self._status[family] = replace(
+                self._status[family], state="auth_error", error=exc.message, retry_at=None
+            )
+
+    # ------------------------------------------------------------------ snapshots
+
+    def _wanted(self, family: Family, job_id: str) -> bool:
+        if self._job_ids is None or job_id in self._job_ids:
+            return True
+        return family is Family.AQUA and job_id in self._aqua_watch
+
+    def _snapshot_jobs(self) -> dict[tuple[Family, str], Job]:
+        out: dict[tuple[Family, str], Job] = {}
+        for family, jobs in self._jobs.items():
+            for job_id, job in jobs.items():
+                if family is Family.AQUA and job_id not in self._aqua_watch:
+                    continue
+                if not self._wanted(family, job_id):
+                    continue
+                key = (family, job_id)
+                # A terminal job's detail is final and richer than its list entry.
+                out[key] = self._details.get(key, job)
+        return out
+
+    def _make_snapshot(self, calls_before: int) -> JobSnapshot:
+        now = self._clock()
+        calls = self._calls_made()
+        self._poll_calls.append((now, calls - calls_before))
+        self._seq += 1
+        snapshot = JobSnapshot(
+            seq=self._seq,
+            jobs=self._snapshot_jobs(),
+            families=dict(self._status),
+            budget=self._budget(now, calls, None),
+            polled_at=now,
+            paused=self._paused,
+            fatal=self._fatal,
+            started_at=self._started_at,
+        )
+        projection = self._projection(now, next_interval(snapshot, self.settings))
+        return replace(
+            snapshot, budget=replace(snapshot.budget, calls_per_day_projection=projection)
+        )
+
+    def _projection(self, now: float, interval: float) -> float | None:
+        """Calls per day if polls keep costing what they cost lately, at this interval."""
+        window_start = now - self.settings.projection_window_s
+        recent = [calls for at, calls in self._poll_calls if at >= window_start]
+        if not recent:
+            return None
+        if math.isinf(interval):
+            return 0.0
+        per_poll = sum(recent) / len(recent)
+        return per_poll * 86400.0 / max(interval, 0.001)
+
+    def _budget(self, now: float, calls: int, projection: float | None) -> BudgetView:
+        budget = getattr(self._client, "budget", None)
+        limit = getattr(budget, "limit", None)
+        remaining = getattr(budget, "remaining", None)
+        reset_at: float | None = None
+        reset_in = getattr(budget, "reset_in", None)
+        if callable(reset_in):
+            seconds = reset_in()
+            if isinstance(seconds, int | float):
+                reset_at = now + float(seconds)
+        return BudgetView(
+            limit=limit if isinstance(limit, int) else None,
+            remaining=remaining if isinstance(remaining, int) else None,
+            reset_at=reset_at,
+            calls_made=calls,
+            calls_per_day_projection=projection,
+        )
+
+    def _calls_made(self) -> int:
+        calls = getattr(self._client, "calls_made", 0)
+        return calls if isinstance(calls, int) else 0
+
+    def _republish(self) -> None:
+        """Publish the latest data again with the current pause flag (no network)."""
+        if self._latest is None:
+            return
+        self._seq += 1
+        snapshot = replace(self._latest, seq=self._seq, paused=self._paused, fatal=self._fatal)
+        self._latest = snapshot
+        self._publish(snapshot)
+
+    def _publish(self, snapshot: JobSnapshot) -> None:
+        if self._on_snapshot is not None:
+            self._on_snapshot(snapshot)
+
+    async def _wait(self, delay: float) -> None:
+        """Wait `delay` seconds (via the injected sleep) or until woken, whichever is first."""
+        if self._wake.is_set():
+            return
+        waiter: asyncio.Future[Any] = asyncio.ensure_future(self._wake.wait())
+        pending: set[asyncio.Future[Any]] = {waiter}
+        if math.isfinite(delay):
+            pending.add(asyncio.ensure_future(self._sleep(max(0.0, delay))))
+        try:
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for future in pending:
+                future.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _describe(exc: ApiError) -> str:
+    """One line for the status bar saying why a family is stale."""
+    if isinstance(exc, ServerError):
+        return f"Server error (HTTP {exc.status}): {exc.message}"
+    if isinstance(exc, TransportError):
+        return f"Connection problem: {exc.message}"
+    status = f" (HTTP {exc.status})" if exc.status is not None else ""
+    return f"{exc.message}{status}"
