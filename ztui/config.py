@@ -241,6 +241,8 @@ class ProfileConfig:
     """Calls per day ztui may spend; polling slows when it runs low."""
     line: int | None = None
     """Line of the profile's table header, for error messages."""
+    key_lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    """Line of each key set in the profile, for error messages."""
 
     @property
     def base_url_resolved(self) -> str:
@@ -678,6 +680,9 @@ class _Validator:
             tenant_name=tenant_name,
             daily_call_budget=budget,
             line=self.line_of(prefix),
+            key_lines=MappingProxyType(
+                {key: line for key in body if (line := self.line_of((*prefix, key))) is not None}
+            ),
         )
         if profile.is_production and read_only is False and tenant_name is None:
             self.warn(
@@ -904,7 +909,9 @@ def resolve_profile(
     from_profile = f"profile {config.name!r}" if name is not None else "defaults"
 
     def fail(reason: str, key: str) -> ConfigError:
-        line = config.line if key.startswith("profiles.") else None
+        line = None
+        if key.startswith("profiles."):
+            line = config.key_lines.get(key.rsplit(".", 1)[-1], config.line)
         return ConfigError(reason, path=settings.path, line=line, key=key)
 
     # Base URL and environment.
