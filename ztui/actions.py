@@ -1,0 +1,351 @@
+"""Provides the stop/cancel action of each family: when it is allowed, and sending it once.
+
+UI-free on purpose (no Textual): the confirm flow in `ztui.screens.confirm` asks
+`refusal_reason` before it opens the modal, and runs `perform_stop` in the app's `action`
+worker once the user confirmed. The rules come from the API doc:
+
+- data backfill (§3), booking date (§4) and auto-backfill (§5): `PUT {"status":"Stopping"}`
+  while the job is pending/accepted or processing;
+- custom-object bulk jobs (§6): `PATCH .../cancel`, only from `accepted` or `pending`;
+- AQuA (§7): `DELETE`, only while `submitted` or `executing`.
+
+`perform_stop` re-reads the job right before sending, refuses when it has meanwhile left
+an actionable state, sends the request exactly once, and records the outcome in the
+journal. Every failure comes back as an `ActionOutcome`, never as an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final, Protocol
+
+from ztui.api.errors import ApiError, ReadOnlyError
+from ztui.api.models import Family, Job, JobState, normalise_status
+
+log = logging.getLogger("ztui.actions")
+
+
+class ActionKind(StrEnum):
+    """What the family's own action is called; also the journal's `action` value."""
+
+    STOP = "stop"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class StopAction:
+    """The stop/cancel action of one family."""
+
+    kind: ActionKind
+    """Stop (uno families) or cancel (custom objects, AQuA)."""
+    verb: str
+    """Capitalised verb for buttons and titles ("Stop", "Cancel")."""
+    request: str
+    """The request it sends, for the confirm modal (method and body)."""
+    allowed: tuple[str, ...]
+    """Raw statuses (lower case) in which the server accepts the action."""
+
+
+ACTIONS: Final[Mapping[Family, StopAction]] = {
+    Family.DATA_BACKFILL: StopAction(
+        ActionKind.STOP, "Stop", 'PUT {"status":"Stopping"}', ("pending", "processing")
+    ),
+    Family.BOOKING_DATE: StopAction(
+        ActionKind.STOP, "Stop", 'PUT {"status":"Stopping"}', ("accepted", "processing")
+    ),
+    Family.PROPAGATION: StopAction(
+        ActionKind.STOP, "Stop", 'PUT {"status":"Stopping"}', ("accepted", "processing")
+    ),
+    Family.CUSTOM_OBJECT: StopAction(
+        ActionKind.CANCEL, "Cancel", "PATCH …/cancel", ("accepted", "pending")
+    ),
+    Family.AQUA: StopAction(ActionKind.CANCEL, "Cancel", "DELETE", ("submitted", "executing")),
+}
+"""The action of each family and the states it is offered in (API doc §3-§7)."""
+
+_STATE_WORDS: Final[Mapping[JobState, str]] = {
+    JobState.SUCCEEDED: "completed",
+    JobState.FAILED: "failed",
+    JobState.CANCELLED: "cancelled",
+    JobState.STOPPED: "stopped",
+}
+
+
+def action_for(family: Family) -> StopAction:
+    """The stop/cancel action of `family`."""
+    return ACTIONS[family]
+
+
+def is_actionable(job: Job) -> bool:
+    """True when the server accepts the family's stop/cancel in the job's current status."""
+    return job.status.strip().lower() in action_for(job.family).allowed
+
+
+def refusal_reason(job: Job) -> str | None:
+    """Why the job cannot be stopped or cancelled now, or None when it can.
+
+    Args:
+        job: The job as last seen.
+
+    Returns:
+        One sentence fit for a notification, e.g. "Completed jobs cannot be cancelled."
+    """
+    action = action_for(job.family)
+    verb = "stopped" if action.kind is ActionKind.STOP else "cancelled"
+    status = job.status.strip().lower()
+    if status in action.allowed:
+        return None
+    if not job.status:
+        return f"The job reports no status, so ztui will not send a {action.kind}."
+    if job.state is JobState.UNKNOWN:
+        return (
+            f"ztui does not know the status {job.status!r}, so it will not send a "
+            f"{action.kind}; Zuora may refuse it."
+        )
+    if job.state is JobState.STOPPING:
+        return "The job is already stopping."
+    if job.state.is_terminal:
+        word = _STATE_WORDS.get(job.state, job.status)
+        return f"{word.capitalize()} jobs cannot be {verb} (this one is {job.status})."
+    allowed = " or ".join(action.allowed)
+    return f"{job.family.label} jobs can be {verb} only while {allowed}; this one is {job.status}."
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What happened when ztui tried to stop or cancel a job."""
+
+    key: tuple[Family, str]
+    """The job the action was bound to when the user pressed the key."""
+    kind: ActionKind
+    """Stop or cancel."""
+    sent: bool
+    """True when the stop/cancel request reached the network."""
+    ok: bool
+    """True when the server accepted it."""
+    message: str
+    """One line for the notification: the outcome, or the server's message verbatim."""
+    job: Job | None = None
+    """The job as the response (or the re-read) shows it, to update the row at once."""
+    request_id: str | None = None
+    """The `Zuora-Request-Id` of the stop/cancel response, when there was one."""
+    http_status: int | None = None
+    """The HTTP status of the stop/cancel response, when there was one."""
+
+
+class StopClient(Protocol):
+    """The part of `ztui.api.client.ZuoraClient` the action uses."""
+
+    async def get_job(self, family: Family, job_id: str) -> Job:
+        """Fetch one job."""
+        ...
+
+    async def stop_job(self, family: Family, job_id: str) -> Any:
+        """Send the family's stop/cancel; returns the job JSON/`Job` or a response body."""
+        ...
+
+
+class JournalLike(Protocol):
+    """Anything with `append(entry)`, i.e. `ztui.journal.Journal`."""
+
+    def append(self, entry: Any) -> Any:
+        """Record one entry."""
+        ...
+
+
+def _status_of(error: ApiError) -> str:
+    return f"HTTP {error.status}" if error.status is not None else type(error).__name__
+
+
+def _server_text(error: ApiError) -> str:
+    """The server's own words: every reason verbatim, else the error's message."""
+    if error.reasons:
+        return "; ".join(
+            f"{r.message} (code {r.code})" if r.code else r.message for r in error.reasons
+        )
+    return error.message
+
+
+def _job_from_response(family: Family, job_id: str, response: Any) -> Job | None:
+    """The job as a stop/cancel response shows it (CO and AQuA return the job)."""
+    if isinstance(response, Job):
+        return response
+    if isinstance(response, Mapping) and family in (Family.CUSTOM_OBJECT, Family.AQUA):
+        from ztui.api.models import parse_job
+
+        try:
+            return parse_job(family, response)
+        except ApiError:
+            return None
+    return None
+
+
+def _last_request_id(client: object) -> str | None:
+    value = getattr(client, "last_request_id", None)
+    return value if isinstance(value, str) else None
+
+
+def _journal(
+    journal: JournalLike | None,
+    *,
+    kind: ActionKind,
+    key: tuple[Family, str],
+    profile: str | None,
+    host: str | None,
+    request_id: str | None,
+    http_status: int | None,
+    outcome: str,
+    detail: str,
+) -> None:
+    """Append one journal entry; a journal failure is logged, never raised."""
+    if journal is None:
+        return
+    try:
+        from ztui.journal import JournalEntry
+
+        entry = _make_entry(
+            JournalEntry,
+            action=str(kind),
+            family=str(key[0]),
+            job_id=key[1],
+            profile=profile,
+            host=host,
+            request_id=request_id,
+            http_status=http_status,
+            outcome=outcome,
+            detail=detail,
+        )
+        journal.append(entry)
+    except Exception:  # the journal must never turn a sent stop into a crash
+        log.exception("could not write the journal entry for %s %s", kind, key[1])
+
+
+def _make_entry(cls: Any, **fields: Any) -> Any:
+    """Build a journal entry from the fields its class declares (it may lack some)."""
+    import dataclasses
+    import inspect
+
+    if dataclasses.is_dataclass(cls):
+        names = {f.name for f in dataclasses.fields(cls)}
+    else:
+        names = set(inspect.signature(cls).parameters)
+    return cls(**{k: v for k, v in fields.items() if k in names})
+
+
+async def perform_stop(
+    client: StopClient,
+    key: tuple[Family, str],
+    *,
+    journal: JournalLike | None = None,
+    profile: str | None = None,
+    host: str | None = None,
+) -> ActionOutcome:
+    """Re-read the job, then send its family's stop/cancel exactly once.
+
+    Never raises for API failures: a refused re-read, a job that has left an actionable
+    state, a read-only connection and an error response all come back as an outcome
+    with `sent` and `ok` saying what happened. Attempts that reached the server are
+    journalled (action "stop"/"cancel", job id, request id, HTTP status, outcome).
+
+    Args:
+        client: The API client.
+        key: `(family, job id)` captured when the user pressed the key.
+        journal: Where to record the attempt; None records nothing.
+        profile: The profile name, for the journal.
+        host: The server host, for the journal.
+
+    Returns:
+        The outcome.
+    """
+    family, job_id = key
+    action = action_for(family)
+    noun = f"{family.label} job {job_id}"
+    try:
+        current = await client.get_job(family, job_id)
+    except ApiError as exc:
+        return ActionOutcome(
+            key,
+            action.kind,
+            sent=False,
+            ok=False,
+            message=f"Could not re-read {noun} before sending ({_server_text(exc)}); "
+            "nothing was sent.",
+        )
+    reason = refusal_reason(current)
+    if reason is not None:
+        return ActionOutcome(
+            key,
+            action.kind,
+            sent=False,
+            ok=False,
+            message=f"{noun} is now {current.status or 'in an unknown state'}: {reason} "
+            "Nothing was sent.",
+            job=current,
+        )
+    try:
+        response = await client.stop_job(family, job_id)
+    except ReadOnlyError as exc:
+        return ActionOutcome(key, action.kind, sent=False, ok=False, message=exc.message)
+    except ApiError as exc:
+        text = _server_text(exc)
+        _journal(
+            journal,
+            kind=action.kind,
+            key=key,
+            profile=profile,
+            host=host,
+            request_id=exc.request_id,
+            http_status=exc.status,
+            outcome="failed",
+            detail=text,
+        )
+        return ActionOutcome(
+            key,
+            action.kind,
+            sent=True,
+            ok=False,
+            message=f"{action.verb} of {noun} refused ({_status_of(exc)}): {text}",
+            request_id=exc.request_id,
+            http_status=exc.status,
+        )
+    request_id = _last_request_id(client)
+    job = _job_from_response(family, job_id, response)
+    if job is None:
+        # Uno stop answers with a bare CommonResponse; show the job as it is now.
+        try:
+            job = await client.get_job(family, job_id)
+        except ApiError:
+            job = _assumed_after_stop(current)
+    word = "Stop requested" if action.kind is ActionKind.STOP else "Cancelled"
+    _journal(
+        journal,
+        kind=action.kind,
+        key=key,
+        profile=profile,
+        host=host,
+        request_id=request_id,
+        http_status=200,
+        outcome="ok",
+        detail=f"status now {job.status}",
+    )
+    return ActionOutcome(
+        key,
+        action.kind,
+        sent=True,
+        ok=True,
+        message=f"{word}: {noun} is now {job.status}.",
+        job=job,
+        request_id=request_id,
+        http_status=200,
+    )
+
+
+def _assumed_after_stop(job: Job) -> Job:
+    """The job with the status the stop asked for, when it cannot be re-read."""
+    from dataclasses import replace
+
+    status = "Stopping" if job.family is Family.DATA_BACKFILL else job.status
+    return replace(job, status=status, state=normalise_status(job.family, status))
