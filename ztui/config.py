@@ -849,6 +849,8 @@ def select_profile_name(
             continue
         if name not in settings.profiles:
             names = ", ".join(settings.profiles) or "none defined"
+            if settings.path is None:
+                names = f"no config file at {config_path()}"
             raise ConfigError(
                 f"no profile named {name!r} (profiles: {names})", path=settings.path, key=source
             )
