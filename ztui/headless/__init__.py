@@ -1,0 +1,290 @@
+"""Provides the headless commands for scripts and CI: `ztui jobs|show|errors|stop|watch`.
+
+`main(command, argv)` is what `ztui.__main__` calls. Every command takes the app's
+connection options and configuration, shares its API client and watcher service, prints
+results on stdout and problems on stderr (one line each, never a traceback), and exits
+with a documented code (`ztui.headless.exitcodes`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
+
+from ztui.headless.exitcodes import EXIT_STATUS_HELP, ExitCode
+
+if TYPE_CHECKING:
+    from ztui.headless.connection import Connection
+
+__all__ = ["COMMANDS", "ExitCode", "build_parser", "main", "parse_duration"]
+
+COMMANDS = ("jobs", "show", "errors", "stop", "watch")
+"""The headless command names."""
+
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
+
+COMMON_EXIT_HELP = """\
+exit status: 0 done; 1 other error; 2 usage or configuration error; 6 job not found;
+7 authentication or permission refused; 130 interrupted (Ctrl-C).
+"""
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in `90`, `90s`, `15m`, `1.5h`, `2d` or `1w`.
+
+    Raises:
+        argparse.ArgumentTypeError: Not a positive duration (argparse makes it a usage
+            error that names the option).
+    """
+    match = _DURATION.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration (seconds, or a number with s, m, h, d or w)"
+        )
+    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than zero")
+    return seconds
+
+
+def _family_list(text: str) -> list[object]:
+    from ztui.headless.connection import parse_family
+
+    return [parse_family(part) for part in text.split(",") if part.strip()]
+
+
+def _flatten(values: Sequence[Sequence[object]] | None) -> list[object]:
+    return [item for group in values or () for item in group]
+
+
+def build_parser(command: str) -> argparse.ArgumentParser:
+    """The argument parser of one headless command (usage errors: one line, exit 2)."""
+    from ztui.__main__ import OneLineParser, add_connection_options
+    from ztui.headless.connection import parse_family
+
+    def make(description: str, epilog: str = COMMON_EXIT_HELP) -> argparse.ArgumentParser:
+        return OneLineParser(
+            prog=f"ztui {command}",
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    if command == "jobs":
+        parser = make(
+            "List the jobs the board shows: a plain table, or JSON for scripts with the "
+            "normalised fields and the raw job as the server sent it."
+        )
+        out = parser.add_mutually_exclusive_group()
+        out.add_argument("--json", action="store_true", help="print one JSON array")
+        out.add_argument("--jsonl", action="store_true", help="print one JSON object per line")
+        parser.add_argument(
+            "--family",
+            action="append",
+            type=_family_list,
+            metavar="F",
+            help="only these families (repeat or comma-separate): data_backfill, "
+            "booking_date, propagation, custom_object, aqua",
+        )
+        parser.add_argument(
+            "--state",
+            action="append",
+            metavar="S",
+            help="only jobs in these states (repeat or comma-separate): queued, running, "
+            "stopping, succeeded, failed, cancelled, stopped, unknown, active, finished, "
+            "or a raw status such as Processing",
+        )
+        parser.add_argument(
+            "--since",
+            type=parse_duration,
+            metavar="DURATION",
+            help="only jobs created or updated within DURATION (e.g. 90m, 2h, 7d)",
+        )
+        parser.add_argument(
+            "--aqua-id",
+            action="append",
+            metavar="ID",
+            help="also list this AQuA job (AQuA has no list; the journal's are included)",
+        )
+    elif command in ("show", "errors", "stop"):
+        descriptions = {
+            "show": "Show one job in full. The id is looked up across families.",
+            "errors": "Show a job's errors: row errors of a custom-object job, otherwise "
+            "the job's own error messages.",
+            "stop": "Stop (or cancel) a job with its family's stop call. Honours read-only; "
+            "asks for confirmation on a terminal and needs --yes without one.",
+        }
+        epilog = COMMON_EXIT_HELP
+        if command == "stop":
+            epilog += "8 nothing was sent: read-only, not confirmed, or the job already finished.\n"
+        parser = make(descriptions[command], epilog)
+        parser.add_argument("id", metavar="ID", help="the job id")
+        parser.add_argument(
+            "--family", type=parse_family, metavar="F", help="look the id up in this family only"
+        )
+        if command == "show":
+            parser.add_argument("--json", action="store_true", help="print JSON")
+        if command == "errors":
+            out = parser.add_mutually_exclusive_group()
+            out.add_argument("--json", action="store_true", help="print JSON")
+            out.add_argument(
+                "--csv",
+                metavar="FILE",
+                help="write the failed rows, ready to fix and re-upload, to FILE (- for stdout)",
+            )
+            parser.add_argument(
+                "--original",
+                metavar="CSV",
+                help="with --csv: the file uploaded for the job, joined to the errors by row",
+            )
+        if command == "stop":
+            parser.add_argument(
+                "-y", "--yes", action="store_true", help="do not ask (required without a terminal)"
+            )
+    elif command == "watch":
+        parser = make(
+            "Follow jobs of any family until each reaches a terminal state. Prints a line "
+            "per change (unless --quiet) and one final line per job: ID OUTCOME "
+            "family=F status=S [message], OUTCOME being succeeded, failed, cancelled, "
+            "stopped, timeout, not-found, unwatched or auth-error.",
+            EXIT_STATUS_HELP,
+        )
+        parser.add_argument("ids", nargs="+", metavar="ID", help="job ids, of any families")
+        parser.add_argument(
+            "--family", type=parse_family, metavar="F", help="look the ids up in this family only"
+        )
+        parser.add_argument(
+            "--interval",
+            type=parse_duration,
+            metavar="S",
+            help="seconds between polls (default: the profile's [ui] poll_active_s)",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=parse_duration,
+            metavar="S",
+            help="give up after this long (seconds, or e.g. 1h); default: never",
+        )
+        parser.add_argument(
+            "--exit-status",
+            action="store_true",
+            help="exit with a code per outcome (table below)",
+        )
+        parser.add_argument(
+            "-q", "--quiet", action="store_true", help="print only the final line of each job"
+        )
+    else:
+        raise ValueError(f"unknown headless command {command!r}")
+    add_connection_options(parser)
+    return parser
+
+
+async def _run(command: str, args: argparse.Namespace) -> int:
+    from ztui.headless import commands
+    from ztui.headless.connection import connect, load_profile
+
+    settings, profile = load_profile(args)
+    async with connect(settings, profile) as conn:
+        if command == "jobs":
+            return await commands.cmd_jobs(conn, args)
+        if command == "show":
+            return await commands.cmd_show(conn, args)
+        if command == "errors":
+            return await commands.cmd_errors(conn, args)
+        if command == "watch":
+            return await _watch(conn, args)
+    raise AssertionError(command)
+
+
+async def _watch(conn: Connection, args: argparse.Namespace) -> int:
+    from ztui.headless.watch import Watch, WatchOptions, dedupe
+
+    ui = conn.settings.ui
+    options = WatchOptions(
+        ids=dedupe(args.ids),
+        family=args.family,
+        interval=args.interval or float(ui.poll_active_s),
+        timeout=args.timeout,
+        exit_status=args.exit_status,
+        quiet=args.quiet,
+        low_budget_s=float(ui.poll_low_budget_s),
+    )
+    outcome = await Watch(conn, options).run()
+    if args.exit_status:
+        return outcome
+    # Without --exit-status only a watch that could not run is an error.
+    if outcome in (ExitCode.FAILED, ExitCode.CANCELLED, ExitCode.TIMEOUT):
+        return ExitCode.OK
+    return outcome
+
+
+def _run_stop(args: argparse.Namespace) -> int:
+    """`ztui stop`: look up, confirm (outside the event loop, so Ctrl-C works), send."""
+    from ztui.headless import commands
+    from ztui.headless.connection import connect, load_profile
+
+    settings, profile = load_profile(args)
+    with asyncio.Runner() as runner:
+        stack = AsyncExitStack()
+        try:
+            conn = runner.run(stack.enter_async_context(connect(settings, profile)))
+            commands.check_writable(conn)
+            job = runner.run(commands._resolve(conn, args, "ztui stop"))
+            commands.check_stoppable(job)
+            commands.confirm_stop(conn, job, assume_yes=args.yes)
+            return runner.run(commands.stop_job(conn, job))
+        finally:
+            runner.run(stack.aclose())
+
+
+def main(command: str, argv: list[str]) -> int:
+    """Run one headless command and return its exit code.
+
+    Args:
+        command: One of `COMMANDS`.
+        argv: The arguments after the command name.
+
+    Returns:
+        The process exit code (see `ztui.headless.exitcodes.ExitCode`).
+    """
+    from ztui.api.errors import ApiError
+    from ztui.headless.connection import CommandError, describe, exit_for
+    from ztui.logsetup import redact
+
+    prog = f"ztui {command}"
+    parser = build_parser(command)
+    args = parser.parse_args(argv)
+    for name in ("family", "state"):
+        value = getattr(args, name, None)
+        if isinstance(value, list):
+            setattr(args, name, _flatten(value) if name == "family" else _split(value))
+    try:
+        from ztui.logsetup import setup_logging
+
+        try:
+            setup_logging(debug=bool(args.debug))
+        except OSError as exc:
+            # No writable log folder must not stop a CI job.
+            print(f"{prog}: warning: logging disabled: {exc}", file=sys.stderr)
+        if command == "stop":
+            return int(_run_stop(args))
+        return int(asyncio.run(_run(command, args)))
+    except CommandError as exc:
+        print(f"{prog}: {redact(exc.message)}", file=sys.stderr, flush=True)
+        return int(exc.code)
+    except ApiError as exc:
+        print(f"{prog}: error: {redact(describe(exc))}", file=sys.stderr, flush=True)
+        return int(exit_for(exc))
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr, flush=True)
+        return int(ExitCode.INTERRUPTED)
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]

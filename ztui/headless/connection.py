@@ -1,0 +1,334 @@
+"""Provides what every headless command shares: the connection, id lookup and error exits.
+
+A command opens one `ZuoraClient` on the resolved profile (the same configuration and
+client as the app), resolves job ids across families, and turns API errors into one line
+on stderr plus an `ExitCode`. Transient errors are retried with the API doc's backoff
+(§2.7) and reported once per change of what is wrong, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO, TypeVar
+
+from ztui.api.errors import (
+    TRANSIENT_ERRORS,
+    ApiError,
+    AuthError,
+    BadRequest,
+    NotFound,
+    NotSupported,
+    PermissionDenied,
+    RateLimited,
+    ReadOnlyError,
+)
+from ztui.api.models import Family, Job
+from ztui.headless.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from ztui.api.client import ZuoraClient
+    from ztui.config import ResolvedProfile, Settings
+
+T = TypeVar("T")
+
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+"""A custom-object job id (API doc §2.9)."""
+HEX32_RE = re.compile(r"^[0-9a-fA-F]{32}$")
+"""A uno or AQuA job id (API doc §2.9)."""
+
+UNO_THEN_AQUA: tuple[Family, ...] = (
+    Family.DATA_BACKFILL,
+    Family.BOOKING_DATE,
+    Family.PROPAGATION,
+    Family.AQUA,
+)
+"""Families a 32-hex id may belong to, in the order they are tried."""
+
+FAMILY_ALIASES: dict[str, Family] = {
+    **{f.value: f for f in Family},
+    **{f.value.replace("_", "-"): f for f in Family},
+    "backfill": Family.DATA_BACKFILL,
+    "databackfill": Family.DATA_BACKFILL,
+    "booking": Family.BOOKING_DATE,
+    "bookingdate": Family.BOOKING_DATE,
+    "auto-backfill": Family.PROPAGATION,
+    "auto_backfill": Family.PROPAGATION,
+    "autobackfill": Family.PROPAGATION,
+    "co": Family.CUSTOM_OBJECT,
+    "custom-objects": Family.CUSTOM_OBJECT,
+    "custom_objects": Family.CUSTOM_OBJECT,
+    "batch-query": Family.AQUA,
+}
+"""Spellings `--family` accepts (case-insensitive)."""
+
+
+class CommandError(Exception):
+    """A command cannot go on: `message` goes to stderr in one line, `code` is the exit."""
+
+    def __init__(self, message: str, code: ExitCode) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def parse_family(text: str) -> Family:
+    """The family `--family` names.
+
+    Raises:
+        argparse.ArgumentTypeError: An unknown name (argparse turns it into a usage error).
+    """
+    family = FAMILY_ALIASES.get(text.strip().lower())
+    if family is None:
+        names = ", ".join(f.value for f in Family)
+        raise argparse.ArgumentTypeError(f"unknown family {text!r} (one of: {names})")
+    return family
+
+
+def candidate_families(job_id: str, family: Family | None) -> tuple[Family, ...]:
+    """Families to try for an id, from its shape, or only `family` when given.
+
+    Raises:
+        CommandError: The id has neither job-id shape (USAGE), or the shape cannot belong
+            to `family` (NOT_FOUND).
+    """
+    if UUID_RE.match(job_id):
+        shape: tuple[Family, ...] = (Family.CUSTOM_OBJECT,)
+    elif HEX32_RE.match(job_id):
+        shape = UNO_THEN_AQUA
+    else:
+        raise CommandError(
+            f"{job_id!r} is not a job id (expected 32 hex characters, or a 36-character "
+            "UUID for custom-object jobs)",
+            ExitCode.USAGE,
+        )
+    if family is None:
+        return shape
+    if family not in shape:
+        raise CommandError(
+            f"job {job_id} not found: {family.label} job ids look different", ExitCode.NOT_FOUND
+        )
+    return (family,)
+
+
+def exit_for(exc: ApiError) -> ExitCode:
+    """The exit code for an API error that ends a command."""
+    if isinstance(exc, AuthError | PermissionDenied):
+        return ExitCode.AUTH
+    if isinstance(exc, NotFound):
+        return ExitCode.NOT_FOUND
+    if isinstance(exc, ReadOnlyError):
+        return ExitCode.REFUSED
+    return ExitCode.ERROR
+
+
+def describe(exc: ApiError) -> str:
+    """One line for an API error, with the request id support asks for (API doc §2.4)."""
+    text = str(exc)
+    if isinstance(exc, AuthError):
+        text += " (check the client id and secret of the profile, or ZTUI_CLIENT_ID/SECRET)"
+    if exc.request_id:
+        text += f" [Zuora-Request-Id {exc.request_id}]"
+    return " ".join(text.split())
+
+
+class TransientReporter:
+    """Reports transient trouble on stderr once per change of what is wrong, per source.
+
+    The same failure repeating (a 503 every poll) prints once; a different one, or the
+    recovery, prints again.
+    """
+
+    def __init__(self, prog: str, stream: TextIO | None = None) -> None:
+        """Create a reporter.
+
+        Args:
+            prog: Prefix of every line (`ztui watch`).
+            stream: Where to write; stderr by default.
+        """
+        self.prog = prog
+        self.stream = stream
+        self._current: dict[str, str] = {}
+
+    def _write(self, text: str) -> None:
+        print(f"{self.prog}: {text}", file=self.stream or sys.stderr, flush=True)
+
+    def problem(self, source: str, kind: str, text: str) -> None:
+        """Report `text` about `source` unless the same `kind` is already reported."""
+        if self._current.get(source) == kind:
+            return
+        self._current[source] = kind
+        self._write(f"warning: {source}: {text} (retrying)")
+
+    def recovered(self, source: str) -> None:
+        """Report that `source` works again, if a problem was reported for it."""
+        if self._current.pop(source, None) is not None:
+            self._write(f"{source}: working again")
+
+
+def error_kind(exc: ApiError) -> str:
+    """What kind of trouble an error is, ignoring details that change on every try."""
+    return f"{type(exc).__name__}:{exc.status}"
+
+
+async def call_with_retry(
+    call: Callable[[], Awaitable[T]],
+    *,
+    source: str,
+    reporter: TransientReporter,
+    deadline: float | None,
+    base_delay: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """Await `call()`, retrying transient errors with backoff until `deadline`.
+
+    Args:
+        call: Makes the request; called again for each try.
+        source: What is being called, for the stderr report.
+        reporter: Where transient trouble is reported.
+        deadline: `clock()` value after which the last transient error is raised.
+        base_delay: First backoff step in seconds (the watch interval, capped at 1 s).
+        clock: Monotonic time source.
+
+    Returns:
+        What `call()` returned.
+
+    Raises:
+        ApiError: Any non-transient error at once, or the last transient one at deadline.
+    """
+    from ztui.api.budget import backoff_delay
+
+    attempt = 0
+    while True:
+        try:
+            result = await call()
+        except TRANSIENT_ERRORS as exc:
+            reporter.problem(source, error_kind(exc), describe(exc))
+            retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+            reset = exc.reset if isinstance(exc, RateLimited) else None
+            delay = backoff_delay(attempt, retry_after, reset, base=base_delay)
+            # Full jitter can pick ~0; keep a floor so a dead server isn't hammered.
+            delay = max(delay, base_delay / 4)
+            attempt += 1
+            if deadline is not None:
+                left = deadline - clock()
+                if left <= 0:
+                    raise
+                delay = min(delay, left)
+            await asyncio.sleep(delay)
+            continue
+        reporter.recovered(source)
+        return result
+
+
+async def resolve_job(
+    client: ZuoraClient,
+    job_id: str,
+    family: Family | None,
+    *,
+    reporter: TransientReporter,
+    deadline: float | None = None,
+    base_delay: float = 1.0,
+) -> Job:
+    """Find a job by id: its shape picks the families, each is asked with a get.
+
+    Args:
+        client: The API client.
+        job_id: The id as the user typed it.
+        family: Only this family, when `--family` was given.
+        reporter: Where transient trouble is reported.
+        deadline: Monotonic time after which transient errors are given up on.
+        base_delay: First backoff step after a transient error.
+
+    Returns:
+        The job as its family's get returns it.
+
+    Raises:
+        CommandError: Bad id shape (USAGE) or no family knows it (NOT_FOUND).
+        ApiError: Auth, permission or other non-transient errors.
+    """
+    families = candidate_families(job_id, family)
+    for fam in families:
+
+        async def get(fam: Family = fam) -> Job:
+            return await client.get_job(fam, job_id)
+
+        try:
+            return await call_with_retry(
+                get,
+                source=f"get {fam.label.lower()} job {job_id}",
+                reporter=reporter,
+                deadline=deadline,
+                base_delay=base_delay,
+            )
+        except (NotFound, NotSupported):
+            continue
+        except BadRequest:
+            # Unknown AQuA ids may come back as 400 with code 90002 rather than 404
+            # (API doc §7, INFERRED); while guessing the family, that means "not here".
+            if fam is Family.AQUA and family is None:
+                continue
+            raise
+    where = family.label if family is not None else " or ".join(f.label for f in families)
+    raise CommandError(f"job {job_id} not found ({where})", ExitCode.NOT_FOUND)
+
+
+@dataclass
+class Connection:
+    """The resolved configuration and an open client for one command run."""
+
+    settings: Settings
+    """The loaded config."""
+    profile: ResolvedProfile
+    """The profile the options selected."""
+    client: ZuoraClient
+    """The open API client; closed when the `connect` block ends."""
+
+
+def load_profile(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
+    """Resolve settings and profile from the connection options.
+
+    Raises:
+        CommandError: The config is invalid or has no credentials (USAGE).
+    """
+    from ztui.config import ConfigError
+    from ztui.launch import resolve_from_args
+
+    try:
+        settings, profile = resolve_from_args(args)
+    except ConfigError as exc:
+        raise CommandError(str(exc), ExitCode.USAGE) from None
+    if not profile.client_id or not profile.client_secret:
+        raise CommandError(
+            f"profile {profile.name!r} has no credentials: set ZTUI_CLIENT_ID and "
+            "ZTUI_CLIENT_SECRET, or configure them in config.toml (`ztui config check`)",
+            ExitCode.USAGE,
+        )
+    return settings, profile
+
+
+@asynccontextmanager
+async def connect(settings: Settings, profile: ResolvedProfile) -> AsyncIterator[Connection]:
+    """Open the API client on `profile`, and close it when the block ends."""
+    from ztui.api.client import ZuoraClient
+
+    client = ZuoraClient(
+        profile.base_url,
+        client_id=profile.client_id,
+        client_secret=profile.client_secret,
+        org_ids=profile.org_ids,
+        entity_ids=profile.entity_ids,
+        read_only=profile.read_only,
+    )
+    try:
+        yield Connection(settings=settings, profile=profile, client=client)
+    finally:
+        await client.aclose()

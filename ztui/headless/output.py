@@ -1,0 +1,208 @@
+"""Provides the text and JSON forms of jobs and errors printed by the headless commands.
+
+JSON carries both the normalised fields (the same `Job` the board shows) and the job
+exactly as the server sent it (`raw`), so scripts can rely on either.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from ztui.api.models import Family, Job, JobError, JobState, parse_aqua_batches
+
+OUTCOME_WORDS: Mapping[JobState, str] = {
+    JobState.SUCCEEDED: "succeeded",
+    JobState.FAILED: "failed",
+    JobState.CANCELLED: "cancelled",
+    JobState.STOPPED: "stopped",
+}
+"""How a terminal state is named in a watch's final line."""
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def job_to_dict(job: Job) -> dict[str, Any]:
+    """A JSON-ready dict of a job: normalised fields plus `raw`, the wire JSON as received.
+
+    Args:
+        job: The job to convert.
+
+    Returns:
+        A dict whose values are JSON types only.
+    """
+    return {
+        "family": job.family.value,
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "state": job.state.value,
+        "terminal": job.state.is_terminal,
+        "progress": job.progress,
+        "processed": job.processed,
+        "succeeded": job.succeeded,
+        "failed": job.failed,
+        "total": job.total,
+        "created_at": _iso(job.created_at),
+        "updated_at": _iso(job.updated_at),
+        "message": job.message,
+        "raw": _jsonable(job.raw),
+    }
+
+
+def error_to_dict(error: JobError) -> dict[str, Any]:
+    """A JSON-ready dict of one row error."""
+    return {
+        "row": error.row,
+        "code": error.code,
+        "message": error.message,
+        "record": _jsonable(error.record),
+    }
+
+
+def _jsonable(value: object) -> Any:
+    # `raw` is parsed JSON already, but behind read-only mapping views; copy to plain types.
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def dumps(value: object, *, indent: int | None = 2) -> str:
+    """Serialise to JSON text (UTF-8 kept, keys in insertion order)."""
+    return json.dumps(value, indent=indent, ensure_ascii=False)
+
+
+def format_progress(job: Job) -> str:
+    """`42%`, or `-` when the family does not report progress."""
+    if job.progress is None:
+        return "-"
+    return f"{math.floor(job.progress * 100)}%"
+
+
+def _short_time(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _one_line(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def format_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """A plain left-aligned table: header row, then rows, columns separated by two spaces."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    return "\n".join(lines)
+
+
+def jobs_table(jobs: Iterable[Job]) -> str:
+    """The plain table `ztui jobs` prints: one row per job."""
+    headers = ("FAMILY", "ID", "KIND", "STATUS", "STATE", "PROGRESS", "CREATED", "MESSAGE")
+    rows = [
+        (
+            job.family.label,
+            job.id,
+            _one_line(job.kind, 32),
+            job.status or "-",
+            job.state.value,
+            format_progress(job),
+            _short_time(job.created_at),
+            _one_line(job.message or "", 60),
+        )
+        for job in jobs
+    ]
+    return format_table(rows, headers)
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def job_detail(job: Job) -> str:
+    """Everything about one job as `key: value` lines, AQuA batches, then the raw JSON."""
+    lines = [
+        f"id:         {job.id}",
+        f"family:     {job.family.label} ({job.family.value})",
+        f"kind:       {job.kind}",
+        f"status:     {job.status or '-'}",
+        f"state:      {job.state.value}{' (finished)' if job.state.is_terminal else ''}",
+        f"progress:   {format_progress(job)}",
+        f"processed:  {_count(job.processed)}",
+        f"succeeded:  {_count(job.succeeded)}",
+        f"failed:     {_count(job.failed)}",
+        f"total:      {_count(job.total)}",
+        f"created:    {_short_time(job.created_at)}",
+        f"updated:    {_short_time(job.updated_at)}",
+    ]
+    if job.message:
+        lines.append(f"message:    {job.message}")
+    if job.family is Family.AQUA:
+        batches = parse_aqua_batches(job.raw)
+        if batches:
+            lines.append("batches:")
+            for batch in batches:
+                records = "-" if batch.record_count is None else str(batch.record_count)
+                extra = f"  file {batch.file_id}" if batch.file_id else ""
+                note = f"  ({batch.message})" if batch.message else ""
+                lines.append(
+                    f"  {batch.name or batch.batch_id or '?'}: {batch.status}, "
+                    f"{records} records{extra}{note}"
+                )
+    lines.append("raw:")
+    lines.extend("  " + line for line in dumps(_jsonable(job.raw)).splitlines())
+    return "\n".join(lines)
+
+
+def errors_table(errors: Sequence[JobError]) -> str:
+    """The plain table `ztui errors` prints for row errors."""
+    rows = [
+        (_count(e.row), e.code or "-", _one_line(e.message, 100), _record_id(e.record))
+        for e in errors
+    ]
+    return format_table(rows, ("ROW", "CODE", "MESSAGE", "RECORD"))
+
+
+def _record_id(record: Mapping[str, Any]) -> str:
+    for key in ("Id", "id"):
+        value = record.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return "-"
+
+
+def change_line(job: Job, now: datetime | None = None) -> str:
+    """One `watch` line for a job whose status or progress changed."""
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%H:%M:%SZ")
+    parts = [stamp, job.id, job.family.value, job.status or "(no status)", format_progress(job)]
+    if job.message:
+        parts.append(_one_line(job.message, 100))
+    return "  ".join(parts)
+
+
+def final_line(job_id: str, outcome: str, job: Job | None = None, detail: str = "") -> str:
+    """One `watch` final line: `ID  OUTCOME  family=F status=S[  message]`."""
+    parts = [job_id, outcome]
+    if job is not None:
+        parts.append(f"family={job.family.value} status={job.status or '-'}")
+    text = detail or (job.message if job is not None and job.message else "")
+    if text:
+        parts.append(_one_line(text, 200))
+    return "  ".join(parts)
