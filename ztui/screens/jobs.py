@@ -1,69 +1,557 @@
-"""Provides `JobListScreen`: every job of every family, kept in line with the app's snapshot."""
+"""Provides `JobListScreen`: the live job board, kept in line with the app's snapshot.
+
+The screen watches `app.jobs` (the newest `JobSnapshot`) and hands each snapshot to the
+`JobTable`, which repaints only the rows that changed. While another screen is on top,
+the newest snapshot is remembered and applied when the board is shown again. The user's
+intent (open, stop, errors, new job, refresh, pause) goes to the app's methods.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Input
+
+from ztui.api.models import Family, JobState
+from ztui.widgets.facets import FacetBar, FacetState
+from ztui.widgets.job_table import COLUMN_KEYS, COLUMNS, JobKey, JobTable, ViewOptions
+from ztui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from ztui.api.models import Job
+    from ztui.app import ZtuiApp
     from ztui.service.snapshot import JobSnapshot
 
-COLUMNS = ("Family", "Id", "Kind", "Status", "Progress", "Created")
+
+@dataclass(frozen=True)
+class _Command:
+    """One palette command of the jobs screen."""
+
+    title: str
+    help: str
+    run: Callable[[JobListScreen], None]
 
 
-def _cells(job: Job) -> tuple[str, ...]:
-    progress = "" if job.progress is None else f"{job.progress:.0%}"
-    created = job.created_at.strftime("%Y-%m-%d %H:%M") if job.created_at else ""
-    return (job.family.label, job.id, job.kind, job.status, progress, created)
+def _palette_commands(screen: JobListScreen) -> list[_Command]:
+    """The palette commands for the board's current state."""
+    paused = screen.is_paused
+    commands = [
+        _Command("Open job detail", "Show the job under the cursor", lambda s: s.action_open()),
+        _Command(
+            "Filter jobs",
+            "Type to narrow by id, kind, object or status",
+            lambda s: s.action_filter(),
+        ),
+        _Command(
+            "Clear filter and facets", "Show every job again", lambda s: s.action_clear_filter()
+        ),
+        _Command("Refresh now", "Poll the server now", lambda s: s.action_refresh()),
+        _Command(
+            "Resume polling" if paused else "Pause polling",
+            "Stop or restart the periodic polls",
+            lambda s: s.action_pause(),
+        ),
+        _Command(
+            "Stop or cancel job",
+            "Stop the job under the cursor (asks first)",
+            lambda s: s.action_stop(),
+        ),
+        _Command(
+            "Show job errors",
+            "Error viewer for the job under the cursor",
+            lambda s: s.action_errors(),
+        ),
+        _Command(
+            "New job", "Start a backfill, bulk job or AQuA query", lambda s: s.action_new_job()
+        ),
+        _Command(
+            "Hide old finished jobs"
+            if screen.table.options.show_finished
+            else "Show old finished jobs",
+            "Toggle finished jobs older than the configured age",
+            lambda s: s.action_toggle_finished(),
+        ),
+        _Command(
+            "Copy job id",
+            "Copy the id under the cursor to the clipboard",
+            lambda s: s.action_copy_id(),
+        ),
+        _Command(
+            "Reverse sort order", "Flip ascending/descending", lambda s: s.action_sort_reverse()
+        ),
+    ]
+    for column in COLUMNS:
+        commands.append(
+            _Command(
+                f"Sort by {column.title}",
+                f"Order the jobs by the {column.title.lower()} column",
+                _sorter(column.key),
+            )
+        )
+    for family in Family:
+        commands.append(
+            _Command(
+                f"Show only family: {family.label}",
+                "Facet: one family (choose again to show all)",
+                _family_facet(family),
+            )
+        )
+    for state in JobState:
+        commands.append(
+            _Command(
+                f"Show only state: {state.value}",
+                "Facet: one state (choose again to show all)",
+                _state_facet(state),
+            )
+        )
+    return commands
+
+
+def _sorter(column: str) -> Callable[[JobListScreen], None]:
+    return lambda s: s.table.sort_by(column)
+
+
+def _family_facet(family: Family) -> Callable[[JobListScreen], None]:
+    return lambda s: s.set_family_facet(family)
+
+
+def _state_facet(state: JobState) -> Callable[[JobListScreen], None]:
+    return lambda s: s.set_state_facet(state)
+
+
+class JobCommands(Provider):
+    """Command-palette commands of the jobs screen (the same actions as its keys)."""
+
+    def _board(self) -> JobListScreen | None:
+        screen = self.screen
+        return screen if isinstance(screen, JobListScreen) else None
+
+    async def discover(self) -> Hits:
+        """Every board command, for the empty palette."""
+        board = self._board()
+        if board is None:
+            return
+        for command in _palette_commands(board):
+            yield DiscoveryHit(command.title, _bind(command, board), help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        """Board commands matching `query`."""
+        board = self._board()
+        if board is None:
+            return
+        matcher = self.matcher(query)
+        for command in _palette_commands(board):
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(command.title),
+                    _bind(command, board),
+                    text=command.title,
+                    help=command.help,
+                )
+
+
+def _bind(command: _Command, screen: JobListScreen) -> Callable[[], None]:
+    return lambda: command.run(screen)
 
 
 class JobListScreen(Screen[None]):
     """The jobs screen: one row per job, updated in place from each snapshot."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh", id="jobs.refresh", tooltip="Poll now"),
+        Binding("enter", "open", "Open", id="jobs.open", tooltip="Show the job's detail"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="jobs.filter",
+            tooltip="Narrow by id, kind, object or status",
+        ),
+        Binding("r", "refresh", "Refresh", id="jobs.refresh", tooltip="Poll the server now"),
+        Binding("p", "pause", "Pause", id="jobs.pause", tooltip="Pause or resume polling"),
+        Binding("s", "stop", "Stop", id="jobs.stop", tooltip="Stop or cancel the job (asks first)"),
+        Binding("e", "errors", "Errors", id="jobs.errors", tooltip="Row errors of the job"),
+        Binding("u", "new_job", "New", id="jobs.new", tooltip="Start a new job"),
+        Binding(
+            "h",
+            "toggle_finished",
+            "Old finished",
+            id="jobs.toggle_finished",
+            tooltip="Show or hide finished jobs older than the configured age",
+        ),
+        Binding(
+            "o",
+            "sort_next",
+            "Sort",
+            show=False,
+            id="jobs.sort_next",
+            tooltip="Sort by the next column",
+        ),
+        Binding(
+            "O,shift+o",
+            "sort_reverse",
+            "Reverse sort",
+            show=False,
+            id="jobs.sort_reverse",
+            tooltip="Flip the sort order",
+        ),
+        Binding(
+            "f",
+            "cycle_family",
+            "Family facet",
+            show=False,
+            id="jobs.facet_family",
+            tooltip="Show one family at a time",
+        ),
+        Binding(
+            "t",
+            "cycle_state",
+            "State facet",
+            show=False,
+            id="jobs.facet_state",
+            tooltip="Show one state at a time",
+        ),
+        Binding(
+            "c", "copy_id", "Copy id", show=False, id="jobs.copy_id", tooltip="Copy the job id"
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            id="jobs.clear_filter",
+            tooltip="Clear the filter and facets",
+        ),
     ]
 
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {JobCommands}
+
+    def __init__(self) -> None:
+        """Create the board (the app pushes it with no arguments)."""
+        super().__init__()
+        self._pending: JobSnapshot | None = None
+        self._shown: JobSnapshot | None = None
+        self._stoppable: bool | None = None
+
+    # ------------------------------------------------------------------ structure
+
+    @property
+    def ztui(self) -> ZtuiApp:
+        """The app, typed."""
+        return cast("ZtuiApp", self.app)
+
+    @property
+    def table(self) -> JobTable:
+        """The job table."""
+        return self.query_one("#job-table", JobTable)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        """The status bar."""
+        return self.query_one("#status-bar", StatusBar)
+
+    @property
+    def facets(self) -> FacetBar:
+        """The facet bar."""
+        return self.query_one("#facets", FacetBar)
+
+    @property
+    def filter_input(self) -> Input:
+        """The filter input (hidden until `/`)."""
+        return self.query_one("#job-filter", Input)
+
+    @property
+    def is_paused(self) -> bool:
+        """True while polling is paused (as the newest snapshot says)."""
+        snapshot = self._shown or self._pending
+        return bool(snapshot and snapshot.paused)
+
     def compose(self) -> ComposeResult:
-        """Header, status line, table, footer."""
+        """Header, facets, filter, table, status bar, footer."""
         yield Header()
-        yield Static("Connecting…", id="status-line")
-        yield DataTable(id="job-table", cursor_type="row")
+        yield FacetBar(id="facets")
+        yield Input(
+            placeholder="Filter: id, kind, object or status (enter keeps it, esc clears)",
+            id="job-filter",
+        )
+        hide_after = self._setting("hide_finished_after_s", 7 * 86400.0)
+        yield JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
+        yield StatusBar(id="status-bar")
         yield Footer()
 
+    def _setting(self, name: str, default: Any) -> Any:
+        ui = getattr(getattr(self.app, "settings", None), "ui", None)
+        return getattr(ui, name, default)
+
     def on_mount(self) -> None:
-        """Set up columns and follow the app's snapshot."""
-        table = self.query_one(DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name.lower())
+        """Follow the app's snapshot."""
+        self.filter_input.display = False
+        profile = getattr(self.app, "profile", None)
+        name = getattr(profile, "name", "")
+        self.status_bar.show_message(f"Connecting to {name}…" if name else "Connecting…")
+        self.table.focus()
         self.watch(self.app, "jobs", self._jobs_changed)
+
+    # ------------------------------------------------------------------ data
 
     def _jobs_changed(self, snapshot: JobSnapshot | None) -> None:
         if snapshot is None:
+            if self._shown is not None:
+                self._shown = None
+                self.table.reset()
+                self.status_bar.show_message("Connecting…")
             return
-        table: DataTable[str] = self.query_one(DataTable)
-        wanted = {f"{family}:{job_id}": job for (family, job_id), job in snapshot.jobs.items()}
-        for row_key in list(table.rows):
-            if row_key.value not in wanted:
-                table.remove_row(row_key)
-        for key, job in wanted.items():
-            cells = _cells(job)
-            if key in table.rows:
-                for column, value in zip(COLUMNS, cells, strict=True):
-                    if table.get_cell(key, column.lower()) != value:
-                        table.update_cell(key, column.lower(), value)
-            else:
-                table.add_row(*cells, key=key)
-        self.query_one("#status-line", Static).update(f"{len(wanted)} jobs")
+        if not self.is_current:
+            # Repainting a hidden table is wasted work: keep the newest, apply on resume.
+            self._pending = snapshot
+            return
+        self._apply(snapshot)
+
+    def on_screen_resume(self) -> None:
+        """Apply the snapshot that arrived while another screen was on top."""
+        if self._pending is not None:
+            snapshot, self._pending = self._pending, None
+            self._apply(snapshot)
+
+    def _apply(self, snapshot: JobSnapshot) -> None:
+        self._pending = None
+        self._shown = snapshot
+        table = self.table
+        table.apply(snapshot, now=self._now())
+        self._update_chrome(snapshot)
+        self._update_stoppable()
+
+    def _now(self) -> float:
+        clock = getattr(self.app, "wall_clock", None)
+        if callable(clock):
+            return float(clock())
+        import time
+
+        return time.time()
+
+    def _update_chrome(self, snapshot: JobSnapshot | None = None) -> None:
+        snapshot = snapshot or self._shown
+        table = self.table
+        view = table.view
+        options = table.options
+        self.facets.show(
+            FacetState(
+                family_counts=view.family_counts,
+                state_counts=view.state_counts,
+                families=options.families,
+                states=options.states,
+                shown=len(view.order),
+                hidden_finished=view.hidden_finished,
+                show_finished=options.show_finished,
+                filter_text=options.text,
+            )
+        )
+        if snapshot is None:
+            return
+        profile = getattr(self.app, "profile", None)
+        self.status_bar.update_from(
+            snapshot,
+            read_only=bool(getattr(profile, "read_only", False)),
+            production=bool(getattr(profile, "is_production", False)),
+            shown=len(view.order),
+        )
+        if not snapshot.jobs:
+            table.set_empty_text(
+                snapshot.fatal or "No jobs yet. Press u to start one, or r to poll now."
+            )
+        elif not view.order:
+            table.set_empty_text("No job matches the filter. Press esc to clear it.")
+
+    def _update_stoppable(self) -> None:
+        job = self.table.cursor_job
+        stoppable = job is not None and not job.state.is_terminal
+        if stoppable != self._stoppable:
+            # Only when it changes: refreshing bindings repaints the footer.
+            self._stoppable = stoppable
+            self.refresh_bindings()
+
+    # ------------------------------------------------------------------ table events
+
+    @on(JobTable.JobHighlighted)
+    def _cursor_moved(self, event: JobTable.JobHighlighted) -> None:
+        self._update_stoppable()
+
+    @on(JobTable.JobSelected)
+    def _job_selected(self, event: JobTable.JobSelected) -> None:
+        self.ztui.open_detail(event.key)
+
+    @on(JobTable.CursorDisplaced)
+    def _tell_cursor_moved(self, event: JobTable.CursorDisplaced) -> None:
+        lost = f"{event.lost[0].label} job {event.lost[1][:8]}"
+        why = "is no longer listed" if event.reason == "removed" else "is hidden by the filter"
+        where = (
+            f"; the cursor moved to {event.now[0].label} job {event.now[1][:8]}"
+            if event.now is not None
+            else ""
+        )
+        self.notify(f"{lost} {why}{where}.", timeout=4)
+
+    @on(FacetBar.Toggled)
+    def _facet_clicked(self, event: FacetBar.Toggled) -> None:
+        options = self.table.options
+        if event.dimension == "family":
+            family = Family(event.value)
+            self.table.update_options(families=options.families ^ {family})
+        else:
+            state = JobState(event.value)
+            self.table.update_options(states=options.states ^ {state})
+        self._update_chrome()
+
+    # ------------------------------------------------------------------ filter
+
+    @on(Input.Changed, "#job-filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self.table.update_options(text=event.value)
+        self._update_chrome()
+
+    @on(Input.Submitted, "#job-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value:
+            self.filter_input.display = False
+        self.table.focus()
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Disable stop on finished jobs and writes on read-only profiles."""
+        if action == "stop":
+            if getattr(getattr(self.app, "profile", None), "read_only", False):
+                return None
+            job = self.table.cursor_job if self.is_mounted else None
+            return None if job is None or job.state.is_terminal else True
+        if action == "new_job" and getattr(getattr(self.app, "profile", None), "read_only", False):
+            return None
+        return True
+
+    def _cursor(self) -> JobKey | None:
+        key = self.table.cursor_key
+        if key is None:
+            self.notify("No job is selected.", severity="warning", timeout=3)
+        return key
+
+    def action_open(self) -> None:
+        """Open the detail of the job under the cursor."""
+        key = self._cursor()
+        if key is not None:
+            self.ztui.open_detail(key)
+
+    def action_filter(self) -> None:
+        """Show and focus the filter input."""
+        self.filter_input.display = True
+        self.filter_input.focus()
+
+    def action_clear_filter(self) -> None:
+        """Clear the filter text and the facets, and give the table the focus."""
+        field = self.filter_input
+        if field.value:
+            field.value = ""  # posts Input.Changed, which clears the table's filter
+        field.display = False
+        self.table.update_options(text="", families=frozenset(), states=frozenset())
+        self.table.focus()
+        self._update_chrome()
 
     def action_refresh(self) -> None:
-        """Poll now."""
-        from ztui.app import ZtuiApp
+        """Poll now (after the poll in progress, if any)."""
+        self.ztui.refresh_now()
+        self.notify("Refreshing…", timeout=2)
 
-        if isinstance(self.app, ZtuiApp):
-            self.app.refresh_now()
+    def action_pause(self) -> None:
+        """Pause or resume polling."""
+        paused = self.ztui.toggle_pause()
+        self.notify("Polling paused." if paused else "Polling resumed.", timeout=3)
+
+    def action_stop(self) -> None:
+        """Stop or cancel the job under the cursor (the app asks for confirmation)."""
+        key = self._cursor()
+        if key is not None:
+            self.ztui.request_stop(key)
+
+    def action_errors(self) -> None:
+        """Show the errors of the job under the cursor."""
+        key = self._cursor()
+        if key is not None:
+            self.ztui.open_errors(key)
+
+    def action_new_job(self) -> None:
+        """Start a new job."""
+        self.ztui.open_new_job()
+
+    def action_toggle_finished(self) -> None:
+        """Show or hide finished jobs older than the configured age."""
+        table = self.table
+        table.update_options(show_finished=not table.options.show_finished)
+        self._update_chrome()
+
+    def action_sort_next(self) -> None:
+        """Sort by the next column."""
+        options = self.table.options
+        index = COLUMN_KEYS.index(options.sort_column) if options.sort_column in COLUMN_KEYS else -1
+        self.table.sort_by(COLUMN_KEYS[(index + 1) % len(COLUMN_KEYS)])
+
+    def action_sort_reverse(self) -> None:
+        """Flip the sort order."""
+        options = self.table.options
+        self.table.sort_by(options.sort_column, reverse=not options.sort_reverse)
+
+    def set_family_facet(self, family: Family | None) -> None:
+        """Show one family (None, or the family already alone, shows all).
+
+        Args:
+            family: The family to show.
+        """
+        current = self.table.options.families
+        chosen = frozenset() if family is None or current == {family} else frozenset({family})
+        self.table.update_options(families=chosen)
+        self._update_chrome()
+
+    def set_state_facet(self, state: JobState | None) -> None:
+        """Show one state (None, or the state already alone, shows all).
+
+        Args:
+            state: The state to show.
+        """
+        current = self.table.options.states
+        chosen = frozenset() if state is None or current == {state} else frozenset({state})
+        self.table.update_options(states=chosen)
+        self._update_chrome()
+
+    def action_cycle_family(self) -> None:
+        """Show the next family alone (after the last, all again)."""
+        families = list(Family)
+        current = self.table.options.families
+        if len(current) == 1:
+            (family,) = current
+            index = families.index(family) + 1
+            self.set_family_facet(families[index] if index < len(families) else None)
+        else:
+            self.set_family_facet(families[0])
+
+    def action_cycle_state(self) -> None:
+        """Show the next state alone (after the last, all again)."""
+        states = list(JobState)
+        current = self.table.options.states
+        if len(current) == 1:
+            (state,) = current
+            index = states.index(state) + 1
+            self.set_state_facet(states[index] if index < len(states) else None)
+        else:
+            self.set_state_facet(states[0])
+
+    def action_copy_id(self) -> None:
+        """Copy the id of the job under the cursor (OSC 52, works over SSH)."""
+        key = self._cursor()
+        if key is not None:
+            self.app.copy_to_clipboard(key[1])
+            self.notify(f"Copied {key[1]}", timeout=3)

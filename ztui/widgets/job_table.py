@@ -1,0 +1,839 @@
+"""Provides the job table: one row per job, rendered on demand, updated in place.
+
+`JobTable` is a Line-API `ScrollView` (toolong's approach for huge logs): it keeps the
+ordered list of visible job keys and renders only the lines on screen, so 10,000 jobs cost
+no more to show than 40. Each snapshot is diffed against what the table last showed;
+when the visible order is unchanged only the rows whose content changed are repainted
+(`refresh_line`), which keeps a poll's terminal output small.
+
+The view logic (text filter, facets, age-based hiding, sorting) is a pure function,
+`compute_view`, so it can be tested without a terminal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ztui.api.models import Family, Job, JobState
+
+if TYPE_CHECKING:
+    from ztui.service.snapshot import JobSnapshot
+
+JobKey = tuple[Family, str]
+"""Identity of a row: `(family, id)`, the same as `Job.key`."""
+
+_FAMILY_ORDER = {family: index for index, family in enumerate(Family)}
+_STATE_ORDER = {state: index for index, state in enumerate(JobState)}
+
+# Family freshness states in which the family's rows may be out of date and are dimmed.
+_DIM_FAMILY_STATES = frozenset({"stale", "rate_limited", "auth_error"})
+_FRESHNESS_TEXT = {
+    "ok": "",
+    "pending": "…",
+    "stale": "stale",
+    "rate_limited": "429",
+    "auth_error": "auth",
+    "unsupported": "n/a",
+}
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def format_age(seconds: float | None) -> str:
+    """A coarse relative age: `<1m`, `5m`, `3h`, `2d` (coarse so rows rarely repaint).
+
+    Args:
+        seconds: Elapsed seconds, or None when unknown.
+
+    Returns:
+        The age text, empty when unknown.
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return ""
+    if seconds < 60:
+        return "<1m"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+def format_progress(progress: float | None, width: int = 10) -> str:
+    """A small bar and a percentage, e.g. `███░░  60%`.
+
+    Args:
+        progress: 0..1, or None when the family reports none.
+        width: Cells available.
+
+    Returns:
+        The progress text, empty when unknown.
+    """
+    if progress is None:
+        return ""
+    percent = f"{progress:>4.0%}"
+    bar_width = max(0, width - len(percent) - 1)
+    filled = round(progress * bar_width)
+    return "█" * filled + "░" * (bar_width - filled) + " " + percent if bar_width else percent
+
+
+def _count(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def _created(job: Job) -> str:
+    # Rendered in UTC so that screenshots and tests don't depend on the machine's zone.
+    if job.created_at is None:
+        return ""
+    return job.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _timestamp(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the job table."""
+
+    key: str
+    """Stable name, used for sorting and by the command palette."""
+    title: str
+    """Header text."""
+    width: int
+    """Minimum width in cells."""
+    sort_value: Callable[[Job], Any]
+    """Value to sort by; None sorts last in either direction."""
+    grow: int = 0
+    """Share of spare width this column takes (0: fixed)."""
+    max_width: int | None = None
+    """Widest this column grows."""
+    right: bool = False
+    """Right-align the cell text."""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("family", "Family", 13, lambda j: _FAMILY_ORDER[j.family]),
+    Column("id", "Id", 14, lambda j: j.id, grow=2, max_width=36),
+    Column("kind", "Kind", 16, lambda j: j.kind.lower(), grow=1),
+    Column("status", "Status", 11, lambda j: (_STATE_ORDER[j.state], j.status.lower())),
+    Column("progress", "Progress", 10, lambda j: j.progress),
+    Column("processed", "Done", 8, lambda j: j.processed, right=True),
+    Column("failed", "Failed", 6, lambda j: j.failed, right=True),
+    Column("created", "Created (UTC)", 16, lambda j: _timestamp(j.created_at)),
+    Column("updated", "Upd", 4, lambda j: _timestamp(j.updated_at or j.created_at), right=True),
+    Column("fresh", "Fresh", 5, lambda j: None),
+)
+"""The table's columns, left to right."""
+
+COLUMN_KEYS: tuple[str, ...] = tuple(column.key for column in COLUMNS)
+"""Column keys in display order."""
+
+_COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+
+
+# --------------------------------------------------------------------------- view model
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """What the user asked to see and in which order."""
+
+    text: str = ""
+    """Filter text; every word must occur in the id, kind, object or status."""
+    families: frozenset[Family] = frozenset()
+    """Families to show; empty means all."""
+    states: frozenset[JobState] = frozenset()
+    """Normalised states to show; empty means all."""
+    show_finished: bool = False
+    """Show finished jobs however old they are."""
+    hide_finished_after_s: float | None = 86400.0
+    """Finished jobs last updated longer ago than this are hidden (None: never)."""
+    sort_column: str = "created"
+    """Key of the column to sort by."""
+    sort_reverse: bool = True
+    """Descending when True (newest first by default)."""
+
+
+@dataclass(frozen=True)
+class ViewResult:
+    """The outcome of applying `ViewOptions` to a set of jobs."""
+
+    order: tuple[JobKey, ...]
+    """Keys of the jobs shown, in display order."""
+    family_counts: Mapping[Family, int] = field(default_factory=dict)
+    """Jobs per family passing every filter except the family facet."""
+    state_counts: Mapping[JobState, int] = field(default_factory=dict)
+    """Jobs per state passing every filter except the state facet."""
+    hidden_finished: int = 0
+    """Finished jobs hidden because of their age (and matching everything else)."""
+
+
+def haystack(job: Job) -> str:
+    """The lower-cased text the filter searches: id, kind, object, status and state."""
+    raw_object = job.raw.get("object") if isinstance(job.raw, Mapping) else None
+    parts = [job.id, job.kind, job.status, job.state.value, job.family.label]
+    if isinstance(raw_object, str):
+        parts.append(raw_object)
+    return " ".join(parts).lower()
+
+
+class _HaystackCache:
+    """Lower-cased search text per job, rebuilt only when the job object changes."""
+
+    def __init__(self) -> None:
+        self._entries: dict[JobKey, tuple[Job, str]] = {}
+
+    def get(self, key: JobKey, job: Job) -> str:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not job:
+            text = haystack(job)
+            self._entries[key] = (job, text)
+            return text
+        return entry[1]
+
+    def prune(self, keys: Mapping[JobKey, Job]) -> None:
+        if len(self._entries) > 2 * max(len(keys), 64):
+            self._entries = {k: v for k, v in self._entries.items() if k in keys}
+
+
+def _sorted_keys(
+    jobs: Mapping[JobKey, Job], keys: list[JobKey], options: ViewOptions
+) -> list[JobKey]:
+    column = _COLUMN_BY_KEY.get(options.sort_column, _COLUMN_BY_KEY["created"])
+    # Sort by key first so equal values keep a stable, deterministic order; Python's sort
+    # is stable (also with reverse=True). Missing values go last in either direction.
+    keys.sort()
+    present: list[tuple[Any, JobKey]] = []
+    missing: list[JobKey] = []
+    for key in keys:
+        value = column.sort_value(jobs[key])
+        if value is None:
+            missing.append(key)
+        else:
+            present.append((value, key))
+    present.sort(key=lambda pair: pair[0], reverse=options.sort_reverse)
+    return [key for _, key in present] + missing
+
+
+def compute_view(
+    jobs: Mapping[JobKey, Job],
+    options: ViewOptions,
+    now: float,
+    *,
+    cache: _HaystackCache | None = None,
+) -> ViewResult:
+    """Filter, count and sort jobs for display.
+
+    Args:
+        jobs: Every known job.
+        options: Filter, facets and sort.
+        now: Epoch seconds used to decide which finished jobs are old.
+        cache: Reused search texts (the table keeps one between calls).
+
+    Returns:
+        The visible keys in order, facet counts and the number of hidden old jobs.
+    """
+    words = options.text.lower().split()
+    cutoff = (
+        None
+        if options.show_finished or options.hide_finished_after_s is None
+        else now - options.hide_finished_after_s
+    )
+    family_counts: dict[Family, int] = {}
+    state_counts: dict[JobState, int] = {}
+    hidden = 0
+    shown: list[JobKey] = []
+    for key, job in jobs.items():
+        if words:
+            text = cache.get(key, job) if cache is not None else haystack(job)
+            if not all(word in text for word in words):
+                continue
+        family_ok = not options.families or job.family in options.families
+        state_ok = not options.states or job.state in options.states
+        if cutoff is not None and job.state.is_terminal:
+            stamp = job.updated_at or job.created_at
+            if stamp is not None and stamp.timestamp() < cutoff:
+                if family_ok and state_ok:
+                    hidden += 1
+                continue
+        if state_ok:
+            family_counts[job.family] = family_counts.get(job.family, 0) + 1
+        if family_ok:
+            state_counts[job.state] = state_counts.get(job.state, 0) + 1
+        if family_ok and state_ok:
+            shown.append(key)
+    if cache is not None:
+        cache.prune(jobs)
+    return ViewResult(
+        order=tuple(_sorted_keys(jobs, shown, options)),
+        family_counts=family_counts,
+        state_counts=state_counts,
+        hidden_finished=hidden,
+    )
+
+
+def _neighbour(
+    old_order: Sequence[JobKey], index: int, present: Mapping[JobKey, int]
+) -> JobKey | None:
+    """The nearest row at or after `index` in the old order that is still shown, else before."""
+    for i in range(index, len(old_order)):
+        if old_order[i] in present:
+            return old_order[i]
+    for i in range(min(index, len(old_order)) - 1, -1, -1):
+        if old_order[i] in present:
+            return old_order[i]
+    return None
+
+
+# --------------------------------------------------------------------------- widget
+
+
+class JobTable(ScrollView, can_focus=True):
+    """Live list of jobs, one line each, rendered only where visible.
+
+    The screen feeds it whole snapshots with `apply`; the user's filter, facets and sort
+    are set with `set_options`. The cursor follows a job, not a row number.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="jobs.cursor_up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="jobs.cursor_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="jobs.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="jobs.page_down"),
+        Binding("home", "first", "First job", show=False, id="jobs.first"),
+        Binding("end", "last", "Last job", show=False, id="jobs.last"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "job-table--header",
+        "job-table--sorted",
+        "job-table--cursor",
+        "job-table--stale",
+        "job-table--failed-count",
+        "job-table--empty",
+        *(f"job-table--state-{state.value}" for state in JobState),
+    }
+
+    DEFAULT_CSS = """
+    JobTable {
+        height: 1fr;
+        overflow-x: auto;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    @dataclass
+    class JobHighlighted(Message):
+        """The cursor moved to another job (or off every job)."""
+
+        key: JobKey | None
+        """The job now under the cursor, None when the table is empty."""
+
+    @dataclass
+    class JobSelected(Message):
+        """The user asked to open a job (enter or double click)."""
+
+        key: JobKey
+        """The job to open."""
+
+    @dataclass
+    class CursorDisplaced(Message):
+        """The job the user had chosen left the view, so the cursor moved to a neighbour."""
+
+        lost: JobKey
+        """The job that is no longer shown."""
+        now: JobKey | None
+        """Where the cursor went, None when nothing is left."""
+        reason: str
+        """Why it left: "removed", "filtered" (by the user's filter, facets or hiding)."""
+
+    @dataclass
+    class SortChanged(Message):
+        """The user changed the sort with a header click."""
+
+        column: str
+        """Column key sorted by."""
+        reverse: bool
+        """Descending when True."""
+
+    def __init__(
+        self,
+        *,
+        options: ViewOptions | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Create an empty table.
+
+        Args:
+            options: Initial filter, facets and sort.
+            name: Widget name.
+            id: Widget id.
+            classes: CSS classes.
+        """
+        super().__init__(name=name, id=id, classes=classes)
+        self._options = options or ViewOptions()
+        self._jobs: Mapping[JobKey, Job] = {}
+        self._family_state: dict[Family, str] = {}
+        self._now = 0.0
+        self._view = ViewResult(order=())
+        self._index: dict[JobKey, int] = {}
+        self._cursor: JobKey | None = None
+        # The job the user last put the cursor on; the cursor returns to it when it is
+        # shown again (e.g. after backspacing in the filter).
+        self._anchor: JobKey | None = None
+        self._announced_lost: JobKey | None = None
+        self._cache = _HaystackCache()
+        self._widths: tuple[int, tuple[int, ...]] = (-1, ())
+        self._empty_text = "Waiting for the first poll…"
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def options(self) -> ViewOptions:
+        """The current filter, facets and sort."""
+        return self._options
+
+    @property
+    def view(self) -> ViewResult:
+        """The visible order and facet counts of the last update."""
+        return self._view
+
+    @property
+    def order(self) -> tuple[JobKey, ...]:
+        """Keys of the visible jobs in display order."""
+        return self._view.order
+
+    @property
+    def cursor_key(self) -> JobKey | None:
+        """The job under the cursor, None when the table is empty."""
+        return self._cursor
+
+    @property
+    def cursor_job(self) -> Job | None:
+        """The job under the cursor as the latest snapshot has it."""
+        return None if self._cursor is None else self._jobs.get(self._cursor)
+
+    @property
+    def cursor_index(self) -> int | None:
+        """Row number of the cursor in the visible order."""
+        return None if self._cursor is None else self._index.get(self._cursor)
+
+    @property
+    def jobs(self) -> Mapping[JobKey, Job]:
+        """Every job of the last snapshot (shown or not)."""
+        return self._jobs
+
+    def set_empty_text(self, text: str) -> None:
+        """Set what the table says when no job is shown."""
+        if text != self._empty_text:
+            self._empty_text = text
+            if not self._view.order:
+                self.refresh()
+
+    # ------------------------------------------------------------------ updates
+
+    def apply(self, snapshot: JobSnapshot, now: float) -> None:
+        """Bring the table in line with `snapshot`, repainting only rows that changed.
+
+        Args:
+            snapshot: The newest poll result, whole state.
+            now: Epoch seconds for ages and hiding old finished jobs.
+        """
+        old_jobs = self._jobs
+        old_family_state = self._family_state
+        old_now = self._now
+        self._jobs = snapshot.jobs
+        self._family_state = {f: s.state for f, s in snapshot.families.items()}
+        self._now = now
+        self._rebuild(old_jobs=old_jobs, old_family_state=old_family_state, old_now=old_now)
+
+    def reset(self) -> None:
+        """Forget every job (another connection starts); the options stay."""
+        self._jobs = {}
+        self._family_state = {}
+        self._cursor = self._anchor = self._announced_lost = None
+        self._view = ViewResult(order=())
+        self._index = {}
+        self.virtual_size = Size(self._min_width(), 1)
+        self.scroll_to(y=0, animate=False)
+        self.refresh()
+        self.post_message(self.JobHighlighted(None))
+
+    def set_options(self, options: ViewOptions) -> None:
+        """Change the filter, facets, hiding or sort; the cursor stays on its job if shown.
+
+        Args:
+            options: The new options.
+        """
+        if options == self._options:
+            return
+        self._options = options
+        self._rebuild()
+
+    def update_options(self, **changes: Any) -> None:
+        """Change some fields of the options (see `ViewOptions`)."""
+        self.set_options(replace(self._options, **changes))
+
+    def sort_by(self, column: str, reverse: bool | None = None) -> None:
+        """Sort by a column; with `reverse` None, a second sort on the same column flips it.
+
+        Args:
+            column: A key from `COLUMN_KEYS`.
+            reverse: Descending when True.
+        """
+        if column not in _COLUMN_BY_KEY:
+            raise ValueError(f"unknown column {column!r}; expected one of {', '.join(COLUMN_KEYS)}")
+        if reverse is None:
+            if column == self._options.sort_column:
+                reverse = not self._options.sort_reverse
+            else:
+                # Times and counts read best newest/largest first.
+                reverse = column in {"created", "updated", "progress", "processed", "failed"}
+        self.update_options(sort_column=column, sort_reverse=reverse)
+
+    def _rebuild(
+        self,
+        *,
+        old_jobs: Mapping[JobKey, Job] | None = None,
+        old_family_state: Mapping[Family, str] | None = None,
+        old_now: float | None = None,
+    ) -> None:
+        old_order = self._view.order
+        old_index = self._index
+        old_scroll = round(self.scroll_offset.y)
+        old_cursor = self._cursor
+        view = compute_view(self._jobs, self._options, self._now, cache=self._cache)
+        self._view = view
+        self._index = index = {key: i for i, key in enumerate(view.order)}
+
+        # Keep the cursor on the user's job; else on a neighbour, and say so once.
+        new_cursor: JobKey | None
+        if self._anchor is not None and self._anchor in index:
+            new_cursor = self._anchor
+            self._announced_lost = None
+        elif old_cursor is not None and old_cursor in index:
+            new_cursor = old_cursor
+        elif old_cursor is not None:
+            position = old_index.get(old_cursor, 0)
+            new_cursor = _neighbour(old_order, position, index)
+            if new_cursor is None and view.order:
+                new_cursor = view.order[min(position, len(view.order) - 1)]
+        else:
+            new_cursor = view.order[0] if view.order else None
+        lost = self._anchor if self._anchor is not None and self._anchor not in index else None
+        if lost is not None and lost != self._announced_lost:
+            self._announced_lost = lost
+            # Still known but not shown: hidden by the filter, a facet or its age.
+            why = "filtered" if lost in self._jobs else "removed"
+            self.post_message(self.CursorDisplaced(lost, new_cursor, why))
+        if self._anchor is None or (lost is not None and lost not in self._jobs):
+            # A job that is gone for good is no place to come back to.
+            self._anchor = new_cursor
+            self._announced_lost = None
+        self._cursor = new_cursor
+
+        self.virtual_size = Size(self._min_width(), len(view.order) + 1)
+
+        # Keep the cursor's job on the same screen line (or the top row, if the cursor was
+        # scrolled out of sight) so rows moving above it don't make the view jump.
+        height = max(1, self._body_height())
+        new_scroll = old_scroll
+        if old_cursor is not None and old_cursor in old_index and new_cursor is not None:
+            old_pos = old_index[old_cursor]
+            if old_scroll <= old_pos < old_scroll + height:
+                anchor_key = new_cursor if new_cursor == old_cursor else None
+                if anchor_key is not None:
+                    new_scroll = index[anchor_key] - (old_pos - old_scroll)
+        if new_cursor is not None and not (new_scroll <= index[new_cursor] < new_scroll + height):
+            new_scroll = index[new_cursor] - height // 2
+        new_scroll = max(0, min(new_scroll, max(0, len(view.order) - height)))
+
+        same_layout = view.order == old_order and new_scroll == old_scroll and old_jobs is not None
+        if new_scroll != old_scroll:
+            self.scroll_to(y=new_scroll, animate=False, immediate=True)
+        if same_layout and old_jobs is not None:
+            self._refresh_changed(old_jobs, old_family_state or {}, old_now or 0.0, old_cursor)
+        else:
+            self.refresh()
+        if new_cursor != old_cursor:
+            self.post_message(self.JobHighlighted(new_cursor))
+
+    def _refresh_changed(
+        self,
+        old_jobs: Mapping[JobKey, Job],
+        old_family_state: Mapping[Family, str],
+        old_now: float,
+        old_cursor: JobKey | None,
+    ) -> None:
+        """Repaint only the visible rows whose text or style changed."""
+        top = round(self.scroll_offset.y)
+        order = self._view.order
+        for i in range(top, min(len(order), top + self._body_height())):
+            key = order[i]
+            job = self._jobs[key]
+            before = old_jobs.get(key)
+            if (
+                (before is not job and before != job)
+                or old_family_state.get(key[0]) != self._family_state.get(key[0])
+                or (key in (old_cursor, self._cursor) and old_cursor != self._cursor)
+                or self._age_text(job, old_now) != self._age_text(job, self._now)
+            ):
+                self.refresh_line(i + 1)
+
+    def _age_text(self, job: Job, now: float) -> str:
+        stamp = job.updated_at or job.created_at
+        return "" if stamp is None else format_age(now - stamp.timestamp())
+
+    # ------------------------------------------------------------------ cursor
+
+    def move_cursor_to(self, key: JobKey | None) -> None:
+        """Put the cursor on a job (if shown) and scroll it into view.
+
+        Args:
+            key: The job; None or a key not shown does nothing.
+        """
+        if key is None or key not in self._index:
+            return
+        old = self._cursor
+        self._cursor = key
+        self._anchor = key
+        self._announced_lost = None
+        self._scroll_cursor_into_view()
+        if old != key:
+            if old is not None and old in self._index:
+                self.refresh_line(self._index[old] + 1)
+            self.refresh_line(self._index[key] + 1)
+            self.post_message(self.JobHighlighted(key))
+
+    def _move_by(self, delta: int) -> None:
+        order = self._view.order
+        if not order:
+            return
+        current = self.cursor_index
+        target = 0 if current is None else max(0, min(len(order) - 1, current + delta))
+        self.move_cursor_to(order[target])
+
+    def _body_height(self) -> int:
+        return max(0, self.scrollable_content_region.height - 1)
+
+    def _scroll_cursor_into_view(self) -> None:
+        index = self.cursor_index
+        if index is None:
+            return
+        top = round(self.scroll_offset.y)
+        height = max(1, self._body_height())
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        """Move the cursor one job up."""
+        self._move_by(-1)
+
+    def action_cursor_down(self) -> None:
+        """Move the cursor one job down."""
+        self._move_by(1)
+
+    def action_page_up(self) -> None:
+        """Move the cursor one page up."""
+        self._move_by(-max(1, self._body_height() - 1))
+
+    def action_page_down(self) -> None:
+        """Move the cursor one page down."""
+        self._move_by(max(1, self._body_height() - 1))
+
+    def action_first(self) -> None:
+        """Move the cursor to the first job."""
+        if self._view.order:
+            self.move_cursor_to(self._view.order[0])
+
+    def action_last(self) -> None:
+        """Move the cursor to the last job."""
+        if self._view.order:
+            self.move_cursor_to(self._view.order[-1])
+
+    def select_cursor(self) -> None:
+        """Post `JobSelected` for the job under the cursor, if any."""
+        if self._cursor is not None:
+            self.post_message(self.JobSelected(self._cursor))
+
+    async def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            column = self._column_at(offset.x + round(self.scroll_offset.x))
+            if column is not None:
+                self.sort_by(column)
+                self.post_message(
+                    self.SortChanged(self._options.sort_column, self._options.sort_reverse)
+                )
+            return
+        row = round(self.scroll_offset.y) + offset.y - 1
+        if 0 <= row < len(self._view.order):
+            self.move_cursor_to(self._view.order[row])
+            if event.chain >= 2:
+                self.select_cursor()
+
+    def _column_at(self, x: int) -> str | None:
+        start = 0
+        for column, width in zip(COLUMNS, self._column_widths(), strict=True):
+            if start <= x < start + width + 1:
+                return column.key
+            start += width + 1
+        return None
+
+    # ------------------------------------------------------------------ rendering
+
+    def notify_style_update(self) -> None:
+        """Styles changed (theme switch): every line must be rendered again."""
+        super().notify_style_update()
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Re-fit the columns and keep the cursor in view."""
+        self.virtual_size = Size(self._min_width(), len(self._view.order) + 1)
+        self._scroll_cursor_into_view()
+        self.refresh()
+
+    def _min_width(self) -> int:
+        return sum(column.width for column in COLUMNS) + len(COLUMNS) - 1
+
+    def _column_widths(self) -> tuple[int, ...]:
+        available = max(self.scrollable_content_region.width, self._min_width())
+        if self._widths[0] == available:
+            return self._widths[1]
+        widths = [column.width for column in COLUMNS]
+        spare = available - self._min_width()
+        # Hand out spare width in rounds so capped columns pass their share on.
+        while spare > 0:
+            growers = [
+                i
+                for i, column in enumerate(COLUMNS)
+                if column.grow and (column.max_width is None or widths[i] < column.max_width)
+            ]
+            if not growers:
+                break
+            total = sum(COLUMNS[i].grow for i in growers)
+            given = 0
+            for i in growers:
+                column = COLUMNS[i]
+                share = max(1, spare * column.grow // total)
+                if column.max_width is not None:
+                    share = min(share, column.max_width - widths[i])
+                share = min(share, spare - given)
+                widths[i] += share
+                given += share
+                if given >= spare:
+                    break
+            if given == 0:
+                break
+            spare -= given
+        result = tuple(widths)
+        self._widths = (available, result)
+        return result
+
+    def render_line(self, y: int) -> Strip:
+        """Render one screen line: the header at the top, then rows from the scroll offset."""
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            strip = self._render_header(base)
+        else:
+            index = scroll_y + y - 1
+            order = self._view.order
+            if not order and y == 1:
+                style = base + self.get_component_rich_style("job-table--empty")
+                strip = Strip([Segment(f" {self._empty_text}", style)])
+            elif 0 <= index < len(order):
+                strip = self._render_row(order[index], base)
+            else:
+                return Strip.blank(width, base)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def _render_header(self, base: Style) -> Strip:
+        style = base + self.get_component_rich_style("job-table--header")
+        sorted_style = style + self.get_component_rich_style("job-table--sorted")
+        segments: list[Segment] = []
+        for column, width in zip(COLUMNS, self._column_widths(), strict=True):
+            title = column.title
+            this_style = style
+            if column.key == self._options.sort_column:
+                title = f"{title}{'▼' if self._options.sort_reverse else '▲'}"
+                this_style = sorted_style
+            segments.append(Segment(_fit(title, width, column.right), this_style))
+            segments.append(Segment(" ", style))
+        return Strip(segments[:-1])
+
+    def _render_row(self, key: JobKey, base: Style) -> Strip:
+        job = self._jobs[key]
+        family_state = self._family_state.get(job.family, "ok")
+        row_style = base
+        if key == self._cursor:
+            row_style = row_style + self.get_component_rich_style("job-table--cursor")
+        if family_state in _DIM_FAMILY_STATES:
+            row_style = row_style + self.get_component_rich_style("job-table--stale")
+        state_style = row_style + self.get_component_rich_style(
+            f"job-table--state-{job.state.value}"
+        )
+        texts = (
+            job.family.label,
+            job.id,
+            job.kind,
+            job.status or "(none)",
+            "",
+            _count(job.processed),
+            _count(job.failed),
+            _created(job),
+            self._age_text(job, self._now),
+            _FRESHNESS_TEXT.get(family_state, family_state),
+        )
+        # Neighbouring cells of the same style are merged so a row costs few style
+        # changes on the wire (each change is ~40 bytes of SGR codes).
+        segments: list[Segment] = []
+        pending_text: list[str] = []
+        pending_style = row_style
+        widths = self._column_widths()
+        for i, (column, width) in enumerate(zip(COLUMNS, widths, strict=True)):
+            text = format_progress(job.progress, width) if column.key == "progress" else texts[i]
+            style = row_style
+            if column.key == "status":
+                style = state_style
+            elif column.key == "failed" and job.failed:
+                style = row_style + self.get_component_rich_style("job-table--failed-count")
+            cell = _fit(text, width, column.right) + (" " if i < len(COLUMNS) - 1 else "")
+            if style != pending_style and pending_text:
+                segments.append(Segment("".join(pending_text), pending_style))
+                pending_text = []
+            pending_style = style
+            pending_text.append(cell)
+        if pending_text:
+            segments.append(Segment("".join(pending_text), pending_style))
+        return Strip(segments).extend_cell_length(self.scrollable_content_region.width, row_style)
+
+
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """Pad or truncate `text` to exactly `width` cells (ellipsis when cut)."""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…" if width > 0 else ""
+    return text.rjust(width) if right else text.ljust(width)
