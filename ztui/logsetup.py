@@ -13,10 +13,12 @@ import io
 import logging
 import os
 import re
+import sys
 import threading
 import traceback
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from types import TracebackType
 from typing import Final
 from urllib.parse import quote, quote_plus
 
@@ -272,3 +274,25 @@ def _remove_installed_handlers(logger: logging.Logger) -> None:
         if getattr(old, _HANDLER_TAG, False):
             logger.removeHandler(old)
             old.close()
+
+
+def install_excepthook() -> None:
+    """Make uncaught exceptions print (and log) a redacted traceback.
+
+    The entry point calls this once, so a crash outside the TUI's own error handling
+    still shows no credential on the terminal or in the log.
+    """
+
+    def hook(
+        exc_type: type[BaseException],
+        exc: BaseException,
+        tb: TracebackType | None,
+    ) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        text = format_exception_redacted(exc.with_traceback(tb))
+        logging.getLogger("ztui").critical("uncaught exception:\n%s", text.rstrip("\n"))
+        sys.stderr.write(text)
+
+    sys.excepthook = hook

@@ -241,3 +241,22 @@ def test_nothing_logged_to_the_terminal(capsys: pytest.CaptureFixture[str], tmp_
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == ""
+
+
+def test_excepthook_prints_redacted_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from ztui.logsetup import install_excepthook
+
+    previous = sys.excepthook
+    try:
+        install_excepthook()
+        try:
+            raise RuntimeError("crash with access_token=leak-me-1")
+        except RuntimeError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+    finally:
+        sys.excepthook = previous
+    err = capsys.readouterr().err
+    assert "RuntimeError: crash with access_token=********" in err
+    assert "leak-me-1" not in err
