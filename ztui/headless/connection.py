@@ -320,14 +320,17 @@ async def connect(settings: Settings, profile: ResolvedProfile) -> AsyncIterator
     """Open the API client on `profile`, and close it when the block ends."""
     from ztui.api.client import ZuoraClient
 
-    client = ZuoraClient(
-        profile.base_url,
-        client_id=profile.client_id,
-        client_secret=profile.client_secret,
-        org_ids=profile.org_ids,
-        entity_ids=profile.entity_ids,
-        read_only=profile.read_only,
-    )
+    try:
+        client = ZuoraClient(
+            profile.base_url,
+            client_id=profile.client_id,
+            client_secret=profile.client_secret,
+            org_ids=profile.org_ids,
+            entity_ids=profile.entity_ids,
+            read_only=profile.read_only,
+        )
+    except ValueError as exc:
+        raise CommandError(f"profile {profile.name!r}: {exc}", ExitCode.USAGE) from None
     try:
         yield Connection(settings=settings, profile=profile, client=client)
     finally:
