@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,7 +29,7 @@ def _job(
     minutes: float | None = 0,
     status: str | None = None,
     message: str | None = None,
-    raw: dict[str, object] | None = None,
+    raw: Mapping[str, object] | None = None,
 ) -> Job:
     return Job(
         family=family,

@@ -107,6 +107,12 @@ def build_parser(command: str) -> argparse.ArgumentParser:
             help="only jobs created or updated within DURATION (e.g. 90m, 2h, 7d)",
         )
         parser.add_argument(
+            "--all",
+            action="store_true",
+            help="also list finished jobs older than [ui] hide_finished_after_s (the board "
+            "hides them until you toggle 'show finished')",
+        )
+        parser.add_argument(
             "--aqua-id",
             action="append",
             metavar="ID",

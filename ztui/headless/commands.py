@@ -136,6 +136,11 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
         await asyncio.sleep(min(max(delay, 0.2), max(0.0, give_up - time.monotonic())))
 
     jobs: list[Job] = list(snapshot.jobs.values())
+    hidden = 0
+    if not args.all:
+        jobs, hidden = hide_old_finished(
+            jobs, conn.settings.ui.hide_finished_after_s, datetime.now(UTC).timestamp()
+        )
     if args.state:
         match = state_matcher(args.state)
         jobs = [job for job in jobs if match(job)]
@@ -154,6 +159,12 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
     else:
         _note("ztui jobs", "no jobs")
 
+    if hidden:
+        _note(
+            "ztui jobs",
+            f"{hidden} finished job(s) older than {_age(conn.settings.ui.hide_finished_after_s)} "
+            "hidden, as on the board (--all lists them)",
+        )
     code = ExitCode.OK
     for family, status in snapshot.families.items():
         if status.state == "auth_error":
@@ -164,6 +175,37 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
             if code is ExitCode.OK:
                 code = ExitCode.ERROR
     return code
+
+
+def hide_old_finished(
+    jobs: Iterable[Job], hide_after_s: float, now: float
+) -> tuple[list[Job], int]:
+    """Drop finished jobs last updated longer ago than `hide_after_s`, as the board does.
+
+    The board's rule (`ztui.widgets.job_table.compute_view`): a terminal job whose
+    `updated_at` (else `created_at`) is older than the cutoff is hidden; active jobs and
+    jobs without a time are always shown.
+
+    Returns:
+        The jobs kept and how many were hidden.
+    """
+    cutoff = now - hide_after_s
+    kept: list[Job] = []
+    hidden = 0
+    for job in jobs:
+        stamp = job.updated_at or job.created_at
+        if job.state.is_terminal and stamp is not None and stamp.timestamp() < cutoff:
+            hidden += 1
+        else:
+            kept.append(job)
+    return kept, hidden
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
 
 
 def _recent(job: Job, cutoff: float) -> bool:
