@@ -1,0 +1,130 @@
+"""Provides `ApiErrorsScreen`: every failed API request of this run, secrets redacted.
+
+The rows come from the client's `error_log` (`ztui.api.errors.ApiErrorRecord`: time,
+method, path, status, request id, code, message). The client already keeps tokens and
+query strings out of it; every cell is passed through `ztui.logsetup.redact` again so a
+credential that slipped into a server message never reaches the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ztui.api.errors import ApiErrorRecord
+
+if TYPE_CHECKING:
+    from ztui.service.snapshot import JobSnapshot
+
+COLUMNS = ("Time", "Method", "Path", "Status", "Request id", "Code", "Message")
+
+
+def _redact(text: str) -> str:
+    from ztui.logsetup import redact
+
+    return redact(text)
+
+
+def record_cells(record: ApiErrorRecord) -> tuple[str, ...]:
+    """The table cells of one failed request, redacted."""
+    at = datetime.fromtimestamp(record.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        at,
+        record.method,
+        _redact(record.path),
+        "" if record.status is None else str(record.status),
+        record.request_id or "",
+        _redact(record.code or ""),
+        _redact(f"{record.message} [{record.kind}]" if record.kind else record.message),
+    )
+
+
+def error_records(app: Any) -> list[ApiErrorRecord]:
+    """The failed requests the app's client has logged, oldest first."""
+    client = getattr(app, "client", None)
+    log: Iterable[ApiErrorRecord] = getattr(client, "error_log", None) or ()
+    return [r for r in log if isinstance(r, ApiErrorRecord)]
+
+
+class ApiErrorsScreen(Screen[None]):
+    """A table of every failed request of this run, newest last."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="apierrors.back", tooltip="Back"),
+        Binding("r", "reload", "Reload", id="apierrors.reload", tooltip="Read the error log again"),
+        Binding(
+            "c",
+            "copy_request_id",
+            "Copy request id",
+            id="apierrors.copy_request_id",
+            tooltip="Copy the highlighted request id (OSC 52)",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        """Create the view."""
+        super().__init__()
+        self._shown: list[ApiErrorRecord] = []
+
+    def compose(self) -> ComposeResult:
+        """Title, summary, table."""
+        yield Header()
+        yield Static("API errors of this run", id="api-errors-title")
+        yield Static("", id="api-errors-summary")
+        yield DataTable(id="api-errors-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the table and follow new polls (each may add failures)."""
+        table: DataTable[str] = self.query_one(DataTable)
+        for name in COLUMNS:
+            table.add_column(name, key=name.lower())
+        self.reload()
+        self.watch(self.app, "jobs", self._jobs_changed, init=False)
+
+    def _jobs_changed(self, snapshot: JobSnapshot | None) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Add rows for failures logged since the last reload (in place, cursor kept)."""
+        records = error_records(self.app)
+        table: DataTable[str] = self.query_one(DataTable)
+        if records[: len(self._shown)] != self._shown:
+            # The log is bounded and dropped old entries: rebuild.
+            table.clear()
+            self._shown = []
+        for number, record in enumerate(records[len(self._shown) :], start=len(self._shown)):
+            table.add_row(*record_cells(record), key=str(number))
+        self._shown = records
+        summary = self.query_one("#api-errors-summary", Static)
+        if records:
+            summary.update(f"{len(records)} failed request(s); secrets and tokens are redacted.")
+        else:
+            summary.update("No failed requests so far.")
+
+    def action_reload(self) -> None:
+        """Read the error log again."""
+        self.reload()
+
+    def action_back(self) -> None:
+        """Back to the previous screen."""
+        self.dismiss()
+
+    def action_copy_request_id(self) -> None:
+        """Copy the request id of the highlighted failure."""
+        table: DataTable[str] = self.query_one(DataTable)
+        if not self._shown or table.cursor_row >= len(self._shown):
+            self.notify("No failed request selected.", severity="warning")
+            return
+        request_id = self._shown[table.cursor_row].request_id
+        if not request_id:
+            self.notify("That request got no request id.", severity="warning")
+            return
+        self.app.copy_to_clipboard(request_id)
+        self.notify(f"Copied request id {request_id}", timeout=3)

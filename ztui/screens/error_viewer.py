@@ -1,0 +1,519 @@
+"""Provides `ErrorViewerScreen`: why a job failed, grouped, with a fix-and-resubmit export.
+
+Per family (API doc §3-§7):
+
+- custom objects: `GET /objects/jobs/{id}/errors`, fetched once in the screen's `errors`
+  worker; parsing, grouping and line formatting run off the UI thread, and the rows of
+  the selected group render lazily (`ErrorRowsView` draws only the visible lines), so
+  10,000 errors do not freeze the UI;
+- AQuA: the job's `errorCode`/`message` and each batch's status and message;
+- data backfill: `failureMessage`, plus the failed rows of the result file when the job
+  exposes one;
+- booking date / auto-backfill: the failure message and error count.
+
+Malformed error entries are kept and shown raw (`ztui.export.parse_errors_tolerant`).
+`x` writes the failed rows to CSV (`ztui.export.export_failed_rows`), joined to the
+uploaded file when the journal knows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.segment import Segment
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ztui.api.errors import ApiError, MalformedResponse
+from ztui.api.models import Family, Job, JobError, parse_aqua_batches
+from ztui.export import (
+    MALFORMED_CODE,
+    ErrorGroup,
+    ExportError,
+    cell_text,
+    export_failed_rows,
+    group_errors,
+    parse_errors_tolerant,
+    read_backfill_result,
+)
+from ztui.screens.job_detail import PathModal, default_folder
+
+if TYPE_CHECKING:
+    from ztui.app import ZtuiApp
+    from ztui.service.snapshot import JobSnapshot
+
+log = logging.getLogger("ztui.screens.error_viewer")
+
+
+@dataclass(frozen=True)
+class LoadedErrors:
+    """The errors of one job, grouped and formatted (built off the UI thread)."""
+
+    errors: tuple[JobError, ...]
+    """Every error, in the server's order."""
+    groups: tuple[ErrorGroup, ...]
+    """Errors grouped by code and message, biggest first."""
+    lines: tuple[str, ...]
+    """One display line per error (row, record fields, message), same order as `errors`."""
+    width: int
+    """Length of the longest line (the rows view's virtual width)."""
+    note: str = ""
+    """What was loaded and from where, for the summary line."""
+
+
+def error_line(error: JobError) -> str:
+    """One display line: row number, record fields, message (raw JSON when malformed)."""
+    row = "" if error.row is None else str(error.row)
+    if error.code == MALFORMED_CODE:
+        return f"{row:>7}  (malformed entry, shown raw) {error.message}"
+    fields = "  ".join(f"{k}={cell_text(v)}" for k, v in error.record.items())
+    return f"{row:>7}  {fields}  → {error.message}" if fields else f"{row:>7}  {error.message}"
+
+
+def prepare(errors: Sequence[JobError], note: str = "") -> LoadedErrors:
+    """Group and format `errors` (CPU work: call it in a thread for big lists)."""
+    lines = tuple(error_line(e) for e in errors)
+    return LoadedErrors(
+        errors=tuple(errors),
+        groups=tuple(group_errors(errors)),
+        lines=lines,
+        width=max((len(line) for line in lines), default=0),
+        note=note,
+    )
+
+
+def aqua_errors(job: Job) -> list[JobError]:
+    """The job-level error and the batches that did not complete, as error entries."""
+    errors: list[JobError] = []
+    raw = job.raw
+    code = raw.get("errorCode")
+    message = raw.get("message")
+    if code or message:
+        errors.append(
+            JobError(
+                row=None, code=cell_text(code), message=cell_text(message), record={"job": job.id}
+            )
+        )
+    try:
+        batches = parse_aqua_batches(raw)
+    except MalformedResponse as exc:
+        return [*errors, JobError(row=None, code=MALFORMED_CODE, message=exc.message)]
+    for batch in batches:
+        if batch.message or batch.status.lower() in ("aborted", "deleted_notallowed", "cancelled"):
+            errors.append(
+                JobError(
+                    row=None,
+                    code=batch.status,
+                    message=batch.message or f"batch {batch.status}",
+                    record={"batch": batch.name or batch.batch_id or "", "query": batch.query},
+                )
+            )
+    return errors
+
+
+def _job_message_errors(job: Job) -> list[JobError]:
+    if job.message:
+        return [JobError(row=None, code=job.status, message=job.message, record={})]
+    return []
+
+
+class ErrorRowsView(ScrollView, can_focus=True):
+    """The rows of one error group, drawn line by line (only the visible ones)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"error-rows--cursor"}
+
+    DEFAULT_CSS = """
+    ErrorRowsView {
+        height: 1fr;
+    }
+    """
+
+    cursor: reactive[int] = reactive(0)
+    """Index (within the group) of the highlighted row."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False, id="errors.row_up"),
+        Binding("down", "cursor_down", "Down", show=False, id="errors.row_down"),
+        Binding("pageup", "page_up_rows", "Page up", show=False, id="errors.page_up"),
+        Binding("pagedown", "page_down_rows", "Page down", show=False, id="errors.page_down"),
+        Binding("home", "first", "First", show=False, id="errors.first"),
+        Binding("end", "last", "Last", show=False, id="errors.last"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        """Create an empty view."""
+        super().__init__(id=id)
+        self._lines: Sequence[str] = ()
+        self._indices: Sequence[int] = ()
+        self.rendered_lines = 0
+        """Lines drawn so far (tests check that only visible rows are drawn)."""
+
+    def show(self, lines: Sequence[str], indices: Sequence[int], width: int) -> None:
+        """Show the lines at `indices`, scrolled to the top."""
+        self._lines = lines
+        self._indices = indices
+        self.cursor = 0
+        self.virtual_size = Size(max(width, 1), len(indices))
+        self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        """How many rows the view holds."""
+        return len(self._indices)
+
+    def render_line(self, y: int) -> Strip:
+        """Draw one visible line."""
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        if index >= len(self._indices):
+            return Strip.blank(width, self.rich_style)
+        self.rendered_lines += 1
+        text = self._lines[self._indices[index]]
+        style = (
+            self.get_component_rich_style("error-rows--cursor")
+            if index == self.cursor and self.has_focus
+            else self.rich_style
+        )
+        strip = Strip([Segment(text, style)])
+        return strip.crop_extend(scroll_x, scroll_x + width, style)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        """Keep the cursor row in view."""
+        if new < self.scroll_offset.y:
+            self.scroll_to(y=new, animate=False)
+        elif new >= self.scroll_offset.y + self.scrollable_content_region.height:
+            self.scroll_to(y=new - self.scrollable_content_region.height + 1, animate=False)
+        self.refresh()
+
+    def _move(self, delta: int) -> None:
+        if self._indices:
+            self.cursor = max(0, min(len(self._indices) - 1, self.cursor + delta))
+
+    def action_cursor_up(self) -> None:
+        """Highlight the previous row."""
+        self._move(-1)
+
+    def action_cursor_down(self) -> None:
+        """Highlight the next row."""
+        self._move(1)
+
+    def action_page_up_rows(self) -> None:
+        """Move a page up."""
+        self._move(-max(1, self.scrollable_content_region.height))
+
+    def action_page_down_rows(self) -> None:
+        """Move a page down."""
+        self._move(max(1, self.scrollable_content_region.height))
+
+    def action_first(self) -> None:
+        """Highlight the first row."""
+        self._move(-len(self._indices))
+
+    def action_last(self) -> None:
+        """Highlight the last row."""
+        self._move(len(self._indices))
+
+    def on_focus(self) -> None:
+        """Redraw the cursor."""
+        self.refresh()
+
+    def on_blur(self) -> None:
+        """Redraw without the cursor."""
+        self.refresh()
+
+
+class ErrorViewerScreen(Screen[None]):
+    """Why one job failed: error groups with counts, the rows of a group, and the export."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="errors.back", tooltip="Back to the previous screen"),
+        Binding(
+            "x",
+            "export",
+            "Export CSV",
+            id="errors.export",
+            tooltip="Write the failed rows to CSV, ready to fix and re-upload",
+        ),
+        Binding("r", "reload", "Reload", id="errors.reload", tooltip="Fetch the errors again"),
+        Binding(
+            "tab",
+            "switch_pane",
+            "Groups/rows",
+            id="errors.switch",
+            tooltip="Move between the groups and their rows",
+        ),
+    ]
+
+    def __init__(self, key: tuple[Family, str]) -> None:
+        """Create the error viewer of one job.
+
+        Args:
+            key: `(family, job id)`.
+        """
+        super().__init__()
+        self.key = key
+        self.loaded: LoadedErrors | None = None
+        """The errors once loaded (None while loading or after a failure)."""
+        self._group_keys: list[int] = []
+
+    @property
+    def app_(self) -> ZtuiApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        """Title, summary, groups table, rows header, rows view."""
+        yield Header()
+        family, job_id = self.key
+        yield Static(f"Errors of {family.label.lower()} job {job_id}", id="errors-title")
+        yield Static("Loading errors…", id="errors-summary")
+        yield DataTable(id="error-groups", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="error-rows-header")
+        yield ErrorRowsView(id="error-rows")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Set up the groups table and start loading."""
+        table: DataTable[str] = self.query_one("#error-groups", DataTable)
+        table.add_column("Count", key="count")
+        table.add_column("Code", key="code")
+        table.add_column("Message", key="message")
+        self.load_errors()
+
+    def _job(self) -> Job | None:
+        snapshot: JobSnapshot | None = self.app_.jobs
+        return snapshot.get(*self.key) if snapshot is not None else None
+
+    # ------------------------------------------------------------------ loading
+
+    @work(group="errors", exclusive=True, exit_on_error=False, description="Loading job errors")
+    async def load_errors(self) -> None:
+        """Fetch the errors of the job, then group and format them in a thread."""
+        summary = self.query_one("#errors-summary", Static)
+        summary.update("Loading errors…")
+        summary.remove_class("-error")
+        try:
+            errors, note = await self._fetch()
+        except (ApiError, ExportError) as exc:
+            summary.update(f"Could not load the errors: {exc}")
+            summary.add_class("-error")
+            return
+        loaded = await asyncio.to_thread(prepare, errors, note)
+        self._show(loaded)
+
+    async def _fetch(self) -> tuple[list[JobError], str]:
+        app = self.app_
+        family, job_id = self.key
+        client = app.client
+        if client is None:
+            raise ApiError("not connected")
+        job = self._job()
+        if family is Family.CUSTOM_OBJECT:
+            raw_call = getattr(client, "get_custom_object_errors_raw", None)
+            if callable(raw_call):
+                body = await raw_call(job_id)
+                errors = await asyncio.to_thread(parse_errors_tolerant, body)
+            else:
+                errors = await client.list_custom_object_errors(job_id)
+            if job is not None and job.message:
+                errors = [*_job_message_errors(job), *errors]
+            return errors, "GET /objects/jobs/{id}/errors"
+        if job is None or family is Family.AQUA:
+            job = await client.get_job(family, job_id)
+        if family is Family.AQUA:
+            return aqua_errors(job), "job and batch messages"
+        errors = _job_message_errors(job)
+        if family is Family.DATA_BACKFILL:
+            file_id = job.raw.get("resultFileId")
+            if isinstance(file_id, str) and file_id and job.failed:
+                rows = await self._result_rows(file_id)
+                return [*errors, *rows], "failure message and result file"
+        elif job.failed:
+            errors.append(
+                JobError(
+                    row=None,
+                    code="errorCount",
+                    message=f"{job.failed} batch error(s); the API gives no detail",
+                )
+            )
+        return errors, "failure message"
+
+    async def _result_rows(self, file_id: str) -> list[JobError]:
+        client = self.app_.client
+        assert client is not None
+        folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="ztui-result-"))
+        path = await client.download_file(file_id, folder / f"{file_id}.result")
+        return await asyncio.to_thread(read_backfill_result, path)
+
+    def _show(self, loaded: LoadedErrors) -> None:
+        self.loaded = loaded
+        total = len(loaded.errors)
+        malformed = sum(1 for e in loaded.errors if e.code == MALFORMED_CODE)
+        text = f"{total:,} error(s) in {len(loaded.groups)} group(s)"
+        if malformed:
+            text += f", {malformed} malformed (shown raw)"
+        if loaded.note:
+            text += f" · from {loaded.note}"
+        self.query_one("#errors-summary", Static).update(text)
+        table: DataTable[str] = self.query_one("#error-groups", DataTable)
+        table.clear()
+        for number, group in enumerate(loaded.groups):
+            table.add_row(
+                f"{group.count:,}",
+                group.code or "-",
+                group.message.replace("\n", " "),
+                key=str(number),
+            )
+        if loaded.groups:
+            table.focus()
+            self._select_group(0)
+        else:
+            self.query_one("#error-rows-header", Static).update("No errors reported for this job.")
+            self.query_one(ErrorRowsView).show((), (), 0)
+
+    def _select_group(self, number: int) -> None:
+        if self.loaded is None or not (0 <= number < len(self.loaded.groups)):
+            return
+        group = self.loaded.groups[number]
+        header = self.query_one("#error-rows-header", Static)
+        header.update(
+            f"{group.count:,} row(s) · code {group.code or '-'} · row, record fields, message"
+        )
+        self.query_one(ErrorRowsView).show(self.loaded.lines, group.indices, self.loaded.width)
+
+    @on(DataTable.RowHighlighted, "#error-groups")
+    def _group_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._select_group(event.cursor_row)
+
+    @on(DataTable.RowSelected, "#error-groups")
+    def _group_selected(self, event: DataTable.RowSelected) -> None:
+        self._select_group(event.cursor_row)
+        self.query_one(ErrorRowsView).focus()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_back(self) -> None:
+        """Back to the previous screen."""
+        self.dismiss()
+
+    def action_reload(self) -> None:
+        """Fetch the errors again."""
+        self.load_errors()
+
+    def action_switch_pane(self) -> None:
+        """Move focus between the groups table and the rows view."""
+        rows = self.query_one(ErrorRowsView)
+        if rows.has_focus:
+            self.query_one("#error-groups", DataTable).focus()
+        else:
+            rows.focus()
+
+    def action_export(self) -> None:
+        """Ask for a file name, then write the failed rows to CSV."""
+        if self.loaded is None:
+            self.notify("The errors are not loaded yet.", severity="warning")
+            return
+        if not self.loaded.errors:
+            self.notify("This job reports no failed rows to export.", severity="warning")
+            return
+        default = default_folder() / f"{self.key[1]}-failed-rows.csv"
+        original = original_upload(self.app_, self.key[1])
+        title = f"Export {len(self.loaded.errors):,} error(s) to CSV file:"
+        if original is not None:
+            title += f"\n(rows joined from the uploaded file {original})"
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.export_rows(path, original)
+
+        self.app.push_screen(
+            PathModal(title, default, action_label="Export", want_folder=False), chosen
+        )
+
+    @work(group="export", exit_on_error=False, description="Exporting failed rows")
+    async def export_rows(self, dest: Path, original: Path | None) -> None:
+        """Write the export in a thread and report the result."""
+        loaded = self.loaded
+        if loaded is None:
+            return
+        try:
+            count = await asyncio.to_thread(
+                export_failed_rows, loaded.errors, dest, original_csv=original
+            )
+        except ExportError as exc:
+            if original is None:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            # The uploaded file moved or changed: export from the echoed records instead.
+            self.notify(f"{exc} Exporting the echoed records instead.", severity="warning")
+            try:
+                count = await asyncio.to_thread(export_failed_rows, loaded.errors, dest)
+            except ExportError as again:
+                self.notify(str(again), severity="error", timeout=10)
+                return
+        self.notify(f"Wrote {count:,} failed row(s) to {dest}")
+
+
+def original_upload(app: Any, job_id: str) -> Path | None:
+    """The file uploaded for `job_id`, when the journal recorded it and it still exists.
+
+    Looks for a journal entry about this job that names a local file (`file`, `path`,
+    `file_path` or `source`); the newest one wins.
+    """
+    journal = getattr(app, "journal", None)
+    if journal is None:
+        return None
+    entries: Any = None
+    for name in ("entries", "read", "read_all", "all"):
+        attr = getattr(journal, name, None)
+        if callable(attr):
+            try:
+                entries = attr()
+            except Exception:  # a broken journal must not break the export
+                log.exception("could not read the journal")
+                return None
+            break
+    if entries is None:
+        return None
+    found: Path | None = None
+    for entry in entries:
+        data = entry if isinstance(entry, Mapping) else getattr(entry, "__dict__", {})
+        if data.get("job_id") != job_id:
+            continue
+        for field in ("file", "path", "file_path", "source", "upload"):
+            value = data.get(field)
+            if isinstance(value, str) and value.lower().endswith(".csv"):
+                found = Path(value)
+    if found is not None and found.is_file():
+        return found
+    return None
+
+
+def raw_json(error: JobError) -> str:
+    """The error as JSON (for copying a malformed entry)."""
+    return json.dumps(
+        {
+            "row": error.row,
+            "code": error.code,
+            "message": error.message,
+            "record": dict(error.record),
+        },
+        ensure_ascii=False,
+        default=str,
+    )

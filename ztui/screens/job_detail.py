@@ -1,0 +1,906 @@
+"""Provides `JobDetailScreen`: everything the API says about one job, kept live.
+
+The screen follows the app's `jobs` snapshot like the board does (no polling of its
+own). On open, and when the job's status changes, it makes one on-demand detail fetch in
+its `detail` worker, which is cancelled when the screen closes. A failed fetch leaves the
+last known data on screen with its age and the reason.
+
+One layout per family lists every field of API doc §3-§7, then any other field the
+server sent, the status transitions ztui observed (`status_history`), and for AQuA the
+batches table and the countdown to the result purge (files live 72 h).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+from weakref import WeakKeyDictionary
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+
+from ztui.actions import action_for, refusal_reason
+from ztui.api.errors import ApiError, MalformedResponse
+from ztui.api.models import AquaBatch, Family, Job, JobState, parse_aqua_batches, parse_timestamp
+
+if TYPE_CHECKING:
+    from ztui.app import ZtuiApp
+    from ztui.service.snapshot import JobSnapshot
+
+log = logging.getLogger("ztui.screens.job_detail")
+
+AQUA_FILE_TTL_S: Final = 72 * 3600.0
+"""AQuA result files are purged 3 days after the job completes (API doc §7)."""
+
+HISTORY_LIMIT: Final = 50
+"""Status transitions kept per job."""
+
+LABEL_WIDTH: Final = 20
+
+
+# ------------------------------------------------------------------------ status history
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One status ztui observed for a job."""
+
+    at: float
+    """Wall-clock epoch seconds of the snapshot (or response) that showed it."""
+    status: str
+    """The raw status."""
+    state: JobState
+    """The normalised state."""
+
+
+class StatusHistory:
+    """The status transitions of every job, as ztui observed them while watching."""
+
+    def __init__(self) -> None:
+        """Start with no history."""
+        self._changes: dict[tuple[Family, str], list[StatusChange]] = {}
+
+    def observe(self, snapshot: JobSnapshot | None, now: float) -> None:
+        """Record the jobs whose status differs from the last one seen."""
+        if snapshot is None:
+            return
+        at = snapshot.polled_at or now
+        for key, job in snapshot.jobs.items():
+            self.record(key, job.status, job.state, at)
+
+    def record(self, key: tuple[Family, str], status: str, state: JobState, at: float) -> None:
+        """Record one observed status (ignored when it is the same as the last)."""
+        changes = self._changes.setdefault(key, [])
+        if changes and changes[-1].status == status:
+            return
+        changes.append(StatusChange(at=at, status=status, state=state))
+        del changes[:-HISTORY_LIMIT]
+
+    def of(self, key: tuple[Family, str]) -> tuple[StatusChange, ...]:
+        """The observed statuses of one job, oldest first."""
+        return tuple(self._changes.get(key, ()))
+
+
+_histories: WeakKeyDictionary[App[Any], StatusHistory] = WeakKeyDictionary()
+
+
+def status_history(app: App[Any]) -> StatusHistory:
+    """The app's status history, created and subscribed to `app.jobs` on first use.
+
+    The app may call this on mount so the timeline covers the whole run; otherwise it
+    starts when the first detail screen opens.
+    """
+    history = _histories.get(app)
+    if history is None:
+        history = StatusHistory()
+        _histories[app] = history
+        clock = getattr(app, "wall_clock", None)
+
+        def observe(snapshot: JobSnapshot | None) -> None:
+            history.observe(snapshot, clock() if callable(clock) else 0.0)
+
+        app.watch(app, "jobs", observe, init=True)
+    return history
+
+
+# ------------------------------------------------------------------------ formatting
+
+
+def _utc(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _span(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+    if seconds < 86400:
+        return f"{seconds // 3600:.0f} h {seconds % 3600 // 60:.0f} min"
+    return f"{seconds // 86400:.0f} d {seconds % 86400 // 3600:.0f} h"
+
+
+def relative(ts: float, now: float) -> str:
+    """`3 min 2 s ago` / `in 5 s`, relative to `now` (epoch seconds)."""
+    delta = now - ts
+    if abs(delta) < 1:
+        return "now"
+    return f"{_span(delta)} ago" if delta > 0 else f"in {_span(delta)}"
+
+
+def time_text(value: object, now: float) -> str | None:
+    """Absolute and relative rendering of a wire timestamp, or the raw value if unreadable."""
+    if value is None or value == "":
+        return None
+    try:
+        ts = parse_timestamp(value)
+    except MalformedResponse:
+        return f"{value} (unreadable time)"
+    if ts is None:
+        return None
+    return f"{_utc(ts)} ({relative(ts.timestamp(), now)})"
+
+
+def _plain(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, int | float):
+        return f"{value:,}" if isinstance(value, int) else str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def progress_bar(progress: float | None, width: int = 30) -> Content:
+    """A text progress bar coloured from the theme; `unknown` when there is no figure."""
+    if progress is None:
+        return Content.from_markup("[$text-muted]unknown[/]")
+    filled = round(max(0.0, min(1.0, progress)) * width)
+    return Content.from_markup(
+        "[$success]$done[/][$panel-lighten-2]$todo[/] $pct",
+        done="━" * filled,
+        todo="━" * (width - filled),
+        pct=f"{progress:.0%}",
+    )
+
+
+class _Fields:
+    """Reads fields of a job's raw JSON and remembers which ones were shown."""
+
+    def __init__(self, raw: Mapping[str, Any], now: float) -> None:
+        self.raw = raw
+        self.now = now
+        self.used: set[str] = set()
+        self.rows: list[tuple[str, Content | str]] = []
+
+    def get(self, key: str) -> Any:
+        self.used.add(key)
+        return self.raw.get(key)
+
+    def add(self, label: str, value: Content | str | None) -> None:
+        if value is None or (isinstance(value, str) and not value):
+            return
+        self.rows.append((label, value))
+
+    def text(self, label: str, *keys: str, suffix: str = "") -> None:
+        parts = [p for p in (_plain(self.get(k)) for k in keys) if p]
+        if parts:
+            self.add(label, " · ".join(parts) + suffix)
+
+    def time(self, label: str, key: str, *readable: str) -> None:
+        text: str | None = time_text(self.get(key), self.now)
+        for alt in readable:
+            value = self.get(alt)
+            if text is None:
+                text = time_text(value, self.now)
+            elif isinstance(value, str) and value:
+                text = f"{text} · {value}"
+        self.add(label, text)
+
+    def rest(self) -> Iterator[tuple[str, str]]:
+        for key in sorted(k for k in self.raw if k not in self.used):
+            value = _plain(self.raw[key])
+            yield key, "" if value is None else value
+
+
+def _status_line(job: Job) -> Content:
+    return Content.from_markup(
+        "$status [$text-muted]($state)[/]", status=job.status or "(none)", state=str(job.state)
+    )
+
+
+def _counts(job: Job) -> str | None:
+    parts = []
+    for label, value in (
+        ("processed", job.processed),
+        ("succeeded", job.succeeded),
+        ("failed", job.failed),
+        ("total", job.total),
+    ):
+        if value is not None:
+            parts.append(f"{label} {value:,}")
+    return " · ".join(parts) or None
+
+
+def family_fields(
+    job: Job, now: float
+) -> tuple[list[tuple[str, Content | str]], list[tuple[str, str]]]:
+    """The rows the detail screen shows for `job`, and the raw fields not covered by them.
+
+    Args:
+        job: The job (its `raw` is what the server sent).
+        now: Wall-clock epoch seconds for relative times.
+
+    Returns:
+        `(rows, others)`: labelled values in the family's layout, then every other raw
+        field as `(key, text)`.
+    """
+    f = _Fields(job.raw, now)
+    f.used.update({"status", "id", "Id"})
+    f.add("Job id", job.id)
+    f.add("Status", _status_line(job))
+    f.add("Progress", progress_bar(job.progress))
+    match job.family:
+        case Family.DATA_BACKFILL:
+            f.text("Type", "importType", "type")
+            f.text("Completed", "completedPercentage", suffix=" %")
+            f.text("Total rows", "totalCount")
+            f.text("Processed", "processedCount")
+            f.text("Succeeded", "successCount")
+            f.text("Failed", "failedCount")
+            f.text("Remaining", "remainingTimeText", "remainingTime")
+            f.time("Uploaded", "uploadedOn")
+            f.time("Started", "startedProcessingOn")
+            f.time("Completed on", "completedOn")
+            f.text("Uploaded by", "uploadedBy")
+            f.text("Uploaded file", "uploadedFileName", "uploadedFileId")
+            f.text("Uploaded size", "uploadedFileSize", "inputFileSize")
+            f.text("Uploaded file URL", "uploadedFileUrl")
+            f.text("Result file", "resultFileName", "resultFileId")
+            f.text("Result file URL", "resultFileUrl")
+            f.text("Output", "outputSize", "outputType", "outputFileSize")
+            f.text("Failure message", "failureMessage")
+        case Family.BOOKING_DATE | Family.PROPAGATION:
+            f.text("Type", "type")
+            f.text("Progress (server)", "progress")
+            f.text("Batches sent", "batchSentCount")
+            f.text("Batches finished", "batchFinishedCount")
+            f.text("Errors", "errorCount")
+            f.time("Created", "createdOn", "createdOnReadable")
+            f.time("Updated", "updatedOn", "updatedOnReadable")
+            f.text("Updated by", "updatedByUsername")
+            f.text("Failure message", "failureMessage", "message")
+        case Family.CUSTOM_OBJECT:
+            f.text("Object", "object")
+            f.text("Namespace", "namespace")
+            f.text("Operation", "operation")
+            f.text("Records processed", "recordsProcessed")
+            time_ms = f.get("processingTime")
+            if isinstance(time_ms, int | float) and not isinstance(time_ms, bool):
+                f.add("Processing time", f"{time_ms:,} ms ({_span(time_ms / 1000)})")
+            f.time("Created", "CreatedDate")
+            f.text("Created by", "CreatedById")
+            f.time("Updated", "UpdatedDate")
+            f.text("Updated by", "UpdatedById")
+            error = f.get("error")
+            if isinstance(error, Mapping):
+                code = _plain(error.get("code"))
+                message = _plain(error.get("message")) or ""
+                f.add("Error", f"{message} (code {code})" if code else message)
+            elif error is not None:
+                f.add("Error", _plain(error))
+        case Family.AQUA:
+            f.text("Name", "name")
+            f.text("Localized status", "localizedStatus")
+            f.time("Started", "startTime")
+            f.text("Version", "version")
+            f.text("Format", "format")
+            f.text("Encrypted", "encrypted")
+            f.text("Source data", "sourceData")
+            f.text("Partner / project", "partner", "project")
+            f.text("Offset", "offset")
+            f.text("Use last queries", "useLastCompletedJobQueries")
+            f.text("Notify URL", "notifyUrl")
+            f.text("Error code", "errorCode")
+            f.text("Message", "message")
+            f.used.add("batches")
+    if job.family is not Family.DATA_BACKFILL:
+        f.add("Counts", _counts(job))
+    return f.rows, list(f.rest())
+
+
+def _rows_content(rows: list[tuple[str, Content | str]]) -> Content:
+    lines: list[Content] = []
+    for label, value in rows:
+        value_content = value if isinstance(value, Content) else Content(value)
+        lines.append(
+            Content.assemble((f"{label:<{LABEL_WIDTH}}", "bold $text-muted"), value_content)
+        )
+    return Content("\n").join(lines)
+
+
+def _safe_name(text: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
+    return cleaned[:60] or "file"
+
+
+# ------------------------------------------------------------------------ folder prompt
+
+
+class PathModal(ModalScreen[Path | None]):
+    """Asks for a folder (downloads) or a file path (exports); dismisses with None on cancel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="detail.path_cancel", tooltip="Do nothing"),
+    ]
+
+    def __init__(
+        self, title: str, default: Path, *, action_label: str = "Download", want_folder: bool = True
+    ) -> None:
+        """Create the prompt.
+
+        Args:
+            title: What will be done.
+            default: The path proposed.
+            action_label: Label of the confirm button.
+            want_folder: True for a folder (must not be a file), False for a file path
+                (must not be a folder).
+        """
+        super().__init__()
+        self._title = title
+        self._default = default
+        self._action_label = action_label
+        self._want_folder = want_folder
+
+    def compose(self) -> ComposeResult:
+        """Title, path box, error line, buttons."""
+        with Vertical(id="path-dialog"):
+            yield Static(self._title, id="path-title")
+            yield Input(str(self._default), id="path-input")
+            yield Static("", id="path-error")
+            with Horizontal(id="path-buttons"):
+                yield Button("Cancel", id="path-no")
+                yield Button(self._action_label, id="path-yes", variant="primary")
+
+    def on_mount(self) -> None:
+        """Focus the path box."""
+        self.query_one(Input).focus()
+
+    def action_cancel(self) -> None:
+        """Close without doing anything."""
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#path-no")
+    def _no(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#path-yes")
+    @on(Input.Submitted, "#path-input")
+    def _yes(self) -> None:
+        text = self.query_one(Input).value.strip()
+        error = self.query_one("#path-error", Static)
+        if not text:
+            error.update("Enter a path.")
+            return
+        path = Path(text).expanduser()
+        if self._want_folder and path.exists() and not path.is_dir():
+            error.update(f"{path} is a file, not a folder.")
+            return
+        if not self._want_folder and path.is_dir():
+            error.update(f"{path} is a folder; enter a file name.")
+            return
+        self.dismiss(path)
+
+
+_last_folder: dict[str, Path] = {}
+
+
+def default_folder() -> Path:
+    """The folder proposed for downloads and exports: the last one used, else ~/Downloads."""
+    if "downloads" in _last_folder:
+        return _last_folder["downloads"]
+    downloads = Path.home() / "Downloads"
+    return downloads if downloads.is_dir() else Path.cwd()
+
+
+@dataclass(frozen=True)
+class _Download:
+    file_id: str
+    name: str
+
+
+def downloadable_files(job: Job) -> list[tuple[str, str]]:
+    """The result files a job exposes, as `(file id, suggested file name)`.
+
+    AQuA: each batch's `fileId` and `segments`; data backfill: `resultFileId`. Names are
+    made unique and safe for a file system.
+    """
+    files: list[tuple[str, str]] = []
+    if job.family is Family.AQUA:
+        fmt = str(job.raw.get("format") or "csv").lower()
+        ext = {"zip": "zip", "gzip": "csv.gz"}.get(fmt, "csv")
+        try:
+            batches = parse_aqua_batches(job.raw)
+        except MalformedResponse:
+            batches = []
+        base = _safe_name(job.kind)
+        for number, batch in enumerate(batches, start=1):
+            label = _safe_name(batch.name or batch.batch_id or f"batch{number}")
+            ids = list(batch.segments) or ([batch.file_id] if batch.file_id else [])
+            for part, file_id in enumerate(ids, start=1):
+                suffix = f"-part{part}" if len(ids) > 1 else ""
+                files.append((file_id, f"{base}-{label}{suffix}.{ext}"))
+    elif job.family is Family.DATA_BACKFILL:
+        result_id = job.raw.get("resultFileId")
+        if isinstance(result_id, str) and result_id:
+            name = job.raw.get("resultFileName")
+            safe = _safe_name(name) if isinstance(name, str) and name else f"{job.id}_result.zip"
+            files.append((result_id, safe))
+    seen: set[str] = set()
+    unique: list[tuple[str, str]] = []
+    for file_id, name in files:
+        candidate, n = name, 2
+        while candidate in seen:
+            stem, dot, ext = name.partition(".")
+            candidate = f"{stem}-{n}{dot}{ext}"
+            n += 1
+        seen.add(candidate)
+        unique.append((file_id, candidate))
+    return unique
+
+
+def aqua_completed_at(job: Job, history: tuple[StatusChange, ...]) -> tuple[float | None, str]:
+    """When an AQuA job completed, and how ztui knows.
+
+    The API has no completion time (§7): use the moment ztui saw it complete, else
+    fall back to the start time (an early estimate, so the purge may come later).
+    """
+    for change in history:
+        if change.state.is_terminal:
+            return change.at, "completion observed by ztui"
+    if job.created_at is not None:
+        return job.created_at.timestamp(), "estimated from the start time"
+    return None, "completion time unknown"
+
+
+# ------------------------------------------------------------------------ the screen
+
+
+class JobDetailScreen(Screen[None]):
+    """Everything about one job: fields, progress, timeline, batches, raw JSON."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the job list"),
+        Binding(
+            "s",
+            "stop",
+            "Stop/cancel",
+            id="detail.stop",
+            tooltip="Stop or cancel this job (asks first; says why when not possible)",
+        ),
+        Binding("e", "errors", "Errors", id="detail.errors", tooltip="Why this job failed"),
+        Binding(
+            "d",
+            "download",
+            "Download",
+            id="detail.download",
+            tooltip="Download the result file(s) to a folder",
+        ),
+        Binding(
+            "j", "toggle_raw", "Raw JSON", id="detail.raw", tooltip="Show or hide the raw JSON"
+        ),
+        Binding(
+            "r",
+            "refetch",
+            "Refetch",
+            show=False,
+            id="detail.refetch",
+            tooltip="Fetch this job again",
+        ),
+        Binding(
+            "c",
+            "copy_id",
+            "Copy id",
+            show=False,
+            id="detail.copy_id",
+            tooltip="Copy the job id (OSC 52)",
+        ),
+        Binding(
+            "C",
+            "copy_request_id",
+            "Copy request id",
+            show=False,
+            id="detail.copy_request_id",
+            tooltip="Copy the Zuora-Request-Id of the last fetch (OSC 52)",
+        ),
+    ]
+
+    def __init__(self, key: tuple[Family, str]) -> None:
+        """Create the detail screen of one job.
+
+        Args:
+            key: `(family, job id)`.
+        """
+        super().__init__()
+        self.key = key
+        self._job: Job | None = None
+        """The freshest version of the job, from the snapshot or the detail fetch."""
+        self._other_raw: Mapping[str, Any] = {}
+        """Raw fields of the other source, shown when the freshest one lacks them."""
+        self._listed: Job | None = None
+        self._fetched_at: float | None = None
+        self._data_at: float | None = None
+        self._request_id: str | None = None
+        self._fetch_error: tuple[float, str] | None = None
+        self._gone = False
+        self._raw_shown = False
+
+    @property
+    def app_(self) -> ZtuiApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def _now(self) -> float:
+        clock = getattr(self.app, "wall_clock", None)
+        if callable(clock):
+            value = clock()
+            if isinstance(value, int | float):
+                return float(value)
+        import time
+
+        return time.time()
+
+    def compose(self) -> ComposeResult:
+        """Title, freshness, fields, batches, timeline and raw JSON."""
+        yield Header()
+        family, job_id = self.key
+        yield Static(f"{family.label} job {job_id}", id="detail-title")
+        yield Static("Loading…", id="detail-freshness")
+        with VerticalScroll(id="detail-body"):
+            yield Static("", id="detail-fields")
+            yield Static("Batches", id="detail-batches-title", classes="section")
+            yield DataTable(id="aqua-batches", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="detail-purge")
+            yield Static("Other fields", id="detail-other-title", classes="section")
+            yield Static("", id="detail-other")
+            yield Static(
+                "Timeline (observed by ztui)", id="detail-timeline-title", classes="section"
+            )
+            yield Static("", id="detail-timeline")
+            yield Static("", id="detail-raw", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Follow the app's snapshot and fetch the detail once."""
+        family = self.key[0]
+        is_aqua = family is Family.AQUA
+        for selector in ("#detail-batches-title", "#aqua-batches", "#detail-purge"):
+            self.query_one(selector).display = is_aqua
+        self.query_one("#detail-raw").display = False
+        if is_aqua:
+            table: DataTable[str] = self.query_one("#aqua-batches", DataTable)
+            for label in ("Name", "Status", "Records", "File id", "Message"):
+                table.add_column(label, key=label.lower())
+        status_history(self.app)
+        self.watch(self.app, "jobs", self._jobs_changed, init=True)
+        self.load_detail()
+
+    # ------------------------------------------------------------------ data
+
+    def _jobs_changed(self, snapshot: JobSnapshot | None) -> None:
+        if snapshot is None:
+            self._refresh_view()
+            return
+        listed = snapshot.get(*self.key)
+        self._gone = listed is None and snapshot.families.get(self.key[0]) is not None
+        if listed is not None and listed != self._listed:
+            previous = self._listed
+            self._listed = listed
+            self._set_job(listed, snapshot.polled_at or self._now())
+            if previous is not None and previous.status != listed.status:
+                self.load_detail()
+        self._refresh_view()
+
+    def _set_job(self, job: Job, at: float) -> None:
+        if self._job is not None and self._job is not job:
+            self._other_raw = self._job.raw
+        self._job = job
+        self._data_at = at
+
+    @work(group="detail", exclusive=True, exit_on_error=False, description="Fetching job detail")
+    async def load_detail(self) -> None:
+        """Fetch the job once (through the watcher's cache when it runs)."""
+        app = self.app_
+        family, job_id = self.key
+        try:
+            poller = getattr(app, "poller", None)
+            client = getattr(app, "client", None)
+            if poller is not None:
+                job = await poller.fetch_detail(family, job_id)
+            elif client is not None:
+                job = await client.get_job(family, job_id)
+            else:
+                self._fetch_error = (self._now(), "not connected")
+                self._refresh_view()
+                return
+        except ApiError as exc:
+            self._fetch_error = (self._now(), str(exc))
+            self._refresh_view()
+            return
+        client = getattr(app, "client", None)
+        request_id = getattr(client, "last_request_id", None)
+        if isinstance(request_id, str):
+            self._request_id = request_id
+        now = self._now()
+        self._fetch_error = None
+        self._fetched_at = now
+        self._set_job(job, now)
+        self._refresh_view()
+
+    # ------------------------------------------------------------------ rendering
+
+    def _refresh_view(self) -> None:
+        now = self._now()
+        self._render_freshness(now)
+        job = self._job
+        if job is None:
+            return
+        merged = dict(self._other_raw)
+        merged.update(job.raw)
+        view = Job(**{**_job_fields(job), "raw": merged})
+        title = self.query_one("#detail-title", Static)
+        title.update(
+            Content.from_markup(
+                "[b]$family[/b] job $id · $kind · $status",
+                family=job.family.label,
+                id=job.id,
+                kind=job.kind,
+                status=job.status or "(no status)",
+            )
+        )
+        for state in JobState:
+            title.set_class(job.state is state, f"-{state}")
+        rows, others = family_fields(view, now)
+        self.query_one("#detail-fields", Static).update(_rows_content(rows))
+        other = self.query_one("#detail-other", Static)
+        other.update(_rows_content([(k, v) for k, v in others]) if others else "(none)")
+        self._render_timeline(now)
+        if job.family is Family.AQUA:
+            self._render_batches(view, now)
+        if self._raw_shown:
+            self.query_one("#detail-raw", Static).update(
+                json.dumps(job.raw, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+            )
+
+    def _render_freshness(self, now: float) -> None:
+        parts: list[str] = []
+        if self._fetch_error is not None:
+            at, reason = self._fetch_error
+            parts.append(f"Detail fetch failed {relative(at, now)}: {reason}.")
+            if self._data_at is not None:
+                parts.append(
+                    f"Showing data from {_utc(datetime.fromtimestamp(self._data_at, UTC))}"
+                    f" ({_span(now - self._data_at)} old)."
+                )
+        elif self._fetched_at is not None:
+            parts.append(f"Fetched {_utc(datetime.fromtimestamp(self._fetched_at, UTC))}.")
+        elif self._job is None:
+            parts.append("Loading…")
+        if self._request_id:
+            parts.append(f"Zuora-Request-Id {self._request_id}")
+        if self._gone:
+            parts.append("No longer in the job list.")
+        snapshot = self.app_.jobs
+        if snapshot is not None and snapshot.is_stale(self.key[0]):
+            status = snapshot.families.get(self.key[0])
+            parts.append(f"List stale: {status.error if status else 'unknown'}")
+        widget = self.query_one("#detail-freshness", Static)
+        widget.update(" ".join(parts))
+        widget.set_class(self._fetch_error is not None, "-error")
+
+    def _render_timeline(self, now: float) -> None:
+        history = status_history(self.app).of(self.key)
+        if not history:
+            self.query_one("#detail-timeline", Static).update("(nothing observed yet)")
+            return
+        lines = [
+            Content.assemble(
+                (f"{_utc(datetime.fromtimestamp(c.at, UTC))}  ", "$text-muted"),
+                f"{c.status or '(none)'} ({c.state})",
+                (f"  {relative(c.at, now)}", "$text-muted"),
+            )
+            for c in history
+        ]
+        self.query_one("#detail-timeline", Static).update(Content("\n").join(lines))
+
+    def _render_batches(self, job: Job, now: float) -> None:
+        table: DataTable[str] = self.query_one("#aqua-batches", DataTable)
+        try:
+            batches: list[AquaBatch] = parse_aqua_batches(job.raw)
+        except MalformedResponse as exc:
+            batches = []
+            self.query_one("#detail-purge", Static).update(f"Batches unreadable: {exc.message}")
+        wanted = {
+            f"b{i}": (
+                b.name or b.batch_id or "",
+                b.status,
+                "" if b.record_count is None else f"{b.record_count:,}",
+                ", ".join(b.segments) if b.segments else (b.file_id or ""),
+                b.message or "",
+            )
+            for i, b in enumerate(batches)
+        }
+        if [k.value for k in table.rows] != list(wanted):
+            table.clear()
+            for key, cells in wanted.items():
+                table.add_row(*cells, key=key)
+        else:
+            columns = ("name", "status", "records", "file id", "message")
+            for key, cells in wanted.items():
+                for column, value in zip(columns, cells, strict=True):
+                    if table.get_cell(key, column) != value:
+                        table.update_cell(key, column, value)
+        table.styles.height = len(wanted) + 2
+        if job.state is JobState.SUCCEEDED or (
+            job.state.is_terminal and any(b.file_id for b in batches)
+        ):
+            completed, how = aqua_completed_at(job, status_history(self.app).of(self.key))
+            purge = self.query_one("#detail-purge", Static)
+            if completed is None:
+                purge.update(
+                    "Result files are purged 72 h after completion (completion time unknown)."
+                )
+            else:
+                purge_at = completed + AQUA_FILE_TTL_S
+                left = purge_at - now
+                when = _utc(datetime.fromtimestamp(purge_at, UTC))
+                text = (
+                    f"Result files are purged at {when}: in {_span(left)} ({how})."
+                    if left > 0
+                    else f"Result files were purged at {when} ({how})."
+                )
+                purge.update(text)
+                purge.set_class(left < 6 * 3600, "-warning")
+        elif batches:
+            self.query_one("#detail-purge", Static).update(
+                "Result files stay available for 72 h after the job completes."
+            )
+
+    # ------------------------------------------------------------------ actions
+
+    def action_back(self) -> None:
+        """Back to where the user came from."""
+        self.dismiss()
+
+    def action_stop(self) -> None:
+        """Stop or cancel the job (the flow confirms, re-reads and sends once)."""
+        request = getattr(self.app, "request_stop", None)
+        if callable(request):
+            request(self.key)
+        else:
+            from ztui.screens.confirm import start_stop_flow
+
+            start_stop_flow(self.app_, self.key)
+
+    def action_errors(self) -> None:
+        """Open the error viewer of this job."""
+        opener = getattr(self.app, "open_errors", None)
+        if callable(opener):
+            opener(self.key)
+        else:
+            from ztui.screens.error_viewer import ErrorViewerScreen
+
+            self.app.push_screen(ErrorViewerScreen(self.key))
+
+    def action_toggle_raw(self) -> None:
+        """Show or hide the raw JSON."""
+        self._raw_shown = not self._raw_shown
+        raw = self.query_one("#detail-raw", Static)
+        raw.display = self._raw_shown
+        self.set_class(self._raw_shown, "-raw")
+        if self._raw_shown:
+            self._refresh_view()
+            self.query_one("#detail-body", VerticalScroll).scroll_to_widget(raw)
+
+    def action_refetch(self) -> None:
+        """Fetch the job again now."""
+        self.load_detail()
+
+    def action_copy_id(self) -> None:
+        """Copy the job id to the clipboard (OSC 52)."""
+        self.app.copy_to_clipboard(self.key[1])
+        self.notify(f"Copied job id {self.key[1]}", timeout=3)
+
+    def action_copy_request_id(self) -> None:
+        """Copy the Zuora-Request-Id of the last fetch (OSC 52)."""
+        request_id = self._request_id or getattr(self.app_.client, "last_request_id", None)
+        if not request_id:
+            self.notify("No request id yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(request_id)
+        self.notify(f"Copied request id {request_id}", timeout=3)
+
+    def action_download(self) -> None:
+        """Ask for a folder, then download the job's result file(s) there."""
+        job = self._job
+        if job is None:
+            self.notify("The job is not loaded yet.", severity="warning")
+            return
+        files = downloadable_files(job)
+        if not files:
+            why = (
+                "This job has no result file yet."
+                if job.family in (Family.AQUA, Family.DATA_BACKFILL)
+                else f"{job.family.label} jobs expose no result file."
+            )
+            self.notify(why, severity="warning")
+            return
+
+        def chosen(folder: Path | None) -> None:
+            if folder is not None:
+                _last_folder["downloads"] = folder
+                self.download_files(folder, files)
+
+        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+        self.app.push_screen(PathModal(f"Download {count} to folder:", default_folder()), chosen)
+
+    @work(group="download", exit_on_error=False, description="Downloading result files")
+    async def download_files(self, folder: Path, files: list[tuple[str, str]]) -> None:
+        """Download each file into `folder`, reporting what was written."""
+        client = self.app_.client
+        if client is None:
+            self.notify("Not connected; nothing was downloaded.", severity="error")
+            return
+        try:
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        except OSError as exc:
+            self.notify(f"Cannot create {folder}: {exc.strerror}", severity="error")
+            return
+        written: list[Path] = []
+        for file_id, name in files:
+            try:
+                written.append(await client.download_file(file_id, folder / name))
+            except ApiError as exc:
+                self.notify(
+                    f"Download of file {file_id} failed: {exc}", severity="error", timeout=10
+                )
+            except OSError as exc:
+                self.notify(f"Cannot write {folder / name}: {exc.strerror}", severity="error")
+        if written:
+            names = ", ".join(p.name for p in written[:3]) + ("…" if len(written) > 3 else "")
+            self.notify(f"Downloaded {len(written)} file(s) to {folder}: {names}")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keep every key reachable; `s` explains itself when the job is not actionable."""
+        return True
+
+    @property
+    def stop_refusal(self) -> str | None:
+        """Why `s` would be refused right now (None when it would open the modal)."""
+        return refusal_reason(self._job) if self._job is not None else "not loaded"
+
+    @property
+    def action_verb(self) -> str:
+        """ "Stop" or "Cancel", the family's own action."""
+        return action_for(self.key[0]).verb
+
+
+def _job_fields(job: Job) -> dict[str, Any]:
+    import dataclasses
+
+    return {f.name: getattr(job, f.name) for f in dataclasses.fields(job) if f.name != "raw"}
