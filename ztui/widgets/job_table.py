@@ -763,7 +763,7 @@ class JobTable(ScrollView, can_focus=True):
             index = scroll_y + y - 1
             order = self._view.order
             if not order and y == 1:
-                style = base + self.get_component_rich_style("job-table--empty")
+                style = base + self.get_component_rich_style("job-table--empty", partial=True)
                 strip = Strip([Segment(f" {self._empty_text}", style)])
             elif 0 <= index < len(order):
                 strip = self._render_row(order[index], base)
@@ -773,7 +773,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def _render_header(self, base: Style) -> Strip:
         style = base + self.get_component_rich_style("job-table--header")
-        sorted_style = style + self.get_component_rich_style("job-table--sorted")
+        sorted_style = style + self.get_component_rich_style("job-table--sorted", partial=True)
         segments: list[Segment] = []
         for column, width in zip(COLUMNS, self._column_widths(), strict=True):
             title = column.title
@@ -790,11 +790,11 @@ class JobTable(ScrollView, can_focus=True):
         family_state = self._family_state.get(job.family, "ok")
         row_style = base
         if key == self._cursor:
-            row_style = row_style + self.get_component_rich_style("job-table--cursor")
+            row_style = row_style + self.get_component_rich_style("job-table--cursor", partial=True)
         if family_state in _DIM_FAMILY_STATES:
-            row_style = row_style + self.get_component_rich_style("job-table--stale")
+            row_style = row_style + self.get_component_rich_style("job-table--stale", partial=True)
         state_style = row_style + self.get_component_rich_style(
-            f"job-table--state-{job.state.value}"
+            f"job-table--state-{job.state.value}", partial=True
         )
         texts = (
             job.family.label,
@@ -815,12 +815,20 @@ class JobTable(ScrollView, can_focus=True):
         pending_style = row_style
         widths = self._column_widths()
         for i, (column, width) in enumerate(zip(COLUMNS, widths, strict=True)):
-            text = format_progress(job.progress, width) if column.key == "progress" else texts[i]
+            if column.key == "progress":
+                text = format_progress(job.progress, width)
+            elif column.key == "id":
+                # Ids of one tenant often share a prefix; keep both ends visible.
+                text = _fit_middle(texts[i], width)
+            else:
+                text = texts[i]
             style = row_style
             if column.key == "status":
                 style = state_style
             elif column.key == "failed" and job.failed:
-                style = row_style + self.get_component_rich_style("job-table--failed-count")
+                style = row_style + self.get_component_rich_style(
+                    "job-table--failed-count", partial=True
+                )
             cell = _fit(text, width, column.right) + (" " if i < len(COLUMNS) - 1 else "")
             if style != pending_style and pending_text:
                 segments.append(Segment("".join(pending_text), pending_style))
@@ -837,3 +845,12 @@ def _fit(text: str, width: int, right: bool = False) -> str:
     if len(text) > width:
         return text[: max(0, width - 1)] + "…" if width > 0 else ""
     return text.rjust(width) if right else text.ljust(width)
+
+
+def _fit_middle(text: str, width: int) -> str:
+    """Cut `text` in the middle (`2c92c0f9…a1b2c3`) to fit `width` cells."""
+    if len(text) <= width or width < 5:
+        return text
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    return f"{text[:head]}…{text[-tail:]}"

@@ -99,9 +99,36 @@ def budget_text(snapshot: JobSnapshot) -> Content:
         parts.append(f" left, resets {clock_text(budget.reset_at, seconds=False)}")
     else:
         parts.append("budget ?")
-    parts.append(f" · {budget.calls_made:,} calls this run")
+    parts.append(f" · {budget.calls_made:,} calls")
     if budget.calls_per_day_projection is not None:
         parts.append(f" (~{_number(budget.calls_per_day_projection)}/day)")
+    return Content.assemble(*parts)
+
+
+def summary_text(snapshot: JobSnapshot, shown: int | None = None) -> Content:
+    """Counts by state, summarised: `60 jobs: 5 active, 2 failed, 1 unknown (40 shown)`.
+
+    The facet bar above the table has the count of every state; this keeps the line
+    short enough for 120 columns.
+
+    Args:
+        snapshot: The newest snapshot.
+        shown: Jobs shown in the table after filtering, if known.
+
+    Returns:
+        Styled text.
+    """
+    counts = snapshot.counts_by_state()
+    total = sum(counts.values())
+    active = sum(n for state, n in counts.items() if state.is_active)
+    parts: list[Content | str] = [f"{total:,} jobs: "]
+    parts.append(Content.styled(f"{active:,} active", _STATE_STYLE[JobState.RUNNING]))
+    for state in (JobState.FAILED, JobState.UNKNOWN):
+        if counts.get(state):
+            parts.append(", ")
+            parts.append(Content.styled(f"{counts[state]:,} {state.value}", _STATE_STYLE[state]))
+    if shown is not None and shown != total:
+        parts.append(f" ({shown:,} shown)")
     return Content.assemble(*parts)
 
 
@@ -192,12 +219,10 @@ class StatusBar(Widget):
         first: list[Content | str] = [_join(families, "  ")]
         if snapshot.fatal:
             first = [Content.styled(snapshot.fatal, "$error bold")]
-        second: list[Content | str] = [f"polled {clock_text(snapshot.polled_at)} UTC"]
-        second.append(budget_text(snapshot))
-        counts = counts_text(snapshot.counts_by_state())
-        if shown is not None and shown != len(snapshot.jobs):
-            counts = Content.assemble(counts, f" ({shown:,} shown)")
-        second.append(counts)
+        line_one = Content.assemble(
+            *first, "  ", (f"polled {clock_text(snapshot.polled_at)} UTC", "$text-muted")
+        )
+        second: list[Content | str] = [budget_text(snapshot), summary_text(snapshot, shown)]
         badges: list[Content | str] = []
         if snapshot.paused:
             badges.append(Content.styled(" PAUSED ", "reverse $warning bold"))
@@ -207,5 +232,5 @@ class StatusBar(Widget):
             badges.append(Content.styled(" READ-ONLY ", "reverse $secondary bold"))
         line_two = _join(second)
         if badges:
-            line_two = Content.assemble(line_two, " ", _join(badges, " "))
-        self.show(Content.assemble(_join(first), "\n", line_two))
+            line_two = Content.assemble(line_two, "  ", _join(badges, " "))
+        self.show(Content.assemble(line_one, "\n", line_two))

@@ -1,0 +1,163 @@
+"""A small host app for board tests that need exact, hand-made snapshots (no network).
+
+`BoardHarness` has the parts of `ZtuiApp` the jobs screen uses (`jobs`, `settings`,
+`profile`, `wall_clock` and the action methods, which it records) so tests can feed it
+snapshots directly. Tests against the real app and simulator live in `test_board.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from textual.app import App
+from textual.reactive import reactive
+
+from ztui.api.models import Family, Job, JobState
+from ztui.paths import stylesheet_paths
+from ztui.screens.jobs import JobListScreen
+from ztui.service.snapshot import BudgetView, FamilyState, FamilyStatus, JobSnapshot
+from ztui.theme import ZTUI_THEME
+
+NOW = 1768478400.0
+"""2026-01-15T12:00:00Z, the harness's frozen wall clock."""
+
+T0 = datetime.fromtimestamp(NOW, UTC) - timedelta(hours=1)
+
+
+def make_job(
+    n: int,
+    state: JobState = JobState.RUNNING,
+    *,
+    family: Family = Family.DATA_BACKFILL,
+    status: str | None = None,
+    progress: float | None = 0.5,
+    kind: str = "Account",
+    age_min: float | None = None,
+    failed: int | None = 0,
+) -> Job:
+    """Job number `n`: created `n` minutes after T0 (so a higher n is newer)."""
+    created = T0 + timedelta(minutes=n if age_min is None else 60 - age_min)
+    return Job(
+        family=family,
+        id=f"{n:032x}",
+        kind=kind,
+        status=status if status is not None else state.value.title(),
+        state=state,
+        progress=progress,
+        processed=n * 10,
+        failed=failed,
+        total=1000,
+        created_at=created,
+        updated_at=created,
+    )
+
+
+def make_snapshot(
+    jobs: Iterable[Job],
+    *,
+    seq: int = 1,
+    stale: Iterable[Family] = (),
+    paused: bool = False,
+    fatal: str | None = None,
+    budget: BudgetView | None = None,
+) -> JobSnapshot:
+    """A snapshot of `jobs` with every family ok except those in `stale`."""
+    stale_set = set(stale)
+    families: dict[Family, FamilyStatus] = {}
+    for family in Family:
+        state: FamilyState = "stale" if family in stale_set else "ok"
+        families[family] = FamilyStatus(
+            family,
+            state,
+            as_of=NOW - 120 if family in stale_set else NOW,
+            error="Server error (HTTP 500)" if family in stale_set else None,
+        )
+    return JobSnapshot(
+        seq=seq,
+        jobs={job.key: job for job in jobs},
+        families=families,
+        budget=budget
+        or BudgetView(
+            limit=10000,
+            remaining=9876,
+            reset_at=NOW + 3600,
+            calls_made=42,
+            calls_per_day_projection=17280,
+        ),
+        polled_at=NOW,
+        paused=paused,
+        fatal=fatal,
+    )
+
+
+@dataclass(frozen=True)
+class _Notify:
+    toast: bool = True
+    bell: bool = False
+    osc9: bool = False
+    command: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class _Ui:
+    hide_finished_after_s: float = 7 * 86400
+    notify: _Notify = field(default_factory=_Notify)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    ui: _Ui = field(default_factory=_Ui)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    name: str = "harness"
+    environment: str = "simulator"
+    is_production: bool = False
+    read_only: bool = False
+
+
+class BoardHarness(App[None]):
+    """Hosts `JobListScreen`; records what the screen asks of the app."""
+
+    CSS_PATH = [str(p) for p in stylesheet_paths()]
+
+    jobs: reactive[JobSnapshot | None] = reactive(None, always_update=True)
+
+    def __init__(self, *, read_only: bool = False, hide_after: float = 7 * 86400) -> None:
+        super().__init__()
+        self.settings = _Settings(ui=_Ui(hide_finished_after_s=hide_after))
+        self.profile = _Profile(read_only=read_only)
+        self.calls: list[tuple[str, Any]] = []
+        self.register_theme(ZTUI_THEME)
+        self.theme = "ztui"
+        self.paused = False
+
+    def wall_clock(self) -> float:
+        return NOW
+
+    def on_mount(self) -> None:
+        self.push_screen(JobListScreen())
+
+    def refresh_now(self) -> None:
+        self.calls.append(("refresh_now", None))
+
+    def toggle_pause(self) -> bool:
+        self.paused = not self.paused
+        self.calls.append(("toggle_pause", self.paused))
+        return self.paused
+
+    def open_detail(self, key: tuple[Family, str]) -> None:
+        self.calls.append(("open_detail", key))
+
+    def open_errors(self, key: tuple[Family, str]) -> None:
+        self.calls.append(("open_errors", key))
+
+    def request_stop(self, key: tuple[Family, str]) -> None:
+        self.calls.append(("request_stop", key))
+
+    def open_new_job(self) -> None:
+        self.calls.append(("open_new_job", None))
