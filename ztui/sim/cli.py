@@ -1,0 +1,131 @@
+"""Provides `main` for `ztui sim`: serve the simulator in the foreground until a signal."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import NoReturn
+
+from ztui.sim.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SimConfig
+
+DEFAULT_PORT = 8787
+"""The port the default config's `base_url` points at."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"ztui sim: {message}\n")
+        raise SystemExit(2)
+
+
+def _positive(kind: type[int] | type[float], allow_zero: bool) -> Callable[[str], int | float]:
+    def convert(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < 0 or (value == 0 and not allow_zero):
+            raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+        return value
+
+    return convert
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0..65535, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `ztui sim` argument parser."""
+    parser = _Parser(
+        prog="ztui sim",
+        description="Serve the Zuora job-API simulator on loopback until Ctrl-C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
+    )
+    parser.add_argument(
+        "--sim-jobs", type=_positive(int, True), default=60, help="seeded jobs (default 60)"
+    )
+    parser.add_argument("--sim-seed", type=int, default=1, help="scenario seed (default 1)")
+    parser.add_argument(
+        "--sim-speed", type=_positive(float, False), default=1.0, help="clock speed (default 1)"
+    )
+    parser.add_argument("--client-id", default=DEMO_CLIENT_ID, help="accepted client id (36 chars)")
+    parser.add_argument(
+        "--client-secret", default=None, help="accepted client secret (<= 42 chars)"
+    )
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Run `ztui sim`.
+
+    The first stdout line carries the base URL (with the real port), the second the
+    client id. Serves until SIGINT or SIGTERM, then stops and returns 0.
+
+    Args:
+        argv: Arguments after `sim`.
+
+    Returns:
+        The exit code: 0 after a clean stop, 2 for bad arguments, 1 if serving failed.
+    """
+    from ztui.sim.server import SimServer
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    secret = args.client_secret if args.client_secret is not None else DEMO_CLIENT_SECRET
+    config = SimConfig(
+        jobs=args.sim_jobs,
+        seed=args.sim_seed,
+        speed=args.sim_speed,
+        client_id=args.client_id,
+        client_secret=secret,
+    )
+    try:
+        config.validate()
+    except ValueError as exc:
+        sys.stderr.write(f"ztui sim: {exc}\n")
+        return 2
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server = SimServer(config, host=args.host, port=args.port)
+    try:
+        try:
+            url = server.start()
+        except (OSError, RuntimeError) as exc:
+            sys.stderr.write(f"ztui sim: cannot serve on {args.host}:{args.port}: {exc}\n")
+            return 1
+        print(f"Zuora simulator listening on {url}", flush=True)
+        print(f"client_id: {config.client_id}", flush=True)
+        if args.client_secret is None:
+            print("client_secret: the default demo secret (ztui --demo uses it)", flush=True)
+        else:
+            print("client_secret: the one given with --client-secret", flush=True)
+        while not stop.wait(0.2):
+            pass
+        return 0
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

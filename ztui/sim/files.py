@@ -1,0 +1,59 @@
+"""Provides `FileStore`: downloadable files (uploads, results, AQuA output) with expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(eq=False)
+class StoredFile:
+    """One downloadable file. The bytes are made on first download (cheap seeding)."""
+
+    file_id: str
+    name: str
+    media_type: str
+    created_at: float
+    producer: Callable[[], bytes]
+    data: bytes | None = None
+
+    def content(self) -> bytes:
+        """The file bytes, produced once."""
+        if self.data is None:
+            self.data = self.producer()
+        return self.data
+
+
+class FileStore:
+    """Files by id. A file older than the TTL is gone (404), as Zuora purges them."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._files: dict[str, StoredFile] = {}
+
+    def add(
+        self,
+        file_id: str,
+        name: str,
+        media_type: str,
+        created_at: float,
+        producer: Callable[[], bytes],
+    ) -> StoredFile:
+        """Register a file whose bytes `producer` makes on demand."""
+        stored = StoredFile(file_id, name, media_type, created_at, producer)
+        self._files[file_id] = stored
+        return stored
+
+    def get(self, file_id: str, now: float, ttl: float) -> StoredFile | None:
+        """The live file with that id, or None when unknown or expired."""
+        stored = self._files.get(file_id)
+        if stored is None:
+            return None
+        if now - stored.created_at > ttl:
+            # Expired files are purged for good, like Zuora's 3-day result files.
+            del self._files[file_id]
+            return None
+        return stored
+
+    def __len__(self) -> int:
+        return len(self._files)

@@ -1,0 +1,132 @@
+"""Provides `SimServer`: the simulator served by uvicorn in a daemon thread on loopback."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from ztui.sim.app import create_app
+from ztui.sim.config import SimConfig
+from ztui.sim.simulator import Simulator
+
+
+class SimServer:
+    """Runs a `Simulator` behind HTTP in a background thread.
+
+    The socket is bound in `start()` (port 0 picks a free port), so `base_url` carries
+    the real port. No signal handlers are installed, which makes it safe inside the TUI
+    process (`ztui --demo`).
+
+    Example:
+        with SimServer(SimConfig(clock="manual")) as server:
+            httpx.post(server.base_url + "/oauth/token", data=...)
+    """
+
+    def __init__(
+        self, config: SimConfig | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        """Create the simulator (seeding its scenario); nothing listens until `start()`."""
+        self.config = config or SimConfig()
+        self.host = host
+        self.port = port
+        self.sim = Simulator(self.config)
+        self.app = create_app(self.sim)
+        self.base_url = ""
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> str:
+        """Start serving; block until listening and return the base URL.
+
+        Raises:
+            OSError: the address could not be bound.
+            RuntimeError: the server did not come up within 10 seconds.
+        """
+        if self._server is not None:
+            return self.base_url
+        _quiet_uvicorn()
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        sock.listen(128)
+        sock.setblocking(False)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            http="h11",
+            ws="none",
+            loop="asyncio",
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=5,
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+
+        def run() -> None:
+            try:
+                server.run(sockets=[sock])
+            except BaseException as exc:  # reported by start(); the thread must not die loudly
+                self._error = exc
+            finally:
+                sock.close()
+
+        self._thread = threading.Thread(target=run, name="ztui-sim", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if self._error is not None or not self._thread.is_alive():
+                raise RuntimeError(f"the simulator failed to start: {self._error!r}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start within 10 seconds")
+            time.sleep(0.005)
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.base_url = f"http://{host}:{self.port}"
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving; returns within about a second even with open connections."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        thread.join(timeout=0.8)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(timeout=0.2)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> SimServer:
+        """Start on entry."""
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop on exit."""
+        self.stop()
+
+
+def _quiet_uvicorn() -> None:
+    """Keep uvicorn's records off the terminal unless the host app configured logging.
+
+    Without a handler anywhere, Python's last-resort handler would print warnings to
+    stderr, which would scribble over the TUI in `ztui --demo`.
+    """
+    logger = logging.getLogger("uvicorn")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
