@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual.app import App
-from textual.reactive import reactive
+from textual.reactive import var
 
 from ztui.api.models import Family, Job, JobState
 from ztui.paths import stylesheet_paths
@@ -125,7 +125,8 @@ class BoardHarness(App[None]):
 
     CSS_PATH = [str(p) for p in stylesheet_paths()]
 
-    jobs: reactive[JobSnapshot | None] = reactive(None, always_update=True)
+    # `var`, not `reactive`: a reactive repaints the whole screen on every snapshot.
+    jobs: var[JobSnapshot | None] = var(None, always_update=True)
 
     def __init__(self, *, read_only: bool = False, hide_after: float = 7 * 86400) -> None:
         super().__init__()

@@ -22,7 +22,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -596,7 +596,13 @@ class JobTable(ScrollView, can_focus=True):
                 or (key in (old_cursor, self._cursor) and old_cursor != self._cursor)
                 or self._age_text(job, old_now) != self._age_text(job, self._now)
             ):
-                self.refresh_line(i + 1)
+                self._refresh_row(i)
+
+    def _refresh_row(self, index: int) -> None:
+        """Repaint one row, and not the scrollbar beside it (~45 bytes a line saved)."""
+        y = index + 1 - round(self.scroll_offset.y)
+        if 1 <= y < self.scrollable_content_region.height:
+            self.refresh(Region(0, y, self.scrollable_content_region.width, 1))
 
     def _age_text(self, job: Job, now: float) -> str:
         stamp = job.updated_at or job.created_at
@@ -619,8 +625,8 @@ class JobTable(ScrollView, can_focus=True):
         self._scroll_cursor_into_view()
         if old != key:
             if old is not None and old in self._index:
-                self.refresh_line(self._index[old] + 1)
-            self.refresh_line(self._index[key] + 1)
+                self._refresh_row(self._index[old])
+            self._refresh_row(self._index[key])
             self.post_message(self.JobHighlighted(key))
 
     def _move_by(self, delta: int) -> None:

@@ -18,6 +18,7 @@ from textual.widget import Widget
 from ztui.api.models import Family, JobState
 
 if TYPE_CHECKING:
+    from textual.app import ComposeResult
     from textual.visual import VisualType
 
     from ztui.service.snapshot import FamilyStatus, JobSnapshot
@@ -99,49 +100,22 @@ def budget_text(snapshot: JobSnapshot) -> Content:
         parts.append(f" left, resets {clock_text(budget.reset_at, seconds=False)}")
     else:
         parts.append("budget ?")
-    parts.append(f" · {budget.calls_made:,} calls")
+    parts.append(f" · {budget.calls_made:,} calls this run")
     if budget.calls_per_day_projection is not None:
         parts.append(f" (~{_number(budget.calls_per_day_projection)}/day)")
     return Content.assemble(*parts)
 
 
-def summary_text(snapshot: JobSnapshot, shown: int | None = None) -> Content:
-    """Counts by state, summarised: `60 jobs: 5 active, 2 failed, 1 unknown (40 shown)`.
-
-    The facet bar above the table has the count of every state; this keeps the line
-    short enough for 120 columns.
-
-    Args:
-        snapshot: The newest snapshot.
-        shown: Jobs shown in the table after filtering, if known.
-
-    Returns:
-        Styled text.
-    """
-    counts = snapshot.counts_by_state()
-    total = sum(counts.values())
-    active = sum(n for state, n in counts.items() if state.is_active)
-    parts: list[Content | str] = [f"{total:,} jobs: "]
-    parts.append(Content.styled(f"{active:,} active", _STATE_STYLE[JobState.RUNNING]))
-    for state in (JobState.FAILED, JobState.UNKNOWN):
-        if counts.get(state):
-            parts.append(", ")
-            parts.append(Content.styled(f"{counts[state]:,} {state.value}", _STATE_STYLE[state]))
-    if shown is not None and shown != total:
-        parts.append(f" ({shown:,} shown)")
-    return Content.assemble(*parts)
-
-
 def counts_text(counts: dict[JobState, int]) -> Content:
-    """Job counts by state in a fixed order, e.g. `3 queued 5 running 2 failed`."""
-    parts: list[Content | str] = []
+    """Job counts by state in a fixed order, e.g. `60 jobs: 3 queued 5 running 2 failed`."""
+    total = sum(counts.values())
+    parts: list[Content | str] = [f"{total:,} jobs:"]
     for state in JobState:
         count = counts.get(state, 0)
         if count:
-            if parts:
-                parts.append(" ")
+            parts.append(" ")
             parts.append(Content.styled(f"{count:,} {state.value}", _STATE_STYLE[state]))
-    return Content.assemble(*parts) if parts else Content("no jobs")
+    return Content.assemble(*parts) if total else Content("no jobs")
 
 
 def _join(items: Iterable[Content | str], separator: str = " · ") -> Content:
@@ -153,13 +127,41 @@ def _join(items: Iterable[Content | str], separator: str = " · ") -> Content:
     return Content.assemble(*out)
 
 
+class _StatusLine(Widget):
+    """One line of the status bar; repaints only when its own text changes."""
+
+    DEFAULT_CSS = """
+    _StatusLine {
+        height: 1;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.content: Content = Content("")
+
+    def render(self) -> VisualType:
+        return self.content
+
+    def show(self, content: Content) -> None:
+        if content != self.content:
+            self.content = content
+            self.refresh()
+
+
 class StatusBar(Widget):
-    """Two lines of connection, budget and count information under the job table."""
+    """Three lines under the job table: connection per family; poll time and API budget;
+    counts by state and badges.
+
+    Each line is its own widget so that an ordinary poll, which changes the poll time
+    and the call counter on the second line, leaves the others alone on the wire.
+    """
 
     DEFAULT_CSS = """
     StatusBar {
-        height: 2;
+        height: 3;
         padding: 0 1;
+        layout: vertical;
     }
     """
 
@@ -174,26 +176,26 @@ class StatusBar(Widget):
             classes: CSS classes.
         """
         super().__init__(name=name, id=id, classes=classes)
-        self._content: Content = Content("Connecting…")
+        self._lines = (_StatusLine(), _StatusLine(), _StatusLine())
+        self._lines[0].content = Content("Connecting…")
+
+    def compose(self) -> ComposeResult:
+        """The two lines."""
+        yield from self._lines
 
     @property
     def text(self) -> str:
-        """The plain text shown (for tests and screen readers)."""
-        return self._content.plain
+        """The plain text shown (for tests)."""
+        return "\n".join(line.content.plain for line in self._lines)
 
-    def render(self) -> VisualType:
-        """The current content."""
-        return self._content
-
-    def show(self, content: Content) -> None:
-        """Show `content`, repainting only when it differs from what is shown.
+    def show(self, *lines: Content) -> None:
+        """Show up to three lines, repainting only a line whose content differs.
 
         Args:
-            content: The new content.
+            lines: The lines, top first; missing ones are blank.
         """
-        if content.plain != self._content.plain or content != self._content:
-            self._content = content
-            self.refresh()
+        for index, widget in enumerate(self._lines):
+            widget.show(lines[index] if index < len(lines) else Content(""))
 
     def show_message(self, text: str, style: str = "") -> None:
         """Show one line of text, e.g. while connecting or after a fatal error."""
@@ -216,13 +218,17 @@ class StatusBar(Widget):
             shown: Jobs shown in the table (after filters), if known.
         """
         families = [family_text(snapshot.families[f]) for f in Family if f in snapshot.families]
-        first: list[Content | str] = [_join(families, "  ")]
+        line_one = _join(families, "  ")
         if snapshot.fatal:
-            first = [Content.styled(snapshot.fatal, "$error bold")]
-        line_one = Content.assemble(
-            *first, "  ", (f"polled {clock_text(snapshot.polled_at)} UTC", "$text-muted")
+            line_one = Content.styled(snapshot.fatal, "$error bold")
+        # The poll time and call counter change on every poll, so they share one line and
+        # the other two lines stay put on the wire.
+        line_two = _join(
+            [
+                Content.styled(f"polled {clock_text(snapshot.polled_at)} UTC", "$text-muted"),
+                budget_text(snapshot),
+            ]
         )
-        second: list[Content | str] = [budget_text(snapshot), summary_text(snapshot, shown)]
         badges: list[Content | str] = []
         if snapshot.paused:
             badges.append(Content.styled(" PAUSED ", "reverse $warning bold"))
@@ -230,7 +236,9 @@ class StatusBar(Widget):
             badges.append(Content.styled(" PRODUCTION ", "reverse $error bold"))
         if read_only:
             badges.append(Content.styled(" READ-ONLY ", "reverse $secondary bold"))
-        line_two = _join(second)
+        line_three = counts_text(snapshot.counts_by_state())
+        if shown is not None and shown != len(snapshot.jobs):
+            line_three = Content.assemble(line_three, f" ({shown:,} shown)")
         if badges:
-            line_two = Content.assemble(line_two, "  ", _join(badges, " "))
-        self.show(Content.assemble(line_one, "\n", line_two))
+            line_three = Content.assemble(line_three, "  ", _join(badges, " "))
+        self.show(line_one, line_two, line_three)
