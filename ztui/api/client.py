@@ -112,7 +112,7 @@ _TRACK_FORBIDDEN = re.compile(r"[:;\"']")
 class CustomObjectPage:
     """One page of `GET /objects/jobs`."""
 
-    jobs: tuple[Job, ...]
+    jobs: list[Job]
     """The jobs on this page, newest first."""
     cursor: str | None
     """The `Id` to pass as `cursor` for the next page (None on an empty page)."""
@@ -724,9 +724,12 @@ class ZuoraClient:
             return ServerError(text, **common)
         if status < 300 or status == httpx.codes.BAD_REQUEST:
             # A body-level error (uno success:false, AQuA status:error) or a plain 400:
-            # the code's category says more than the HTTP status (API doc §2.5).
+            # the code's category may say more than the HTTP status (API doc §2.5). A 400
+            # is the server's verdict on the request, so it never becomes transient.
             code = reasons[0].code if reasons else ""
             kind = _error_class_for_code(code, shape)
+            if status >= 300 and kind in (ServerError, RateLimited):
+                kind = BadRequest
             if kind is RateLimited:
                 return RateLimited(
                     text,
@@ -1061,7 +1064,7 @@ class ZuoraClient:
             count = len(jobs)
         if not isinstance(next_cursor, str) or not next_cursor:
             next_cursor = None
-        return CustomObjectPage(tuple(jobs), next_cursor, count, size)
+        return CustomObjectPage(jobs, next_cursor, count, size)
 
     async def iter_custom_object_pages(
         self,
@@ -1397,10 +1400,13 @@ _AQUA_CODES: Final[Mapping[str, type[ApiError]]] = {
     "90001": NotFound,
     "90002": NotFound,
     "90009": PermissionDenied,
-    "90010": ServerError,
-    "90022": ServerError,
 }
-"""API doc §2.5C: the AQuA codes that mean something other than a bad request."""
+"""API doc §2.5C: the AQuA codes that mean something other than a bad request.
+
+An AQuA error with a null id is a refused request (no job exists), so even the
+"internal" codes (90010, 90022) stay `BadRequest`: retrying with the same idempotency key
+would only replay the refusal.
+"""
 
 
 def _error_class_for_code(code: str, shape: _Shape) -> type[ApiError]:
