@@ -1,0 +1,334 @@
+"""Provides the write journal: an append-only JSON-lines record of every job ztui changed.
+
+Each create, upload, stop and cancel ztui sends is written as one line, flushed and
+fsynced before the call returns, under the platformdirs data directory
+(`ztui.paths.journal_path()`). The journal answers two questions after a restart: what
+did we do to this tenant (the `J` screen), and which AQuA jobs did we create (AQuA has no
+list endpoint, so the board follows the ids the journal knows).
+
+It never holds a secret: every string on its way in goes through
+`ztui.logsetup.redact`, which masks bearer tokens, `Authorization` values, credential
+keys and every value registered with `ztui.logsetup.register_secret`. A masked field
+keeps its place and its name is listed under `extra["redacted"]`, so the record of the
+action survives while the credential does not. Zuora access tokens are plain 32-hex
+strings, indistinguishable from job ids, so they are only caught once registered.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
+
+from ztui.logsetup import redact
+from ztui.paths import journal_path
+
+__all__ = ["ACTIONS", "OUTCOMES", "Journal", "JournalEntry", "host_of", "os_user"]
+
+log = logging.getLogger(__name__)
+
+Action = Literal["create", "upload", "stop", "cancel"]
+Outcome = Literal["ok", "error", "pending", "unknown"]
+ACTIONS: Final = ("create", "upload", "stop", "cancel")
+"""The actions ztui journals."""
+OUTCOMES: Final = ("ok", "error", "pending", "unknown")
+"""What became of an action, as far as ztui knows when it writes the line."""
+
+_AQUA: Final = "aqua"  # ztui.api.models.Family.AQUA; a StrEnum, so plain strings compare
+
+
+def os_user() -> str:
+    """Return the OS user name, or `"unknown"` when the platform cannot tell."""
+    try:
+        return getpass.getuser()
+    except Exception:  # getuser raises OSError/KeyError with no login name or passwd entry
+        return "unknown"
+
+
+def host_of(value: str | None) -> str:
+    """Return just the host (and port) of a base URL or netloc, lower-cased.
+
+    User info (`user:password@`), path and query are dropped, so a URL pasted with
+    credentials in it never reaches the journal.
+
+    Args:
+        value: `https://rest.zuora.com/v1`, `rest.zuora.com`, `127.0.0.1:8080`, or None.
+
+    Returns:
+        `rest.zuora.com`, `127.0.0.1:8080`, or `""` for None/empty.
+    """
+    if not value:
+        return ""
+    text = value.strip()
+    netloc = urlsplit(text).netloc if "://" in text else text.split("/", 1)[0]
+    return netloc.rsplit("@", 1)[-1].lower()
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One journalled action. Only `family` and `action` are required."""
+
+    family: str
+    """Job family, a `ztui.api.models.Family` value such as `"aqua"`."""
+    action: str
+    """One of `ACTIONS`: `"create"`, `"upload"`, `"stop"` or `"cancel"`."""
+    at: str = field(default_factory=_now_iso)
+    """When the line was made, ISO-8601 UTC."""
+    user: str = field(default_factory=os_user)
+    """The OS user running ztui."""
+    profile: str | None = None
+    """Config profile name."""
+    host: str | None = None
+    """Host (and port) of the base URL only; `Journal.append` strips anything else."""
+    file_name: str | None = None
+    """Base name of the uploaded file, for create/upload."""
+    size: int | None = None
+    """Bytes uploaded."""
+    sha256: str | None = None
+    """SHA-256 hex of the bytes uploaded."""
+    md5: str | None = None
+    """MD5 hex of the bytes uploaded (the data-backfill `checksum`)."""
+    idempotency_key: str | None = None
+    """`Idempotency-Key` sent with the request, so a retry can be matched up."""
+    track_id: str | None = None
+    """`Zuora-Track-Id` sent with the request."""
+    request_id: str | None = None
+    """`Zuora-Request-Id` (or equivalent) the server answered with."""
+    http_status: int | None = None
+    """HTTP status of the answer; None if none came (timeout, connection lost)."""
+    job_id: str | None = None
+    """The job created or acted on."""
+    outcome: str = "unknown"
+    """One of `OUTCOMES`."""
+    message: str = ""
+    """Short human text: the server's reason, or what happened."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Anything else worth keeping (object, operation, type, AQuA job name...)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the entry as a JSON-ready dict (one journal line)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JournalEntry:
+        """Build an entry from a journal line's dict, tolerating missing or odd fields.
+
+        Unknown keys go into `extra`; values of the wrong type are dropped to defaults.
+
+        Raises:
+            ValueError: `family` or `action` is missing or not a string.
+        """
+        family, action = data.get("family"), data.get("action")
+        if not isinstance(family, str) or not isinstance(action, str):
+            raise ValueError("journal line lacks family/action")
+        known = {f.name: f for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        raw_extra = data.get("extra")
+        if isinstance(raw_extra, dict):
+            extra.update(raw_extra)
+        for key, value in data.items():
+            if key == "extra":
+                continue
+            if key not in known:
+                extra[key] = value
+            elif key in _INT_FIELDS:
+                if isinstance(value, int) and not isinstance(value, bool):
+                    kwargs[key] = value
+            elif isinstance(value, str):
+                kwargs[key] = value
+        return cls(**kwargs, extra=extra)
+
+
+_INT_FIELDS: Final = frozenset({"size", "http_status"})
+
+
+class Journal:
+    """The append-only journal file.
+
+    Safe to share between threads; each line is written with a single `write` on an
+    `O_APPEND` descriptor, so concurrent ztui processes don't interleave lines either.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        """Open (lazily) the journal at `path`, default `ztui.paths.journal_path()`."""
+        self.path = path if path is not None else journal_path()
+        """The JSON-lines file."""
+        self.skipped_lines: list[int] = []
+        """Line numbers the last `read` could not parse (a torn write, hand edits)."""
+        self._lock = threading.Lock()
+
+    def append(self, entry: JournalEntry) -> JournalEntry:
+        """Write `entry` as one line, flushed and fsynced; return what was written.
+
+        The host is reduced to host[:port] and every string is redacted first.
+
+        Raises:
+            OSError: The journal cannot be written (the caller decides how loud to be).
+        """
+        clean = _sanitise(entry)
+        line = json.dumps(clean.to_json(), ensure_ascii=False, default=str) + "\n"
+        data = line.encode("utf-8")
+        with self._lock:
+            self._ensure_parent()
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                st = os.fstat(fd)
+                if st.st_mode & 0o077:
+                    os.fchmod(fd, 0o600)  # the journal names jobs and users: owner only
+                # A torn last line (crash mid-write) must not swallow this entry too.
+                if st.st_size > 0 and os.pread(fd, 1, st.st_size - 1) != b"\n":
+                    data = b"\n" + data
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return clean
+
+    def read(self, limit: int | None = None) -> list[JournalEntry]:
+        """Return the entries, oldest first; with `limit`, only the newest `limit`.
+
+        Lines that don't parse (a torn last line, hand edits) are skipped, logged, and
+        their numbers left in `skipped_lines`. A missing journal reads as empty.
+
+        Raises:
+            OSError: The journal exists but cannot be read.
+        """
+        entries: deque[JournalEntry] = deque(maxlen=limit if limit and limit > 0 else None)
+        skipped: list[int] = []
+        try:
+            fh = self.path.open("rb")
+        except FileNotFoundError:
+            self.skipped_lines = []
+            return []
+        with fh:
+            for number, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    data = json.loads(raw.decode("utf-8"))
+                    if not isinstance(data, dict):
+                        raise ValueError("not an object")
+                    entries.append(JournalEntry.from_json(data))
+                except (ValueError, UnicodeDecodeError):
+                    skipped.append(number)
+        if skipped:
+            log.warning("journal %s: skipped unreadable line(s) %s", self.path, skipped[:10])
+        self.skipped_lines = skipped
+        if limit is not None and limit <= 0:
+            return []
+        return list(entries)
+
+    def known_aqua_ids(
+        self, profile: str | None, host: str | None, *, since: datetime | None = None
+    ) -> list[str]:
+        """AQuA job ids created from ztui on this connection, oldest first, no repeats.
+
+        Args:
+            profile: Profile name the jobs were created under.
+            host: Base URL or host of the connection; compared as `host_of`.
+            since: Only jobs created at or after this time (aware datetime).
+
+        Returns:
+            The ids of successful (or not known to have failed) AQuA creates.
+        """
+        want_host = host_of(host)
+        ids: dict[str, None] = {}
+        for entry in self.read():
+            if (
+                entry.family != _AQUA
+                or entry.action != "create"
+                or not entry.job_id
+                or entry.outcome == "error"
+                or (entry.profile or None) != (profile or None)
+                or host_of(entry.host) != want_host
+            ):
+                continue
+            if since is not None and not _at_or_after(entry.at, since):
+                continue
+            ids.setdefault(entry.job_id, None)
+        return list(ids)
+
+    def _ensure_parent(self) -> None:
+        parent = self.path.parent
+        if not parent.exists():
+            parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+            os.chmod(parent, 0o700)  # mkdir's mode is filtered through the umask
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _at_or_after(at: str, since: datetime) -> bool:
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return True  # keep what we cannot date rather than lose a job
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when >= since
+
+
+def _sanitise(entry: JournalEntry) -> JournalEntry:
+    """Reduce the host and redact every string field (and those nested in `extra`)."""
+    masked: list[str] = []
+    changes: dict[str, Any] = {}
+    for f in fields(entry):
+        value = getattr(entry, f.name)
+        if f.name == "host" and isinstance(value, str):
+            value = host_of(value)
+            changes["host"] = value
+        if isinstance(value, str):
+            clean = redact(value)
+            if clean != value:
+                changes[f.name] = clean
+                masked.append(f.name)
+    extra = _redact_tree(entry.extra, "extra", masked)
+    if masked:
+        extra = dict(extra)
+        previous = extra.get("redacted")
+        names = list(previous) if isinstance(previous, list) else []
+        extra["redacted"] = names + [m for m in masked if m not in names]
+    changes["extra"] = extra
+    return replace(entry, **changes)
+
+
+def _redact_tree(value: Any, where: str, masked: list[str]) -> Any:
+    """Return `value` with every string (keys included) redacted, noting where."""
+    if isinstance(value, str):
+        clean = redact(value)
+        if clean != value:
+            masked.append(where)
+        return clean
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            # The path of a masked value is itself journalled, so build it from the
+            # already-redacted key.
+            key = _redact_tree(str(k), f"{where}.key", masked)
+            out[key] = _redact_tree(v, f"{where}.{key}", masked)
+        return out
+    if isinstance(value, Iterable) and not isinstance(value, bytes | bytearray):
+        return [_redact_tree(v, f"{where}[]", masked) for v in value]
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    # Anything else (a Secret, a Path, a datetime) is stored as its str(), which for
+    # `Secret` is the mask.
+    return _redact_tree(str(value), where, masked)
