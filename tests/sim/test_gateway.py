@@ -23,7 +23,7 @@ FORM = {
 WWW = "Basic realm=Zuora API, ZSession realm=Zuora API, Bearer realm=Zuora API"
 
 
-# 1. One origin -------------------------------------------------------------------------------
+# 1. One origin ---
 def test_one_origin_serves_every_family(api: Api) -> None:
     """Token, uno, custom objects, AQuA (both slash forms) and files share one base URL."""
     assert api.get("/v1/uno/data-backfill/listjobs").status_code == 200
@@ -46,7 +46,7 @@ def test_list_spellings_switch_to_404(make_api: Callable[..., Api]) -> None:
     assert api.get("/v1/uno/date-backfill/listjobs").status_code == 404
 
 
-# 2. Token issuance ---------------------------------------------------------------------------
+# 2. Token issuance ---
 def test_token_response_shape(api: Api) -> None:
     """A good form gets the documented body with expires_in from config."""
     response = api.http.post("/oauth/token", data=FORM)
@@ -92,7 +92,7 @@ def test_token_ttl_is_configurable(make_api: Callable[..., Api]) -> None:
     assert api.get("/objects/jobs").status_code == 401
 
 
-# 3. Auth everywhere else ---------------------------------------------------------------------
+# 3. Auth everywhere else ---
 @pytest.mark.parametrize(
     "path", ["/v1/uno/data-backfill/listjobs", "/objects/jobs", "/v1/batch-query/jobs/" + "a" * 32]
 )
@@ -115,7 +115,7 @@ def test_expire_tokens_hook(api: Api) -> None:
     assert api.get("/objects/jobs").status_code == 200
 
 
-# 4. Standard headers -------------------------------------------------------------------------
+# 4. Standard headers ---
 def test_request_id_and_track_id_echo(api: Api) -> None:
     """Each response gets a fresh 36-char request id; a sent track id is echoed."""
     a = api.get("/objects/jobs", headers={"Zuora-Track-Id": "ztui-1"})
@@ -145,7 +145,7 @@ def test_non_ascii_track_id_is_refused(api: Api) -> None:
     assert response.status_code == 400
 
 
-# 5. Rate limiting ----------------------------------------------------------------------------
+# 5. Rate limiting ---
 def test_rate_limit_headers_on_every_response(api: Api) -> None:
     """RateLimit-Limit lists all windows; remaining counts down."""
     a = api.get("/objects/jobs")
@@ -180,7 +180,7 @@ def test_hour_window_reported_when_closest_to_exhaustion(make_api: Callable[...,
     assert response.headers["ratelimit-remaining"] == "4"
 
 
-# 6. Concurrency limit ------------------------------------------------------------------------
+# 6. Concurrency limit ---
 def test_concurrency_headers_on_v1_only(api: Api) -> None:
     """/v1 answers carry Concurrency-Limit-*; /objects does not."""
     v1 = api.get("/v1/uno/data-backfill/bookingdate/jobs")
@@ -219,7 +219,7 @@ def test_concurrency_over_cap_is_429_category_70(make_api: Callable[..., Api]) -
     assert third.json()["reasons"][0]["code"].endswith("70")
 
 
-# 7. Token throttle ---------------------------------------------------------------------------
+# 7. Token throttle ---
 def test_token_ip_throttle(make_api: Callable[..., Api]) -> None:
     """Past the per-IP token cap: 429 with the X-RateLimit-*-minute headers."""
     api = make_api(token_ip_limit_per_min=2)  # login used one
@@ -235,7 +235,7 @@ def test_token_ip_throttle(make_api: Callable[..., Api]) -> None:
     assert "concurrency-limit-limit" not in ok.headers
 
 
-# 8. Idempotency ------------------------------------------------------------------------------
+# 8. Idempotency ---
 def _co_submit(api: Api, key: str, **extra: Any) -> httpx.Response:
     body = {"object": "vehicle", "namespace": "default", "operation": "create", **extra}
     return api.post("/objects/jobs", json=body, headers={"Idempotency-Key": key})
@@ -306,7 +306,7 @@ def test_idempotency_expires_after_24h(api: Api) -> None:
     assert again.json()["Id"] != first.json()["Id"]
 
 
-# 9. Gzip -------------------------------------------------------------------------------------
+# 9. Gzip ---
 def test_gzip_responses_over_1000_bytes(make_api: Callable[..., Api]) -> None:
     """Big bodies are gzipped when asked; small ones are not."""
     api = make_api(jobs=40)
@@ -357,17 +357,43 @@ def test_request_log_records_api_calls_only(api: Api) -> None:
     assert [e["seq"] for e in later] == [log[2]["seq"]]
 
 
+def _asgi_get(app: Any, path: str, host: str) -> int:
+    """Call the ASGI app directly with a given client address; return the status."""
+    import asyncio
+
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"sim")],
+        "client": (host, 5000),
+        "server": ("127.0.0.1", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    return statuses[0]
+
+
 def test_control_routes_refuse_non_loopback() -> None:
     """A client that is not on loopback gets 403 from /_sim routes."""
-    from starlette.testclient import TestClient
-
     from ztui.sim import SimConfig, Simulator, create_app
 
     app = create_app(Simulator(SimConfig(jobs=0, clock="manual")))
-    with TestClient(app, client=("10.1.2.3", 5000)) as client:
-        assert client.get("/_sim/jobs").status_code == 403
-    with TestClient(app, client=("127.0.0.1", 5000)) as client:
-        assert client.get("/_sim/jobs").status_code == 200
+    assert _asgi_get(app, "/_sim/jobs", "10.1.2.3") == 403
+    assert _asgi_get(app, "/_sim/jobs", "127.0.0.1") == 200
 
 
 def test_request_ids_are_uuids(api: Api) -> None:
