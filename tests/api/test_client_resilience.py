@@ -481,3 +481,31 @@ async def test_secrets_stay_out_of_logs(
     for secret in (DEMO_CLIENT_SECRET, token.reveal()):
         assert secret not in caplog.text
         assert all(secret not in repr(r) for r in records)
+
+
+async def test_token_endpoint_5xx_is_retried(
+    sim: Any, ctl: SimControl, open_client: OpenClient
+) -> None:
+    await ctl.fault("POST /oauth/token", "status", status=503, times=1)
+    sleep = SleepRecorder()
+    async with open_client(sim, sleep=sleep) as client:
+        await client.list_custom_object_jobs()
+    assert _statuses(await ctl.requests()) == [(TOKEN, 503), (TOKEN, 200), (CO_LIST, 200)]
+    assert len(sleep.calls) == 1
+
+
+async def test_broken_download_leaves_no_file(
+    sim: Any, ctl: SimControl, open_client: OpenClient, tmp_path: Any
+) -> None:
+    async with open_client(sim, max_retries=0) as client:
+        job = await client.create_aqua_job(
+            {"queries": [{"name": "a", "query": "select Id from Account", "type": "zoql"}]}
+        )
+        await ctl.advance(30)
+        batches = await client.get_aqua_batches(job.id)
+        file_id = batches[0].file_id
+        assert file_id
+        await ctl.fault("GET /v1/files/*", "drop", times=1)
+        with pytest.raises(TransportError):
+            await client.download_file(file_id, tmp_path / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -1253,9 +1253,11 @@ class ZuoraClient:
                 target = dest / (Path(name).name if name else file_id)
             partial = target.with_name(target.name + ".part")
             handle = await asyncio.to_thread(partial.open, "wb")
+            complete = False
             try:
                 async for chunk in response.aiter_bytes():
                     await asyncio.to_thread(handle.write, chunk)
+                complete = True
             except httpx.HTTPError as exc:
                 error = TransportError(
                     f"The download broke off ({type(exc).__name__})", method="GET", path=path
@@ -1264,6 +1266,9 @@ class ZuoraClient:
                 raise error from None
             finally:
                 await asyncio.to_thread(handle.close)
+                if not complete:
+                    # Broken off or cancelled: leave no half file behind.
+                    await asyncio.to_thread(partial.unlink, missing_ok=True)
             await asyncio.to_thread(partial.replace, target)
             return target
         finally:
