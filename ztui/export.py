@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,7 +64,7 @@ class ErrorGroup:
     code: str
     """The error code ("" when the server sent none)."""
     message: str
-    """The error message, verbatim."""
+    """The group's message template (row-specific values blanked; see `message_template`)."""
     indices: tuple[int, ...]
     """Positions of this group's errors in the list given to `group_errors`."""
 
@@ -137,19 +138,45 @@ def parse_errors_tolerant(data: object) -> list[JobError]:
     return [_parse_entry(item) for item in data]
 
 
+_QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+
+
+def message_template(message: str) -> str:
+    """The message with its row-specific values blanked, for grouping.
+
+    Zuora row messages embed the offending value (`input string "123" is not a valid
+    UUID`), so grouping on the exact text would make one group per row. Quoted values
+    become `"…"` and bare numbers `#`; a malformed entry's raw JSON is kept as it is.
+
+    Args:
+        message: The server's message.
+
+    Returns:
+        The template; the exact message stays in each row.
+    """
+    if message.startswith(("{", "[")):
+        return message
+    return _NUMBER.sub("#", _QUOTED.sub(lambda m: f"{m.group(0)[0]}…{m.group(0)[0]}", message))
+
+
 def group_errors(errors: Sequence[JobError]) -> list[ErrorGroup]:
-    """Group errors by (code, message), biggest group first.
+    """Group errors by code and message template (`message_template`), biggest first.
 
     Args:
         errors: The errors, in any order.
 
     Returns:
         The groups, sorted by descending count, then code and message. Each group's
-        `indices` point into `errors` in ascending order.
+        `message` is the template; its `indices` point into `errors` in ascending order.
     """
     buckets: dict[tuple[str, str], list[int]] = {}
     for index, error in enumerate(errors):
-        buckets.setdefault((error.code, error.message), []).append(index)
+        key = (
+            error.code,
+            error.message if error.code == MALFORMED_CODE else message_template(error.message),
+        )
+        buckets.setdefault(key, []).append(index)
     groups = [
         ErrorGroup(code=code, message=message, indices=tuple(indices))
         for (code, message), indices in buckets.items()

@@ -16,6 +16,7 @@ from ztui.export import (
     errors_to_csv_text,
     export_failed_rows,
     group_errors,
+    message_template,
     parse_backfill_result_text,
     parse_errors_tolerant,
     read_backfill_result,
@@ -65,6 +66,23 @@ def test_group_errors_counts_and_orders_biggest_first() -> None:
     assert [(g.code, g.message, g.count) for g in groups] == [("A", "first", 3), ("B", "second", 1)]
     assert groups[0].indices == (0, 2, 3)
     assert groups[1].indices == (1,)
+
+
+def test_group_errors_blanks_row_specific_values() -> None:
+    errors = [
+        _err(2, "71012520", 'input string "123" is not a valid UUID'),
+        _err(3, "71012520", 'input string "x-9" is not a valid UUID'),
+        _err(4, "71012530", "row has 2 values but the header has 3 columns"),
+        _err(5, "71012530", "row has 1 values but the header has 3 columns"),
+        _err(6, MALFORMED_CODE, '{"row": 1}'),
+    ]
+    groups = group_errors(errors)
+    assert [(g.code, g.message, g.count) for g in groups] == [
+        ("71012520", 'input string "…" is not a valid UUID', 2),
+        ("71012530", "row has # values but the header has # columns", 2),
+        (MALFORMED_CODE, '{"row": 1}', 1),
+    ]
+    assert message_template("v2.5 took 12 s") == "v2.5 took # s"
 
 
 def test_group_errors_handles_thousands_quickly() -> None:

@@ -76,7 +76,9 @@ class StatusHistory:
         """Record the jobs whose status differs from the last one seen."""
         if snapshot is None:
             return
-        at = snapshot.polled_at or now
+        # The app's wall clock, not `polled_at`: every time on screen comes from one clock
+        # (tests freeze it).
+        at = now
         for key, job in snapshot.jobs.items():
             self.record(key, job.status, job.state, at)
 
@@ -611,7 +613,7 @@ class JobDetailScreen(Screen[None]):
         if listed is not None and listed != self._listed:
             previous = self._listed
             self._listed = listed
-            self._set_job(listed, snapshot.polled_at or self._now())
+            self._set_job(listed, self._now())
             if previous is not None and previous.status != listed.status:
                 self.load_detail()
         self._refresh_view()

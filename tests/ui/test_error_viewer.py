@@ -1,0 +1,142 @@
+"""Pilot tests of the error viewer: thousands of errors, grouping, lazy rows, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from tests.ui.test_detail_support import connected, in_snapshot, sim_post, wait_until
+from ztui.api.models import Family, JobState
+from ztui.screens.error_viewer import ErrorRowsView, ErrorViewerScreen
+from ztui.screens.job_detail import PathModal
+
+pytestmark = pytest.mark.anyio
+
+BAD_ID_ROWS = 2400
+SHORT_ROWS = 600
+
+
+def _upload_csv() -> bytes:
+    """An update file: 2,400 rows with non-UUID ids, 600 rows missing a column, 50 good."""
+    lines = ["Id,brand__c,model__c"]
+    for i in range(BAD_ID_ROWS):
+        lines.append(f"{1000 + i},Volvo,XC40")
+    for i in range(SHORT_ROWS):
+        lines.append(f"short-{i},Kia")
+    for i in range(50):
+        lines.append(f"{i:08x}-0000-4000-8000-{i:012x},Ford,Mustang")
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def _job_with_errors(pilot: Any) -> tuple[Family, str]:
+    app = pilot.app
+    job = await app.client.submit_custom_object_job("vehicle", "default", "update")
+    await app.client.upload_custom_object_file(job.id, _upload_csv())
+    await sim_post(app._sim_server, "/_sim/clock", {"advance": 100_000})
+    key = (Family.CUSTOM_OBJECT, job.id)
+    await in_snapshot(pilot, key)
+    await wait_until(pilot, lambda: app.jobs.get(*key).state is JobState.SUCCEEDED, "job completed")
+    return key
+
+
+async def _open(pilot: Any, key: tuple[Family, str]) -> ErrorViewerScreen:
+    app = pilot.app
+    app.open_errors(key)
+    await wait_until(pilot, lambda: isinstance(app.screen, ErrorViewerScreen), "error viewer")
+    screen = app.screen
+    assert isinstance(screen, ErrorViewerScreen)
+    await wait_until(pilot, lambda: screen.loaded is not None, "errors loaded", timeout=15)
+    return screen
+
+
+async def test_thousands_of_errors_are_grouped_and_rendered_lazily(
+    make_app: Callable[..., Any],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await connected(pilot)
+        key = await _job_with_errors(pilot)
+        started = time.monotonic()
+        screen = await _open(pilot, key)
+        await pilot.pause()
+        assert time.monotonic() - started < 5
+        loaded = screen.loaded
+        assert loaded is not None
+        assert len(loaded.errors) == BAD_ID_ROWS + SHORT_ROWS
+        counts = sorted((g.count, g.code) for g in loaded.groups)
+        assert counts == [(SHORT_ROWS, "71012530"), (BAD_ID_ROWS, "71012520")]
+        groups = screen.query_one("#error-groups", DataTable)
+        assert groups.row_count == 2
+        rows = screen.query_one(ErrorRowsView)
+        assert rows.row_count == BAD_ID_ROWS
+        # Only what fits on screen was drawn, not 2,400 lines.
+        assert 0 < rows.rendered_lines < 200
+        # The first row of the biggest group is data row 2 with its record and message.
+        assert loaded.lines[loaded.groups[0].indices[0]].lstrip().startswith("2 ")
+        # Selecting the other group shows its rows.
+        groups.focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert rows.row_count == SHORT_ROWS
+        assert rows.has_focus
+        await pilot.press("end")
+        await pilot.pause()
+        assert rows.cursor == SHORT_ROWS - 1
+        assert rows.scroll_offset.y > 0
+
+
+async def test_export_file_matches_the_errors(make_app: Callable[..., Any], tmp_path: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await connected(pilot)
+        key = await _job_with_errors(pilot)
+        screen = await _open(pilot, key)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, PathModal), "export prompt")
+        dest = tmp_path / "failed.csv"
+        app.screen.query_one(Input).value = str(dest)
+        await pilot.press("enter")
+        await wait_until(pilot, dest.exists, "export written")
+        rows = list(csv.DictReader(dest.open(encoding="utf-8")))
+        loaded = screen.loaded
+        assert loaded is not None
+        assert len(rows) == len(loaded.errors) == BAD_ID_ROWS + SHORT_ROWS
+        by_row = {int(r["error_row"]): r for r in rows}
+        assert by_row[2]["error_code"] == "71012520"
+        assert by_row[2]["error_message"] == 'input string "1000" is not a valid UUID'
+        assert by_row[2]["brand__c"] == "Volvo"
+        first_short = BAD_ID_ROWS + 2
+        assert by_row[first_short]["error_code"] == "71012530"
+        assert by_row[first_short]["brand__c"] == "Kia"
+        # Server-filled fields are not part of a re-upload file.
+        assert "CreatedDate" not in rows[0]
+
+
+async def test_aqua_errors_show_batch_messages(make_app: Callable[..., Any]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await connected(pilot)
+        job = await app.client.create_aqua_job(
+            {
+                "format": "csv",
+                "version": "1.1",
+                "name": "will-abort",
+                "queries": [{"name": "a", "query": "select Id from Account", "type": "zoql"}],
+            }
+        )
+        await sim_post(app._sim_server, "/_sim/outcome", {"job_id": job.id, "outcome": "aborted"})
+        await sim_post(app._sim_server, "/_sim/clock", {"advance": 3600})
+        key = (Family.AQUA, job.id)
+        app.poller.watch_aqua(job.id)
+        await in_snapshot(pilot, key)
+        screen = await _open(pilot, key)
+        loaded = screen.loaded
+        assert loaded is not None
+        assert loaded.errors, "an aborted AQuA job has at least one message"
+        assert any(e.code in ("aborted", "") or e.message for e in loaded.errors)
