@@ -135,6 +135,15 @@ class AquaJob:
                 if self.outcome:
                     k = math.floor((max(self.outcome_at, start) - start) / step + 1e-9) + 1
                     t_out = start + k * step
+                if t_out < t_done and now >= t_out:
+                    # The forced outcome lands when the running batch would have ended:
+                    # that batch is the one that fails.
+                    running = max(0, round((t_out - start) / step) - 1)
+                    for i in range(running):
+                        if self.batches[i].status != "completed":
+                            self._complete_batch(i, start + (i + 1) * step, env)
+                    self._finish(self.outcome or "completed", t_out, running, env)
+                    return
                 t_evt = min(t_done, t_out)
                 upto = min(now, t_evt)
                 k_done = min(n, max(0, math.floor((upto - start) / step + 1e-9)))
