@@ -111,3 +111,25 @@ def test_raw_payload_alone_is_not_a_change() -> None:
     old = snap([replace(job("a"), raw={"x": 1})])
     new = snap([replace(job("a"), raw={"x": 2})], seq=2)
     assert diff_snapshots(old, new).is_empty
+
+
+def test_with_a_start_time_only_jobs_created_after_it_are_news() -> None:
+    from dataclasses import replace
+
+    from .helpers import T0
+
+    start = (T0.timestamp()) + 30 * 60  # watcher started 30 min after T0
+    old = replace(snap([]), started_at=start)
+    new = replace(
+        snap(
+            [
+                job("before", JobState.SUCCEEDED, minutes=10),
+                job("after", JobState.FAILED, minutes=45),
+            ],
+            seq=2,
+        ),
+        started_at=start,
+    )
+    diff = diff_snapshots(old, new)
+    assert [(t.job.id, t.previous_state) for t in diff.terminal] == [("after", None)]
+    assert {j.id for j in diff.added} == {"before", "after"}

@@ -9,17 +9,18 @@ chosen to avoid a flood of toasts when the watcher starts or a family comes back
   (including `UNKNOWN`) to a terminal one.
 - A job first seen in a later snapshot, already terminal, is a transition only when
   (a) its family had already been loaded in the old snapshot (so this is not the first
-  successful list after a failure, a restart or a newly watched family) and (b) it is not
-  older than the newest job the old snapshot knew in that family, comparing the server's
-  own creation times (a job whose creation time is unknown counts as new). That is the
-  fast job that was created and finished between two polls; an old AQuA job added by id,
-  or an old custom-object job surfacing from a deeper page, is not news.
+  successful list after a failure, or a family that just came back), and (b) it was
+  created after the watcher started (`JobSnapshot.started_at`, compared with the
+  server's creation time; without a start time, the newest creation time the old
+  snapshot knew in that family stands in). A job whose creation time is unknown counts
+  as new. That is the fast job created and finished between two polls; an old AQuA job
+  added by id, or an old custom-object job surfacing from a deeper page, is not news.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ztui.api.models import Family, Job, JobState
 from ztui.service.snapshot import JobSnapshot
@@ -67,13 +68,20 @@ def _family_loaded(snapshot: JobSnapshot, family: Family) -> bool:
     return status is not None and status.as_of is not None
 
 
-def _is_news(job: Job, old: JobSnapshot, newest: dict[Family, datetime | None]) -> bool:
+def _is_news(
+    job: Job,
+    old: JobSnapshot,
+    started: datetime | None,
+    newest: dict[Family, datetime | None],
+) -> bool:
     """Whether a job first seen already terminal counts as a transition."""
     if not _family_loaded(old, job.family):
         return False
-    if job.family not in newest:
-        newest[job.family] = _newest_created(old, job.family)
-    threshold = newest[job.family]
+    threshold = started
+    if threshold is None:
+        if job.family not in newest:
+            newest[job.family] = _newest_created(old, job.family)
+        threshold = newest[job.family]
     if threshold is None or job.created_at is None:
         return True
     return job.created_at >= threshold
@@ -96,12 +104,14 @@ def diff_snapshots(old: JobSnapshot | None, new: JobSnapshot) -> SnapshotDiff:
     changed: list[Job] = []
     terminal: list[TerminalTransition] = []
     newest: dict[Family, datetime | None] = {}
+    start_epoch = new.started_at if new.started_at is not None else old.started_at
+    started = None if start_epoch is None else datetime.fromtimestamp(start_epoch, UTC)
     for key in sorted(new.jobs):
         job = new.jobs[key]
         before = old.jobs.get(key)
         if before is None:
             added.append(job)
-            if job.state.is_terminal and _is_news(job, old, newest):
+            if job.state.is_terminal and _is_news(job, old, started, newest):
                 terminal.append(TerminalTransition(job, None))
             continue
         if before != job:

@@ -561,6 +561,8 @@ class JobPoller:
     async def _wait(self, delay: float) -> None:
         """Wait `delay` seconds (via the injected sleep) or until woken, whichever is first."""
         if self._wake.is_set():
+            # Consume the wake-up, or a loop that is paused would spin on it.
+            self._wake.clear()
             return
         waiter: asyncio.Future[Any] = asyncio.ensure_future(self._wake.wait())
         pending: set[asyncio.Future[Any]] = {waiter}
@@ -572,6 +574,7 @@ class JobPoller:
             for future in pending:
                 future.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        self._wake.clear()
 
 
 def _describe(exc: ApiError) -> str:
