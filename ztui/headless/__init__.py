@@ -287,9 +287,24 @@ def main(command: str, argv: list[str]) -> int:
     except ApiError as exc:
         print(f"{prog}: error: {redact(describe(exc))}", file=sys.stderr, flush=True)
         return int(exit_for(exc))
+    except TimeoutError:
+        print(
+            f"{prog}: error: no usable answer from the server within "
+            f"{commands_retry_s():g} s (see the warnings above)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return int(ExitCode.ERROR)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr, flush=True)
         return int(ExitCode.INTERRUPTED)
+
+
+def commands_retry_s() -> float:
+    """How long one-shot commands retry transient errors."""
+    from ztui.headless.commands import ONE_SHOT_RETRY_S
+
+    return ONE_SHOT_RETRY_S
 
 
 def _split(values: Sequence[str]) -> list[str]:

@@ -203,14 +203,25 @@ async def call_with_retry(
 
     Raises:
         ApiError: Any non-transient error at once, or the last transient one at deadline.
+        TimeoutError: The deadline passed during the first try.
     """
     from ztui.api.budget import backoff_delay
 
     attempt = 0
+    last: ApiError | None = None
     while True:
         try:
-            result = await call()
+            if deadline is None:
+                result = await call()
+            else:
+                # The client retries inside one call too; the deadline bounds it all.
+                result = await asyncio.wait_for(call(), max(0.0, deadline - clock()))
+        except TimeoutError:
+            if last is not None:
+                raise last from None
+            raise
         except TRANSIENT_ERRORS as exc:
+            last = exc
             reporter.problem(source, error_kind(exc), describe(exc))
             retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
             reset = exc.reset if isinstance(exc, RateLimited) else None

@@ -179,13 +179,13 @@ class Watch:
         except TimeoutError:
             pass
         for item in self._open():
-            status = item.job.status if item.job is not None else "not seen yet"
-            self._end(
-                item,
-                ExitCode.TIMEOUT,
-                "timeout",
-                f"still {status} after {_seconds(self.options.timeout)}",
-            )
+            if item.job is not None:
+                detail = f"still {item.job.status} after {_seconds(self.options.timeout)}"
+            else:
+                detail = (
+                    f"no usable answer from the server in {_seconds(self.options.timeout)}"
+                )
+            self._end(item, ExitCode.TIMEOUT, "timeout", detail)
         return combine(item.outcome or ExitCode.OK for item in self.tracked.values())
 
     async def _resolve_all(self) -> None:
@@ -204,7 +204,9 @@ class Watch:
                     raise
                 self._end(item, ExitCode.NOT_FOUND, "not-found", exc.message)
                 continue
-            except TRANSIENT_ERRORS:
+            except TRANSIENT_ERRORS as exc:
+                # Retried until the deadline: the watch timed out while the server was down.
+                self._warn(f"warning: {describe(exc)}")
                 raise TimeoutError from None
             self._show(item, job)
         if any(item.outcome is ExitCode.NOT_FOUND for item in self.tracked.values()):
