@@ -200,7 +200,7 @@ def _journal(
     outcome: str,
     detail: str,
 ) -> None:
-    """Append one journal entry; a journal failure is logged, never raised."""
+    """Append one journal entry (outcome "ok" or "error"); a failure is logged, not raised."""
     if journal is None:
         return
     try:
@@ -216,7 +216,7 @@ def _journal(
             request_id=request_id,
             http_status=http_status,
             outcome=outcome,
-            detail=detail,
+            message=detail,
         )
         journal.append(entry)
     except Exception:  # the journal must never turn a sent stop into a crash
@@ -299,7 +299,7 @@ async def perform_stop(
             host=host,
             request_id=exc.request_id,
             http_status=exc.status,
-            outcome="failed",
+            outcome="error",
             detail=text,
         )
         return ActionOutcome(

@@ -101,12 +101,13 @@ async def test_keys_copy_toggle_raw_and_open_actions(make_app: Callable[..., Any
         await pilot.press("C")
         assert len(app.clipboard) == 36
         raw = screen.query_one("#detail-raw", Static)
-        assert not raw.display
+        shown: list[bool] = [raw.display]
         await pilot.press("j")
-        assert raw.display
+        shown.append(raw.display)
         assert f'"id": "{key[1]}"' in str(raw.render())
         await pilot.press("j")
-        assert not raw.display
+        shown.append(raw.display)
+        assert shown == [False, True, False]
         await pilot.press("s")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm modal")
         await pilot.press("escape")

@@ -28,7 +28,7 @@ async def wait_until(
 
 async def connected(pilot: Pilot[Any]) -> Any:
     """Wait for the first snapshot; returns the app."""
-    app = pilot.app
+    app: Any = pilot.app
     await wait_until(pilot, lambda: app.jobs is not None and app.client is not None, "first poll")
     return app
 
@@ -69,7 +69,7 @@ async def writes_to(server: Any, job_id: str) -> list[dict[str, Any]]:
 
 async def in_snapshot(pilot: Pilot[Any], key: tuple[Family, str]) -> Any:
     """Ask for a poll and wait until `key` is in the app's snapshot; returns the job."""
-    app = pilot.app
+    app: Any = pilot.app
     app.refresh_now()
     await wait_until(
         pilot, lambda: app.jobs is not None and app.jobs.get(*key) is not None, f"job {key}"
@@ -79,7 +79,8 @@ async def in_snapshot(pilot: Pilot[Any], key: tuple[Family, str]) -> Any:
 
 async def new_booking_job(pilot: Pilot[Any]) -> tuple[Family, str]:
     """Create a booking-date job (it starts ACCEPTED) and wait until the board has it."""
-    job_id = await pilot.app.client.create_booking_date_job()
+    app: Any = pilot.app
+    job_id = await app.client.create_booking_date_job()
     key = (Family.BOOKING_DATE, job_id)
     await in_snapshot(pilot, key)
     return key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from textual.widgets import DataTable, Input
 
 from tests.ui.test_detail_support import connected, in_snapshot, sim_post, wait_until
 from ztui.api.models import Family, JobState
+from ztui.journal import JournalEntry
 from ztui.screens.error_viewer import ErrorRowsView, ErrorViewerScreen
 from ztui.screens.job_detail import PathModal
 
@@ -34,10 +36,23 @@ def _upload_csv() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-async def _job_with_errors(pilot: Any) -> tuple[Family, str]:
+async def _job_with_errors(pilot: Any, journal_file: Path | None = None) -> tuple[Family, str]:
     app = pilot.app
     job = await app.client.submit_custom_object_job("vehicle", "default", "update")
     await app.client.upload_custom_object_file(job.id, _upload_csv())
+    if journal_file is not None:
+        # What the upload screen records: the job and the local file it sent.
+        await asyncio.to_thread(journal_file.write_bytes, _upload_csv())
+        app.journal.append(
+            JournalEntry(
+                family="custom_object",
+                action="upload",
+                job_id=job.id,
+                file_name=journal_file.name,
+                outcome="ok",
+                extra={"path": str(journal_file)},
+            )
+        )
     await sim_post(app._sim_server, "/_sim/clock", {"advance": 100_000})
     key = (Family.CUSTOM_OBJECT, job.id)
     await in_snapshot(pilot, key)
@@ -140,3 +155,25 @@ async def test_aqua_errors_show_batch_messages(make_app: Callable[..., Any]) -> 
         assert loaded is not None
         assert loaded.errors, "an aborted AQuA job has at least one message"
         assert any(e.code in ("aborted", "") or e.message for e in loaded.errors)
+
+
+async def test_export_joins_the_uploaded_file_known_to_the_journal(
+    make_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await connected(pilot)
+        key = await _job_with_errors(pilot, journal_file=tmp_path / "vehicles.csv")
+        await _open(pilot, key)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, PathModal), "export prompt")
+        dest = tmp_path / "failed.csv"
+        app.screen.query_one(Input).value = str(dest)
+        await pilot.press("enter")
+        await wait_until(pilot, dest.exists, "export written")
+        rows = list(csv.reader(dest.open(encoding="utf-8")))
+        assert rows[0] == ["Id", "brand__c", "model__c", "error_code", "error_message"]
+        assert len(rows) == 1 + BAD_ID_ROWS + SHORT_ROWS
+        # The original lines come back, including the bad id the server did not echo.
+        assert rows[1][:3] == ["1000", "Volvo", "XC40"]
+        assert rows[1 + BAD_ID_ROWS][:3] == ["short-0", "Kia", ""]

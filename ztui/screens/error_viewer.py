@@ -473,33 +473,33 @@ class ErrorViewerScreen(Screen[None]):
 def original_upload(app: Any, job_id: str) -> Path | None:
     """The file uploaded for `job_id`, when the journal recorded it and it still exists.
 
-    Looks for a journal entry about this job that names a local file (`file`, `path`,
-    `file_path` or `source`); the newest one wins.
+    The newest journal entry about this job that names a local CSV wins: its
+    `extra["path"]` (or `extra["file_path"]`), else `file_name` when that is a full path.
     """
     journal = getattr(app, "journal", None)
-    if journal is None:
+    read = getattr(journal, "read", None)
+    if not callable(read):
         return None
-    entries: Any = None
-    for name in ("entries", "read", "read_all", "all"):
-        attr = getattr(journal, name, None)
-        if callable(attr):
-            try:
-                entries = attr()
-            except Exception:  # a broken journal must not break the export
-                log.exception("could not read the journal")
-                return None
-            break
-    if entries is None:
+    try:
+        entries = read()
+    except Exception:  # a broken journal must not break the export
+        log.exception("could not read the journal")
         return None
     found: Path | None = None
     for entry in entries:
-        data = entry if isinstance(entry, Mapping) else getattr(entry, "__dict__", {})
-        if data.get("job_id") != job_id:
+        if getattr(entry, "job_id", None) != job_id:
             continue
-        for field in ("file", "path", "file_path", "source", "upload"):
-            value = data.get(field)
+        extra = getattr(entry, "extra", None)
+        candidates: list[object] = []
+        if isinstance(extra, Mapping):
+            candidates += [extra.get("path"), extra.get("file_path")]
+        candidates.append(getattr(entry, "file_name", None))
+        for value in candidates:
             if isinstance(value, str) and value.lower().endswith(".csv"):
-                found = Path(value)
+                path = Path(value).expanduser()
+                if path.is_absolute():
+                    found = path
+                    break
     if found is not None and found.is_file():
         return found
     return None
