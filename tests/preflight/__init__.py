@@ -1,0 +1,1 @@
+"""Tests of ztui.preflight: upload file checks."""
