@@ -172,10 +172,10 @@ def test_last_completed_stateful_job(api: Api) -> None:
     body = {"version": "1.1", "partner": "Salesforce", "project": "00170000011K3Ub"}
     route = "/v1/batch-query/jobs/partner/Salesforce/project/00170000011K3Ub"
     assert api.get(route).status_code == 404
-    job_id = _create(api, **body).json()["id"]
+    job_id = _create(api, [_q()], **body).json()["id"]
     api.advance(60)
     assert api.get(route).json()["id"] == job_id
-    second = _create(api, **body).json()
+    second = _create(api, [_q()], **body).json()
     assert second["batches"][0]["full"] is False  # later loads are incremental
     stateless = _create(api, partner="Salesforce", project="p").json()
     assert stateless["errorCode"] == "90010"  # stateful needs version 1.1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -13,6 +14,39 @@ import uvicorn
 from ztui.sim.app import create_app
 from ztui.sim.config import SimConfig
 from ztui.sim.simulator import Simulator
+
+
+class _WakeableServer(uvicorn.Server):
+    """uvicorn's server whose idle loop `stop()` can wake at once.
+
+    uvicorn polls `should_exit` every 0.1 s; tests start and stop a server each, so we
+    let `wake()` cut that wait short (the date header still refreshes every second).
+    """
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            try:
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            except TimeoutError:
+                pass
+            should_exit = await self.on_tick(counter)
+
+    def wake(self) -> None:
+        """Make the idle loop check `should_exit` now (callable from any thread)."""
+        loop, event = self._loop, self._wake
+        if loop is not None and event is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # the loop closed in between
+                pass
 
 
 class SimServer:
@@ -37,7 +71,7 @@ class SimServer:
         self.sim = Simulator(self.config)
         self.app = create_app(self.sim)
         self.base_url = ""
-        self._server: uvicorn.Server | None = None
+        self._server: _WakeableServer | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -72,7 +106,7 @@ class SimServer:
             timeout_graceful_shutdown=1,
             timeout_keep_alive=5,
         )
-        server = uvicorn.Server(config)
+        server = _WakeableServer(config)
         self._server = server
 
         def run() -> None:
@@ -102,6 +136,7 @@ class SimServer:
         if server is None or thread is None:
             return
         server.should_exit = True
+        server.wake()
         thread.join(timeout=0.8)
         if thread.is_alive():
             server.force_exit = True
