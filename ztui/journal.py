@@ -184,7 +184,7 @@ class Journal:
         data = line.encode("utf-8")
         with self._lock:
             self._ensure_parent()
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 st = os.fstat(fd)
                 if st.st_mode & 0o077:

@@ -1,0 +1,1 @@
+"""Tests of ztui.journal: the write journal."""
