@@ -623,6 +623,8 @@ class _Checker:
         blank_cols: dict[int, tuple[int, int]] = {}
         seen_ids: dict[str, int] = {}
         check_blanks = target.blanks_write_null
+        # Where a blank id is already an error, don't also warn about it.
+        blank_id_col = id_col if target.needs_id else None
         ncols = len(header)
         blank_lines = 0
         first_blank_line = 0
@@ -647,7 +649,7 @@ class _Checker:
                                 report.blank_cells.add((rows - 1, j))
                 if check_blanks and "" in row:
                     for j in kept:
-                        if j < len(row) and row[j] == "" and j != id_col:
+                        if j < len(row) and row[j] == "" and j != blank_id_col:
                             n, at = blank_cols.get(j, (0, line))
                             blank_cols[j] = (n + 1, at)
                 for j in kept:

@@ -336,6 +336,13 @@ def test_duplicate_ids_name_both_lines(tmp_path: Path) -> None:
     assert "line 6" in finding.message.lower()
 
 
+def test_blank_id_in_a_backfill_file_is_a_blank_cell_warning(tmp_path: Path) -> None:
+    text = "Id,Name\n1,a\n,b\n"
+    report = check_file(write(tmp_path, "a.csv", text), target=BACKFILL)
+    finding = only(report, "blank-cells")
+    assert (finding.line, finding.column, finding.column_name) == (3, 1, "Id")
+
+
 def test_blank_id_on_update(tmp_path: Path) -> None:
     text = "id,brand__c\n1,x\n,y\n"
     finding = only(check_file(write(tmp_path, "a.csv", text), target=CO_DELETE), "id-blank")
