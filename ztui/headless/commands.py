@@ -329,15 +329,18 @@ def check_writable(conn: Connection) -> None:
 
 
 def check_stoppable(job: Job) -> None:
-    """Refuse to stop a job that has already finished.
+    """Refuse, before asking anything, a job its family cannot stop now (as the board does).
 
     Raises:
-        CommandError: The job is terminal (REFUSED).
+        CommandError: The job is finished, already stopping, or in a status the family's
+            stop/cancel does not accept (REFUSED).
     """
-    if job.state.is_terminal:
+    from ztui.actions import refusal_reason
+
+    reason = refusal_reason(job)
+    if reason is not None:
         raise CommandError(
-            f"job {job.id} has already finished ({job.status}); nothing was sent",
-            ExitCode.REFUSED,
+            f"{job.family.label} job {job.id}: {reason} Nothing was sent.", ExitCode.REFUSED
         )
 
 
@@ -387,10 +390,39 @@ def confirm_stop(
 
 
 async def stop_job(conn: Connection, job: Job) -> ExitCode:
-    """Send the family's stop/cancel and report the answer."""
-    result = await conn.client.stop_job(job.family, job.id)
-    status = ""
-    if isinstance(result, Job):
-        status = f"; status now {result.status}"
-    _print(f"stop requested for {job.family.label} job {job.id}{status}")
-    return ExitCode.OK
+    """Send the family's stop/cancel through the app's action (re-read, send once, journal).
+
+    Returns:
+        OK when the server accepted it.
+
+    Raises:
+        CommandError: Nothing was sent (REFUSED), or the server refused it (the code of
+            its HTTP status: AUTH, NOT_FOUND or ERROR).
+    """
+    from urllib.parse import urlsplit
+
+    from ztui.actions import perform_stop
+
+    try:
+        from ztui.journal import Journal
+
+        journal: Journal | None = Journal()
+    except ImportError:  # pragma: no cover - the journal ships with ztui
+        journal = None
+    outcome = await perform_stop(
+        conn.client,
+        job.key,
+        journal=journal,
+        profile=conn.profile.name,
+        host=urlsplit(conn.profile.base_url).netloc,
+    )
+    if outcome.ok:
+        _print(outcome.message)
+        return ExitCode.OK
+    if not outcome.sent:
+        raise CommandError(outcome.message, ExitCode.REFUSED)
+    code = {401: ExitCode.AUTH, 403: ExitCode.AUTH, 404: ExitCode.NOT_FOUND}.get(
+        outcome.http_status or 0, ExitCode.ERROR
+    )
+    suffix = f" [Zuora-Request-Id {outcome.request_id}]" if outcome.request_id else ""
+    raise CommandError(outcome.message + suffix, code)

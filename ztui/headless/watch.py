@@ -182,9 +182,7 @@ class Watch:
             if item.job is not None:
                 detail = f"still {item.job.status} after {_seconds(self.options.timeout)}"
             else:
-                detail = (
-                    f"no usable answer from the server in {_seconds(self.options.timeout)}"
-                )
+                detail = f"no usable answer from the server in {_seconds(self.options.timeout)}"
             self._end(item, ExitCode.TIMEOUT, "timeout", detail)
         return combine(item.outcome or ExitCode.OK for item in self.tracked.values())
 
