@@ -424,3 +424,53 @@ async def test_restricting_to_job_ids(make_sim: Callable[..., Any]) -> None:
         snapshot = await poller.poll_once()
         assert list(snapshot.jobs) == [wanted.key]
         assert set(snapshot.families) == {Family.DATA_BACKFILL, Family.BOOKING_DATE}
+
+
+async def test_missing_permission_disables_only_that_family(
+    make_sim: Callable[..., Any],
+) -> None:
+    server = make_sim(jobs=20, co_permissions=("edit", "delete"))
+    ctl = SimCtl(server)
+    async with open_client(server) as client:
+        poller = JobPoller(
+            client, families=[Family.BOOKING_DATE, Family.CUSTOM_OBJECT], clock=Clock()
+        )
+        first = await poller.poll_once()
+        co = first.families[Family.CUSTOM_OBJECT]
+        assert co.state == "auth_error"
+        assert co.error is not None
+        assert co.error.startswith("Permission denied")
+        assert first.families[Family.BOOKING_DATE].state == "ok"
+        assert first.fatal is None  # the rest of the board keeps working
+        await ctl.mark()
+        await poller.poll_once()
+        assert _api(await ctl.new_requests()) == [("GET", BD_LIST)]
+
+
+async def test_headless_style_ticks_until_watched_jobs_finish(
+    make_sim: Callable[..., Any],
+) -> None:
+    """`ztui watch ID...`: one family set, a few ids, one tick at a time, same pacing."""
+    server = make_sim()
+    ctl = SimCtl(server)
+    async with open_client(server) as client:
+        booking = await client.create_booking_date_job()
+        aqua = await client.create_aqua_job(AQUA_BODY)
+        poller = JobPoller(
+            client,
+            families=[Family.BOOKING_DATE, Family.AQUA],
+            aqua_ids=[aqua.id],
+            job_ids={booking, aqua.id},
+            clock=Clock(),
+        )
+        ticks = 0
+        while True:
+            snapshot = await poller.poll_once()
+            ticks += 1
+            if not snapshot.any_active:
+                break
+            await ctl.advance(next_interval(snapshot, poller.settings))
+            assert ticks < 50
+    assert {key[1] for key in snapshot.jobs} == {booking, aqua.id}
+    assert all(job.state is JobState.SUCCEEDED for job in snapshot.jobs.values())
+    assert next_interval(snapshot, poller.settings) == poller.settings.idle_s
