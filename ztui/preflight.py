@@ -367,8 +367,12 @@ class _Checker:
     # -- stages -----------------------------------------------------------------------
 
     def run(self) -> None:
-        """Run every stage in order."""
+        """Run every stage in order; progress ends at 1.0 however early a stage stops."""
         self.tick(0.0)
+        self._stages()
+        self.tick(1.0)
+
+    def _stages(self) -> None:
         data = self._read_file()
         if data is None:
             return
@@ -382,7 +386,6 @@ class _Checker:
         if text is None:
             return
         self._parse(text)
-        self.tick(1.0)
 
     def _read_file(self) -> bytes | None:
         """Read the file and hash it; check extension and size."""

@@ -584,6 +584,12 @@ def test_progress_runs_from_zero_to_one(tmp_path: Path) -> None:
     assert len(seen) > 5
 
 
+def test_progress_ends_at_one_for_a_rejected_file(tmp_path: Path) -> None:
+    seen: list[float] = []
+    check_file(write(tmp_path, "a.csv", b""), target=BACKFILL, progress=seen.append)
+    assert seen[-1] == 1.0
+
+
 def test_cancel_stops_mid_parse(tmp_path: Path) -> None:
     text = "Id,Name\n" + "".join(f"{i},n\n" for i in range(50_000))
     calls = 0
