@@ -32,6 +32,7 @@ from ztui.api.budget import backoff_delay
 from ztui.api.errors import (
     ApiError,
     AuthError,
+    BadRequest,
     NotFound,
     NotSupported,
     PermissionDenied,
@@ -431,9 +432,9 @@ class JobPoller:
                 continue
             try:
                 jobs[job_id] = await self._client.get_aqua_job(job_id)
-            except NotFound:
+            except (NotFound, BadRequest) as exc:
                 # Purged (180 days) or mistyped: nothing will ever come of polling it.
-                log.warning("AQuA job %s not found; no longer watched", job_id)
+                log.warning("AQuA job %s no longer watched: %s", job_id, exc)
                 self._aqua_watch.pop(job_id, None)
 
     # ------------------------------------------------------------------ failures
