@@ -623,7 +623,9 @@ class _Validator:
         }
         self.unknown(body, known, prefix)
         environment = self.string(body, "environment", prefix)
-        if environment is not None and environment not in ENVIRONMENTS:
+        if environment is not None and environment.strip().lower() in ENVIRONMENTS:
+            environment = environment.strip().lower()
+        elif environment is not None:
             known_envs = ", ".join(ENVIRONMENTS)
             raise self.error(
                 (*prefix, "environment"),

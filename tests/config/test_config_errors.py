@@ -332,7 +332,7 @@ def test_valid_full_config_round_trip() -> None:
         "osc9 = true\n"
         'command = ["notify-send", "ztui"]\n'
         "[profiles.sbx]\n"
-        'environment = "eu-sandbox"\n'
+        'environment = " EU-Sandbox"\n'
         'client_id = "123456789012345678901234567890123456"\n'
         'client_secret_env = "SBX_SECRET"\n'
         'org_ids = ["o1", "o2"]\n'
