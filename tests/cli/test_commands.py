@@ -206,7 +206,9 @@ def test_errors_of_other_families(seeded: Sim) -> None:
     aborted = [j for j in wire["aqua"] if j["status"] == "aborted"]
     failed_db = [j for j in wire["data_backfill"] if j["status"] == "Failed"]
     ztui = Ztui(seeded)
-    commands = [("errors", _wire_id(wire["booking_date"][0]), "--csv", "x.csv")]
+    commands: list[tuple[str, ...]] = [
+        ("errors", _wire_id(wire["booking_date"][0]), "--csv", "x.csv")
+    ]
     if aborted:
         commands.append(("errors", _wire_id(aborted[0]), "--json"))
     if failed_db:

@@ -201,3 +201,30 @@ def test_sigint_exits_130_cleanly(slow_sim: Sim, ztui: Ztui) -> None:
     no_traceback(result)
     assert result.code == 130
     assert result.err.strip().endswith("interrupted")
+
+
+def test_help_documents_the_exit_codes(ztui: Ztui) -> None:
+    """`ztui watch --help` carries the exit-code table scripts rely on."""
+    result = ztui.run("watch", "--help")
+    assert result.code == 0
+    for row in (
+        "7    authentication",
+        "6    a job id",
+        "3    a job failed",
+        "4    a job was",
+        "5    --timeout",
+        "0    every job",
+        "2    usage",
+        "130  interrupted",
+    ):
+        assert row in result.out
+
+
+def test_unreadable_answer_is_an_error_not_a_hang(slow_sim: Sim, ztui: Ztui) -> None:
+    """A job answer ztui cannot read: final line `error`, code 1, no traceback."""
+    [job_id] = slow_sim.create(Family.BOOKING_DATE)
+    slow_sim.fault(kind="malformed", route=f"GET /v1/uno/data-backfill/bookingdate/jobs/{job_id}")
+    result = ztui.run("watch", job_id, "--exit-status", *FAST, "--timeout", "20")
+    no_traceback(result)
+    assert result.code == 1, result
+    assert result.lines[-1].startswith(f"{job_id}  error")

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
@@ -71,7 +72,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     def make(description: str, epilog: str = COMMON_EXIT_HELP) -> argparse.ArgumentParser:
         return OneLineParser(
             prog=f"ztui {command}",
-            description=description,
+            description=textwrap.fill(description, 88),
             epilog=epilog,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
@@ -128,7 +129,10 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         }
         epilog = COMMON_EXIT_HELP
         if command == "stop":
-            epilog += "8 nothing was sent: read-only, not confirmed, or the job already finished.\n"
+            epilog += (
+                "8 nothing was sent: read-only, not confirmed, or the job cannot be stopped in "
+                "its status\n(finished, already stopping, or not accepted by its family).\n"
+            )
         parser = make(descriptions[command], epilog)
         parser.add_argument("id", metavar="ID", help="the job id")
         parser.add_argument(

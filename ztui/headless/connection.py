@@ -159,7 +159,10 @@ class TransientReporter:
         self._current: dict[str, str] = {}
 
     def _write(self, text: str) -> None:
-        print(f"{self.prog}: {text}", file=self.stream or sys.stderr, flush=True)
+        from ztui.logsetup import redact
+
+        # Server text is echoed; redact in case it ever carries a credential.
+        print(f"{self.prog}: {redact(text)}", file=self.stream or sys.stderr, flush=True)
 
     def problem(self, source: str, kind: str, text: str) -> None:
         """Report `text` about `source` unless the same `kind` is already reported."""

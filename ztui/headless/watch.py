@@ -121,7 +121,9 @@ class Watch:
         print(text, file=self.out or sys.stdout, flush=True)
 
     def _warn(self, text: str) -> None:
-        print(f"{PROG}: {text}", file=self.err or sys.stderr, flush=True)
+        from ztui.logsetup import redact
+
+        print(f"{PROG}: {redact(text)}", file=self.err or sys.stderr, flush=True)
 
     def _left(self) -> float | None:
         if self.deadline is None:
@@ -170,7 +172,7 @@ class Watch:
             candidate_families(job_id, self.options.family)  # shape errors before any call
         try:
             await self._resolve_all()
-            if not any(item.outcome is ExitCode.NOT_FOUND for item in self.tracked.values()):
+            if not self._undecidable():
                 await self._follow()
         except (AuthError, PermissionDenied) as exc:
             self._warn(f"error: {describe(exc)}")
@@ -206,12 +208,25 @@ class Watch:
                 # Retried until the deadline: the watch timed out while the server was down.
                 self._warn(f"warning: {describe(exc)}")
                 raise TimeoutError from None
+            except (AuthError, PermissionDenied):
+                raise
+            except ApiError as exc:
+                # An answer ztui cannot use (malformed job, unexpected 4xx): this job
+                # cannot be watched.
+                self._end(item, exit_for(exc), "error", describe(exc))
+                continue
             self._show(item, job)
-        if any(item.outcome is ExitCode.NOT_FOUND for item in self.tracked.values()):
-            # The exit code is decided (not found outranks every job outcome): stop here
-            # rather than make a CI job wait for the others.
+        if self._undecidable():
+            # The exit code is decided (not found and errors outrank every job outcome):
+            # stop here rather than make a CI job wait for the others.
+            decided = combine(i.outcome for i in self.tracked.values() if i.outcome is not None)
             for item in self._open():
-                self._end(item, ExitCode.NOT_FOUND, "unwatched", "another id was not found")
+                self._end(item, decided, "unwatched", "another id could not be watched")
+
+    def _undecidable(self) -> bool:
+        return any(
+            item.outcome in (ExitCode.NOT_FOUND, ExitCode.ERROR) for item in self.tracked.values()
+        )
 
     async def _follow(self) -> None:
         from ztui.service.pacing import PollSettings, next_interval
