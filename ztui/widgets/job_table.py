@@ -13,7 +13,7 @@ The view logic (text filter, facets, age-based hiding, sorting) is a pure functi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -181,6 +181,9 @@ class ViewResult:
     """Jobs per state passing every filter except the state facet."""
     hidden_finished: int = 0
     """Finished jobs hidden because of their age (and matching everything else)."""
+    text_matches: tuple[JobKey, ...] | None = None
+    """Keys matching the filter text alone (None when there is no text); a longer text
+    can only match a subset, which lets typing narrow without scanning every job."""
 
 
 def haystack(job: Job) -> str:
@@ -236,6 +239,8 @@ def compute_view(
     now: float,
     *,
     cache: _HaystackCache | None = None,
+    candidates: Sequence[JobKey] | None = None,
+    presorted: Sequence[JobKey] | None = None,
 ) -> ViewResult:
     """Filter, count and sort jobs for display.
 
@@ -244,6 +249,10 @@ def compute_view(
         options: Filter, facets and sort.
         now: Epoch seconds used to decide which finished jobs are old.
         cache: Reused search texts (the table keeps one between calls).
+        candidates: Keys known to include every job the text matches (the matches of a
+            shorter text); None to consider every job.
+        presorted: Every key of `jobs` already in the order `options` asks for; None to
+            sort here.
 
     Returns:
         The visible keys in order, facet counts and the number of hidden old jobs.
@@ -254,17 +263,26 @@ def compute_view(
         if options.show_finished or options.hide_finished_after_s is None
         else now - options.hide_finished_after_s
     )
+    families = options.families
+    states = options.states
     family_counts: dict[Family, int] = {}
     state_counts: dict[JobState, int] = {}
     hidden = 0
     shown: list[JobKey] = []
-    for key, job in jobs.items():
-        if words:
-            text = cache.get(key, job) if cache is not None else haystack(job)
+    matched: list[JobKey] | None = [] if words else None
+    keys: Iterable[JobKey] = jobs.keys() if candidates is None else candidates
+    get_text = cache.get if cache is not None else (lambda _key, job: haystack(job))
+    for key in keys:
+        job = jobs.get(key)
+        if job is None:
+            continue
+        if matched is not None:
+            text = get_text(key, job)
             if not all(word in text for word in words):
                 continue
-        family_ok = not options.families or job.family in options.families
-        state_ok = not options.states or job.state in options.states
+            matched.append(key)
+        family_ok = not families or job.family in families
+        state_ok = not states or job.state in states
         if cutoff is not None and job.state.is_terminal:
             stamp = job.updated_at or job.created_at
             if stamp is not None and stamp.timestamp() < cutoff:
@@ -279,12 +297,24 @@ def compute_view(
             shown.append(key)
     if cache is not None:
         cache.prune(jobs)
+    if presorted is not None:
+        # Filtering an already sorted list is much cheaper than sorting the matches.
+        wanted = set(shown)
+        order = tuple(key for key in presorted if key in wanted)
+    else:
+        order = tuple(_sorted_keys(jobs, shown, options))
     return ViewResult(
-        order=tuple(_sorted_keys(jobs, shown, options)),
+        order=order,
         family_counts=family_counts,
         state_counts=state_counts,
         hidden_finished=hidden,
+        text_matches=tuple(matched) if matched is not None else None,
     )
+
+
+def sorted_keys(jobs: Mapping[JobKey, Job], options: ViewOptions) -> list[JobKey]:
+    """Every key of `jobs` in the order `options` asks for (missing values last)."""
+    return _sorted_keys(jobs, list(jobs), options)
 
 
 def _neighbour(
@@ -394,6 +424,7 @@ class JobTable(ScrollView, can_focus=True):
         self._family_state: dict[Family, str] = {}
         self._now = 0.0
         self._view = ViewResult(order=())
+        self._view_text: tuple[object, str] = (None, "")
         self._index: dict[JobKey, int] = {}
         self._cursor: JobKey | None = None
         # The job the user last put the cursor on; the cursor returns to it when it is
@@ -401,6 +432,8 @@ class JobTable(ScrollView, can_focus=True):
         self._anchor: JobKey | None = None
         self._announced_lost: JobKey | None = None
         self._cache = _HaystackCache()
+        # (jobs mapping, sort column, reverse) -> every key in that order.
+        self._sorted: tuple[object, str, bool, list[JobKey]] | None = None
         self._widths: tuple[int, tuple[int, ...]] = (-1, ())
         self._empty_text = "Waiting for the first poll…"
 
@@ -520,7 +553,7 @@ class JobTable(ScrollView, can_focus=True):
         old_index = self._index
         old_scroll = round(self.scroll_offset.y)
         old_cursor = self._cursor
-        view = compute_view(self._jobs, self._options, self._now, cache=self._cache)
+        view = self._compute_view(old_text=self._view_text, old_view=self._view)
         self._view = view
         self._index = index = {key: i for i, key in enumerate(view.order)}
 
@@ -575,6 +608,39 @@ class JobTable(ScrollView, can_focus=True):
             self.refresh()
         if new_cursor != old_cursor:
             self.post_message(self.JobHighlighted(new_cursor))
+
+    def _compute_view(self, *, old_text: tuple[object, str], old_view: ViewResult) -> ViewResult:
+        """`compute_view` with the table's caches: sorted keys and the last text matches."""
+        options = self._options
+        jobs = self._jobs
+        cached = self._sorted
+        if (
+            cached is None
+            or cached[0] is not jobs  # identity: comparing 10,000 jobs would cost more
+            or cached[1:3] != (options.sort_column, options.sort_reverse)
+        ):
+            cached = (jobs, options.sort_column, options.sort_reverse, sorted_keys(jobs, options))
+            self._sorted = cached
+        text = options.text.lower()
+        candidates: Sequence[JobKey] | None = None
+        old_jobs, previous = old_text
+        if (
+            old_jobs is jobs
+            and previous
+            and text.startswith(previous)
+            and old_view.text_matches is not None
+        ):
+            candidates = old_view.text_matches
+        view = compute_view(
+            jobs,
+            options,
+            self._now,
+            cache=self._cache,
+            candidates=candidates,
+            presorted=cached[3],
+        )
+        self._view_text = (jobs, text)
+        return view
 
     def _refresh_changed(
         self,

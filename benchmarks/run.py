@@ -1,0 +1,266 @@
+"""Runs the job board benchmarks and checks each figure against its budget.
+
+    python benchmarks/run.py               # every figure, 3 runs per terminal target
+    python benchmarks/run.py --runs 5
+    python benchmarks/run.py --skip-terminal   # API calls only (no pty needed)
+
+Terminal figures come from `../shared/tools/tuibench.py` (found next to the repository,
+as CI lays it out), which runs each target in a pseudo-terminal with an emulated screen;
+`bench.toml` lists the targets and budgets. Ratios compare ztui with the minimal Textual
+app measured in the same run. The API-call figure comes from `api_calls.py` (one
+simulated hour against the simulator). Every figure is printed beside its budget; the
+exit code is 1 when one is missed, 0 when all are met or the benchmark had to be
+skipped (tuibench or pyte absent), 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import subprocess
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+TOOLS = REPO.parent / "shared" / "tools"
+TUIBENCH = TOOLS / "tuibench.py"
+CONFIG = HERE / "bench.toml"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure and its budget."""
+
+    name: str
+    value: float | None
+    budget: float | None
+    unit: str
+    note: str = ""
+    higher_is_worse: bool = True
+
+    @property
+    def ok(self) -> bool | None:
+        """True when within budget, None when there is no budget or no value."""
+        if self.budget is None or self.value is None:
+            return None
+        return self.value <= self.budget if self.higher_is_worse else self.value >= self.budget
+
+
+def _fill(value: Any, names: dict[str, str]) -> Any:
+    """Replace `{name}` placeholders in every string of a TOML structure."""
+    if isinstance(value, str):
+        for key, text in names.items():
+            value = value.replace("{" + key + "}", text)
+        return value
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    return value
+
+
+def _quoted(path: Path | str) -> str:
+    text = str(path)
+    return f'"{text}"' if " " in text else text
+
+
+def run_tuibench(runs: int | None, workdir: Path) -> tuple[dict[str, Any], dict[str, float]]:
+    """Run tuibench over bench.toml; return the medians per target and the budgets."""
+    with CONFIG.open("rb") as handle:
+        config = tomllib.load(handle)
+    budgets = {k: float(v) for k, v in config.pop("budgets", {}).items()}
+    idle_config = workdir / "idle-config.toml"
+    # Polls an hour apart: after the first poll nothing changes, which is what the idle
+    # figures are about (a poll that changes rows is measured by the poll-10-rows target).
+    idle_config.write_text("[ui]\npoll_active_s = 3600\npoll_idle_s = 3600\n")
+    names = {
+        "python": _quoted(sys.executable),
+        "tools": _quoted(TOOLS),
+        "bench": _quoted(HERE),
+        "idle_config": str(idle_config),
+    }
+    config = _fill(config, names)
+    if runs is not None:
+        config["runs"] = runs
+    filled = workdir / "bench.toml"
+    filled.write_text(tomli_w.dumps(config))
+    command = [sys.executable, str(TUIBENCH), "--config", str(filled), "-q"]
+    print("$", " ".join(command), flush=True)
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr[-4000:])
+    last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "{}"
+    try:
+        medians: dict[str, Any] = json.loads(last).get("medians", {})
+    except json.JSONDecodeError:
+        medians = {}
+    if not medians:
+        raise SystemExit(f"tuibench gave no figures (exit {result.returncode})")
+    return medians, budgets
+
+
+def terminal_figures(medians: dict[str, Any], budgets: dict[str, float]) -> list[Figure]:
+    """Turn tuibench medians into the issue's figures."""
+
+    def get(target: str, key: str) -> float | None:
+        value = medians.get(target, {}).get(key)
+        return float(value) if isinstance(value, int | float) else None
+
+    hello = get("hello", "ready_s")
+    figures = [Figure("first frame, minimal app", hello, None, "s")]
+    for target, budget_key, label in (
+        ("ztui-100", "first_frame_100_ratio", "first frame, 100 jobs"),
+        ("ztui-10k", "first_frame_10k_ratio", "first frame, 10,000 jobs"),
+    ):
+        ready = get(target, "ready_s")
+        ratio = ready / hello if ready is not None and hello else None
+        figures.append(
+            Figure(
+                f"{label} / minimal app",
+                ratio,
+                budgets.get(budget_key),
+                "x",
+                f"{ready:.3f} s" if ready is not None else "no frame",
+            )
+        )
+    figures.append(
+        Figure(
+            "poll changing 10 visible rows",
+            get("poll-10-rows", "idle_bytes_per_burst"),
+            budgets.get("poll_10_rows_bytes"),
+            "bytes",
+            "per burst, 10,000 jobs",
+        )
+    )
+    for target in ("ztui-100", "ztui-10k"):
+        figures.append(
+            Figure(
+                f"idle output, {target}",
+                get(target, "idle_bytes_per_s"),
+                budgets.get("idle_bytes_per_s"),
+                "bytes/s",
+            )
+        )
+        figures.append(
+            Figure(
+                f"idle CPU, {target}",
+                get(target, "idle_cpu_s_per_s"),
+                budgets.get("idle_cpu_s_per_s"),
+                "CPU s/s",
+            )
+        )
+    figures.append(
+        Figure(
+            "peak RSS, 10,000 jobs",
+            get("ztui-10k", "peak_rss_mb"),
+            budgets.get("peak_rss_10k_mb"),
+            "MB",
+        )
+    )
+    figures.append(
+        Figure(
+            "filter keystroke, 10,000 jobs",
+            get("ztui-10k", "key_latency_s"),
+            budgets.get("filter_key_10k_s"),
+            "s",
+            "last key to narrowed view on screen",
+        )
+    )
+    return figures
+
+
+def api_figures(jobs: int) -> list[Figure]:
+    """One simulated hour of polling: calls per hour and calls per tick."""
+    sys.path.insert(0, str(HERE))
+    from api_calls import measure
+
+    result = asyncio.run(measure(jobs=jobs))
+    print(f"\nAPI calls, {jobs}-job demo, one simulated hour: {json.dumps(result.by_kind)}")
+    list_note = (
+        f"{result.ticks} ticks, {result.active_at_start} jobs active at start, "
+        f"{result.refused} retried after token expiry"
+    )
+    return [
+        Figure("API calls per hour", result.calls_per_hour, None, "calls/h", list_note),
+        Figure(
+            "list calls per family per tick (uno families)",
+            result.max_list_calls_per_family_tick,
+            1.0,
+            "calls",
+        ),
+        Figure(
+            "custom-object list pages per tick",
+            result.co_pages_per_tick,
+            None,
+            "pages",
+            "cursor pages, stopping at known jobs",
+        ),
+        Figure("detail calls while only the board runs", result.detail_calls, 0.0, "calls"),
+    ]
+
+
+def _format(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit in ("bytes", "bytes/s", "calls/h", "calls"):
+        return f"{value:,.0f} {unit}" if value >= 10 or value == int(value) else f"{value:.2f}"
+    if unit == "x":
+        return f"{value:.2f}x"
+    return f"{value:.3f} {unit}"
+
+
+def report(figures: list[Figure]) -> int:
+    """Print every figure beside its budget; return the number missed."""
+    print("\n== figures (median) vs budgets")
+    width = max(len(f.name) for f in figures) + 2
+    missed = 0
+    for figure in figures:
+        verdict = {True: "ok", False: "MISSED", None: "-"}[figure.ok]
+        budget = "" if figure.budget is None else f"<= {_format(figure.budget, figure.unit)}"
+        print(
+            f"  {figure.name:<{width}}{_format(figure.value, figure.unit):>16}  "
+            f"{budget:<18}{verdict:<7}{figure.note}"
+        )
+        if figure.ok is False or (figure.budget is not None and figure.value is None):
+            missed += 1
+    return missed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks; see the module docstring for the exit codes."""
+    parser = argparse.ArgumentParser(description="ztui job board benchmarks")
+    parser.add_argument("--runs", type=int, help="runs per terminal target (default: bench.toml)")
+    parser.add_argument("--api-jobs", type=int, default=1000, help="jobs for the API figure")
+    parser.add_argument("--skip-terminal", action="store_true", help="API figures only")
+    parser.add_argument("--skip-api", action="store_true", help="terminal figures only")
+    args = parser.parse_args(argv)
+
+    figures: list[Figure] = []
+    if not args.skip_terminal:
+        if not TUIBENCH.is_file():
+            print(f"benchmarks skipped: {TUIBENCH} not found (shared/ beside the repo)")
+            return 0
+        if importlib.util.find_spec("pyte") is None:
+            print("benchmarks skipped: tuibench needs `pyte` (pip install '.[dev]')")
+            return 0
+        with tempfile.TemporaryDirectory(prefix="ztui-bench-") as tmp:
+            medians, budgets = run_tuibench(args.runs, Path(tmp))
+        figures.extend(terminal_figures(medians, budgets))
+    if not args.skip_api:
+        figures.extend(api_figures(args.api_jobs))
+    missed = report(figures)
+    print(f"\n{missed} budget(s) missed" if missed else "\nall budgets met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
