@@ -62,8 +62,10 @@ def _fate(rng: random.Random) -> str:
 
 
 def _past(rng: random.Random, now: float, duration: float) -> float:
-    """A creation time in the past three weeks (denser in the last few days), long enough
-    ago for a job lasting `duration` to have finished by now."""
+    """A creation time in the past three weeks, denser in the last few days.
+
+    It lies far enough back for a job lasting `duration` to have finished by now.
+    """
     ago = min(21 * DAY, 600.0 + rng.expovariate(1 / (4 * DAY)))
     return now - max(ago, duration + 300.0)
 
