@@ -65,15 +65,19 @@ class SimServer:
         self, config: SimConfig | None = None, host: str = "127.0.0.1", port: int = 0
     ) -> None:
         """Create the simulator (seeding its scenario); nothing listens until `start()`."""
-        self.config = config or SimConfig()
         self.host = host
         self.port = port
-        self.sim = Simulator(self.config)
+        self.sim = Simulator(config or SimConfig())
         self.app = create_app(self.sim)
         self.base_url = ""
         self._server: _WakeableServer | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+
+    @property
+    def config(self) -> SimConfig:
+        """The simulator's current config (`/_sim/config` may have changed it)."""
+        return self.sim.config
 
     def start(self) -> str:
         """Start serving; block until listening and return the base URL.
