@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -22,7 +23,17 @@ from ztui.api.errors import ApiErrorRecord
 if TYPE_CHECKING:
     from ztui.service.snapshot import JobSnapshot
 
-COLUMNS = ("Time", "Method", "Path", "Status", "Request id", "Code", "Message")
+COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Time", 8),
+    ("Method", 6),
+    ("Status", 6),
+    ("Path", 34),
+    ("Code", 10),
+    ("Message", 40),
+    ("Request id", 36),
+)
+"""Column names and widths: what tells failures apart first; the request id last (it is
+also in the highlighted row's detail lines below the table)."""
 
 
 def _redact(text: str) -> str:
@@ -32,16 +43,27 @@ def _redact(text: str) -> str:
 
 
 def record_cells(record: ApiErrorRecord) -> tuple[str, ...]:
-    """The table cells of one failed request, redacted."""
-    at = datetime.fromtimestamp(record.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    """The table cells of one failed request (in `COLUMNS` order), redacted."""
+    at = datetime.fromtimestamp(record.at, UTC).strftime("%H:%M:%S")
     return (
         at,
         record.method,
-        _redact(record.path),
         "" if record.status is None else str(record.status),
-        record.request_id or "",
+        _redact(record.path),
         _redact(record.code or ""),
-        _redact(f"{record.message} [{record.kind}]" if record.kind else record.message),
+        _redact(record.message),
+        record.request_id or "",
+    )
+
+
+def record_detail(record: ApiErrorRecord) -> str:
+    """Everything about one failed request on a few lines, redacted."""
+    at = datetime.fromtimestamp(record.at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    status = "no response" if record.status is None else f"HTTP {record.status}"
+    code = f" · code {record.code}" if record.code else ""
+    return _redact(
+        f"{at} · {record.method} {record.path} · {status}{code} · {record.kind}\n"
+        f"Zuora-Request-Id {record.request_id or '(none)'}\n{record.message}"
     )
 
 
@@ -78,13 +100,14 @@ class ApiErrorsScreen(Screen[None]):
         yield Static("API errors of this run", id="api-errors-title")
         yield Static("", id="api-errors-summary")
         yield DataTable(id="api-errors-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="api-errors-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         """Fill the table and follow new polls (each may add failures)."""
         table: DataTable[str] = self.query_one(DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name.lower())
+        for name, width in COLUMNS:
+            table.add_column(name, key=name.lower(), width=width)
         self.reload()
         self.watch(self.app, "jobs", self._jobs_changed, init=False)
 
@@ -107,6 +130,12 @@ class ApiErrorsScreen(Screen[None]):
             summary.update(f"{len(records)} failed request(s); secrets and tokens are redacted.")
         else:
             summary.update("No failed requests so far.")
+
+    @on(DataTable.RowHighlighted, "#api-errors-table")
+    def _show_detail(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self._shown):
+            detail = record_detail(self._shown[event.cursor_row])
+            self.query_one("#api-errors-detail", Static).update(detail)
 
     def action_reload(self) -> None:
         """Read the error log again."""

@@ -205,7 +205,8 @@ class ConfirmModal(ModalScreen[bool]):
 
 def _profile_text(app: ZtuiApp) -> str:
     profile = app.profile
-    host = urlsplit(profile.base_url).netloc or profile.base_url
+    # The host without the port: a loopback simulator's port changes every run.
+    host = urlsplit(profile.base_url).hostname or profile.base_url
     tenant = f" · tenant {profile.tenant_name}" if profile.tenant_name else ""
     env = f" · {profile.environment}" if profile.environment else ""
     prod = " · PRODUCTION" if profile.is_production else ""

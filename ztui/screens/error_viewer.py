@@ -42,6 +42,7 @@ from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import Family, Job, JobError, parse_aqua_batches
 from ztui.export import (
     MALFORMED_CODE,
+    SYSTEM_FIELDS,
     ErrorGroup,
     ExportError,
     cell_text,
@@ -80,8 +81,17 @@ def error_line(error: JobError) -> str:
     row = "" if error.row is None else str(error.row)
     if error.code == MALFORMED_CODE:
         return f"{row:>7}  (malformed entry, shown raw) {error.message}"
-    fields = "  ".join(f"{k}={cell_text(v)}" for k, v in error.record.items())
-    return f"{row:>7}  {fields}  → {error.message}" if fields else f"{row:>7}  {error.message}"
+    # The record's own fields first, the server-filled ones (type, Created*, Updated*)
+    # after the message: they are the same on every row and would hide what differs.
+    own = [(k, v) for k, v in error.record.items() if str(k).lower() not in SYSTEM_FIELDS]
+    system = [(k, v) for k, v in error.record.items() if str(k).lower() in SYSTEM_FIELDS]
+    parts = [f"{row:>7}"]
+    if own:
+        parts.append("  ".join(f"{k}={cell_text(v)}" for k, v in own))
+    parts.append(f"→ {error.message}")
+    if system:
+        parts.append("  ".join(f"{k}={cell_text(v)}" for k, v in system))
+    return "  ".join(parts)
 
 
 def prepare(errors: Sequence[JobError], note: str = "") -> LoadedErrors:
@@ -291,9 +301,11 @@ class ErrorViewerScreen(Screen[None]):
     def on_mount(self) -> None:
         """Set up the groups table and start loading."""
         table: DataTable[str] = self.query_one("#error-groups", DataTable)
-        table.add_column("Count", key="count")
-        table.add_column("Code", key="code")
-        table.add_column("Message", key="message")
+        # Fixed widths: the table never re-lays out as groups arrive, and stays steady
+        # while the rows view below it scrolls.
+        table.add_column("Count", key="count", width=8)
+        table.add_column("Code", key="code", width=12)
+        table.add_column("Message", key="message", width=92)
         self.load_errors()
 
     def _job(self) -> Job | None:

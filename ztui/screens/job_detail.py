@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from weakref import WeakKeyDictionary
@@ -200,7 +201,8 @@ class _Fields:
         self.rows.append((label, value))
 
     def text(self, label: str, *keys: str, suffix: str = "") -> None:
-        parts = [p for p in (_plain(self.get(k)) for k in keys) if p]
+        # dict.fromkeys: `importType` and `type` often carry the same value.
+        parts = list(dict.fromkeys(p for p in (_plain(self.get(k)) for k in keys) if p))
         if parts:
             self.add(label, " · ".join(parts) + suffix)
 
@@ -224,19 +226,6 @@ def _status_line(job: Job) -> Content:
     return Content.from_markup(
         "$status [$text-muted]($state)[/]", status=job.status or "(none)", state=str(job.state)
     )
-
-
-def _counts(job: Job) -> str | None:
-    parts = []
-    for label, value in (
-        ("processed", job.processed),
-        ("succeeded", job.succeeded),
-        ("failed", job.failed),
-        ("total", job.total),
-    ):
-        if value is not None:
-            parts.append(f"{label} {value:,}")
-    return " · ".join(parts) or None
 
 
 def family_fields(
@@ -321,8 +310,9 @@ def family_fields(
             f.text("Error code", "errorCode")
             f.text("Message", "message")
             f.used.add("batches")
-    if job.family is not Family.DATA_BACKFILL:
-        f.add("Counts", _counts(job))
+    if job.family is Family.AQUA and job.total is not None:
+        # The other families show their own counters above; AQuA's are derived.
+        f.add("Batches done", f"{job.processed or 0} of {job.total}")
     return f.rows, list(f.rest())
 
 
@@ -469,12 +459,14 @@ def downloadable_files(job: Job) -> list[tuple[str, str]]:
 def aqua_completed_at(job: Job, history: tuple[StatusChange, ...]) -> tuple[float | None, str]:
     """When an AQuA job completed, and how ztui knows.
 
-    The API has no completion time (§7): use the moment ztui saw it complete, else
-    fall back to the start time (an early estimate, so the purge may come later).
+    The API has no completion time (§7). When ztui watched the job go from an active to
+    a finished status, that moment is used; a job first seen already finished falls back
+    to its start time, which is earlier than the real completion, so the countdown errs
+    on the early side.
     """
-    for change in history:
-        if change.state.is_terminal:
-            return change.at, "completion observed by ztui"
+    for before, after in pairwise(history):
+        if not before.state.is_terminal and after.state.is_terminal:
+            return after.at, "completion observed by ztui"
     if job.created_at is not None:
         return job.created_at.timestamp(), "estimated from the start time"
     return None, "completion time unknown"
