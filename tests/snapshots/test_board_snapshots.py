@@ -1,0 +1,149 @@
+"""Snapshots of the job board: the board, a filter, a stale family, the help screen.
+
+Each test runs the real app against a loopback simulator with a manual clock and a frozen
+wall clock (`tests/ui/conftest.py`), so ids, job times and ages repeat. The watcher stamps
+its snapshots with the real time (poll time, budget reset, calls per day), so
+`_pin_times` replaces those few figures in the app's snapshot before the picture is taken.
+`SAVE_SCREENSHOT=1` also writes the board picture to `screenshots/board.svg`.
+"""
+
+# ruff: noqa: F811 - `make_app` is the fixture imported from tests/ui/conftest.py
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tests.ui.conftest import FROZEN_NOW, make_app  # noqa: F401 - reused fixture
+from ztui.api.models import Family
+from ztui.screens.jobs import JobListScreen
+from ztui.service.snapshot import BudgetView, FamilyStatus
+
+SIZE = (120, 40)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+
+async def _wait(pilot: Pilot[Any], predicate: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + 8.0
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def _pinned_board(pilot: Pilot[Any], stale: Family | None = None) -> JobListScreen:
+    """Wait for the first snapshot, stop polling, and show it with pinned times."""
+    app: Any = pilot.app
+    await _wait(pilot, lambda: app.jobs is not None and app.jobs.jobs, "the first snapshot")
+    if app.poller is not None:
+        app.poller.stop()
+    app.workers.cancel_group(app, "poller")
+    snapshot = app.jobs
+    families = {
+        family: dataclasses.replace(status, as_of=FROZEN_NOW, retry_at=None)
+        for family, status in snapshot.families.items()
+    }
+    if stale is not None:
+        families[stale] = FamilyStatus(
+            stale, "stale", as_of=FROZEN_NOW - 95, error="Server error (HTTP 500)"
+        )
+    app.jobs = dataclasses.replace(
+        snapshot,
+        seq=snapshot.seq + 1,
+        families=families,
+        polled_at=FROZEN_NOW,
+        budget=BudgetView(
+            limit=10_000,
+            remaining=9_874,
+            reset_at=FROZEN_NOW + 3600,
+            calls_made=snapshot.budget.calls_made,
+            calls_per_day_projection=8_640,
+        ),
+    )
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, JobListScreen)
+    # Toasts (e.g. "connection recovered") are not part of these pictures.
+    app.clear_notifications()
+    await pilot.pause()
+    return screen
+
+
+def _app(make_app: Callable[..., Any], make_sim: Callable[..., Any]) -> Any:
+    """The app on the demo's default scenario (60 jobs, some running)."""
+    return make_app(make_sim(jobs=60, seed=1))
+
+
+def test_board(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """The board at 120x40: facets with counts, every family, coloured statuses, the
+    cursor on the newest job, and the three status lines (connection per family, poll
+    time and API budget, counts by state)."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _pinned_board(pilot)
+        if os.environ.get("SAVE_SCREENSHOT"):
+            SCREENSHOTS.mkdir(exist_ok=True)
+            app.save_screenshot("board.svg", str(SCREENSHOTS))
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_board_filtered(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """The filter input open with "complete": only completed jobs, the facet counts of
+    the matches and "N shown matching “complete”"."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _pinned_board(pilot)
+        await pilot.press("slash", *"complete")
+        await pilot.pause()
+        # The "hidden by the filter" toast has a real-time timeout: keep it out.
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_board_stale_family(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """Custom-object jobs dimmed with "stale" in the Fresh column, and the status bar
+    saying "stale since 11:58:25" for that family."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _pinned_board(pilot, stale=Family.CUSTOM_OBJECT)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_board_help(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """f1 on the board lists every key of the board with its description and id."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _pinned_board(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
