@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -370,8 +371,12 @@ class ErrorViewerScreen(Screen[None]):
         client = self.app_.client
         assert client is not None
         folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="ztui-result-"))
-        path = await client.download_file(file_id, folder / f"{file_id}.result")
-        return await asyncio.to_thread(read_backfill_result, path)
+        try:
+            path = await client.download_file(file_id, folder / f"{file_id}.result")
+            return await asyncio.to_thread(read_backfill_result, path)
+        finally:
+            # The rows are in memory now; the downloaded copy is not the user's to keep.
+            await asyncio.to_thread(shutil.rmtree, folder, True)
 
     def _show(self, loaded: LoadedErrors) -> None:
         self.loaded = loaded
