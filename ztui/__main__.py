@@ -19,7 +19,7 @@ commands:
   ztui jobs|show|errors|stop|watch [...]
                               headless commands for scripts and CI (see `ztui watch --help`)
   ztui config init|check      write an example config / validate the config
-  ztui locate config|state|log|data
+  ztui locate config|state|log|data|cache|journal
                               print where ztui keeps a file
 """
 
@@ -109,7 +109,7 @@ def _run_config(argv: Sequence[str]) -> int:
 
 def _run_locate(argv: Sequence[str]) -> int:
     parser = OneLineParser(prog="ztui locate", description="Print where ztui keeps a file.")
-    parser.add_argument("what", choices=["config", "state", "log", "data"])
+    parser.add_argument("what", choices=["config", "state", "log", "data", "cache", "journal"])
     args = parser.parse_args(argv)
     from ztui import config_cli
 

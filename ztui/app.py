@@ -167,6 +167,9 @@ class ZtuiApp(App[None]):
             self._show_profile()
         self.journal = Journal()
         generation = self.generation
+
+        def publish(snapshot: JobSnapshot) -> None:
+            self.post_message(JobsUpdated(snapshot, generation))
         profile = self.profile
         client = ZuoraClient(
             profile.base_url,
@@ -181,7 +184,7 @@ class ZtuiApp(App[None]):
         poller = JobPoller(
             client,
             settings=self.poll_settings(),
-            on_snapshot=lambda snapshot: self.post_message(JobsUpdated(snapshot, generation)),
+            on_snapshot=publish,
             aqua_ids=aqua_ids,
         )
         self.poller = poller
@@ -282,6 +285,31 @@ class ZtuiApp(App[None]):
         if self._owns_sim and self._sim_server is not None:
             server, self._sim_server = self._sim_server, None
             await asyncio.to_thread(server.stop)
+
+    # ----------------------------------------------------------------- crashes
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Remember the error so `_fatal_error` can render it without local variables.
+        self._crash: BaseException | None = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        # Textual renders crashes with `show_locals=True`, which could print a revealed
+        # secret held in a local variable. Render a redacted, locals-free traceback instead.
+        from rich.text import Text
+
+        from ztui.logsetup import format_exception_redacted
+
+        error = getattr(self, "_crash", None)
+        text = (
+            format_exception_redacted(error)
+            if isinstance(error, BaseException)
+            else "ztui stopped after an unexpected error (see the log file).\n"
+        )
+        log.critical("uncaught exception in the app:\n%s", text.rstrip("\n"))
+        self.bell()
+        self._exit_renderables.append(Text(text))
+        self._close_messages_no_wait()
 
     # ----------------------------------------------------------------- actions
 

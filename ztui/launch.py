@@ -68,13 +68,16 @@ def demo_profile(server: SimServer, base: ResolvedProfile, demo: DemoOptions) ->
 def run_app(args: argparse.Namespace) -> int:
     """Run the TUI for parsed options and return the process exit code."""
     from ztui.config import ConfigError
-    from ztui.logsetup import setup_logging
+    from ztui.logsetup import install_excepthook, setup_logging
 
+    install_excepthook()
     try:
         settings, profile = resolve_from_args(args)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    for warning in settings.warnings:
+        print(f"ztui: warning: {warning}", file=sys.stderr)
     setup_logging(debug=bool(args.debug))
     demo = (
         DemoOptions(args.sim_jobs, args.sim_seed, args.sim_speed, bool(args.read_only))

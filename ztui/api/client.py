@@ -60,6 +60,7 @@ from ztui.api.models import (
     parse_job_errors,
     parse_propagation_job,
 )
+from ztui.logsetup import register_secret
 from ztui.secret import Secret
 
 __all__ = [
@@ -203,6 +204,9 @@ class ZuoraClient:
         self.base_url = str(url).rstrip("/")
         self._client_id = client_id
         self._client_secret = client_secret
+        for known in (client_secret, bearer_token):
+            if known:
+                register_secret(known.reveal())
         self._bearer = bearer_token
         self._org_ids = tuple(org_ids)
         self._entity_ids = tuple(entity_ids)
@@ -349,6 +353,8 @@ class ZuoraClient:
             lifetime = 3599.0
         # API doc §2.2: refresh 300 s before expiry; short-lived tokens at half-life.
         margin = 300.0 if lifetime >= 600 else lifetime / 2
+        # Every issued token is masked wherever it might surface (logs, journal, tracebacks).
+        register_secret(token)
         self._token = Secret(token)
         self._token_refresh_at = issued + lifetime - margin
         return self._token
