@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -43,7 +44,7 @@ class ZtuiApp(App[None]):
     """The ztui terminal app."""
 
     TITLE = "ztui"
-    CSS_PATH: ClassVar[list[str]] = [str(p) for p in stylesheet_paths()]  # type: ignore[misc]
+    CSS_PATH: ClassVar[list[str | PurePath]] = list(stylesheet_paths())
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit ztui"),
