@@ -126,6 +126,12 @@ class ZtuiApp(App[None]):
         from ztui.screens.jobs import JobListScreen
 
         self._show_profile()
+        try:
+            from ztui.screens.job_detail import status_history
+        except ImportError:
+            pass
+        else:
+            status_history(self)  # the detail timeline starts with the app, not the screen
         self.push_screen(JobListScreen())
         self.connect()
 

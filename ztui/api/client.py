@@ -1126,6 +1126,15 @@ class ZuoraClient:
         with self._reading(response):
             return parse_job_errors(body)
 
+    async def get_custom_object_errors_raw(self, job_id: str) -> Any:
+        """Fetch the errors of a custom-object bulk job as decoded JSON, unparsed.
+
+        For viewers that show malformed entries as received instead of failing the list.
+        """
+        path = f"{_CO}/{self._segment(job_id, 'Job id')}/errors"
+        _response, body = await self._call("GET", path, shape="co")
+        return body
+
     async def cancel_custom_object_job(
         self, job_id: str, *, idempotency_key: str | None = None
     ) -> Job:
