@@ -126,14 +126,18 @@ class ZtuiApp(App[None]):
         from ztui.screens.jobs import JobListScreen
 
         self._show_profile()
-        try:
-            from ztui.screens.job_detail import status_history
-        except ImportError:
-            pass
-        else:
-            status_history(self)  # the detail timeline starts with the app, not the screen
         self.push_screen(JobListScreen())
+        self.call_after_refresh(self._start_status_history)
         self.connect()
+
+    def _start_status_history(self) -> None:
+        """Record status transitions from the start, so the detail timeline covers the run.
+
+        Deferred until after the first frame: the detail module is not needed to draw it.
+        """
+        from ztui.screens.job_detail import status_history
+
+        status_history(self)
 
     def _show_profile(self) -> None:
         """Put the active profile in the header and mark production/read-only on screen."""
