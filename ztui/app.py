@@ -203,8 +203,11 @@ class ZtuiApp(App[None]):
         try:
             await poller.run()
         finally:
-            self.poller = None
-            self.client = None
+            # A profile switch may already have installed the next connection.
+            if self.poller is poller:
+                self.poller = None
+            if self.client is client:
+                self.client = None
             await client.aclose()
 
     def _known_aqua_ids(self) -> list[str]:
