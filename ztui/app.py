@@ -181,6 +181,7 @@ class ZtuiApp(App[None]):
 
         def publish(snapshot: JobSnapshot) -> None:
             self.post_message(JobsUpdated(snapshot, generation))
+
         profile = self.profile
         client = ZuoraClient(
             profile.base_url,
