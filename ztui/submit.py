@@ -1,0 +1,944 @@
+"""Provides exactly-once job creation for the five families, UI-free.
+
+The new-job screen builds a `JobSpec` from its form, makes a `Submission` when the user
+confirms (that is when the idempotency keys are made, API doc §2.8) and runs `submit` in
+an app worker. Every write that reaches the network is journalled (`ztui.journal`), and
+every failure comes back as a `SubmitOutcome`, never as an exception.
+
+How "exactly once" is kept, per family:
+
+- Auto-backfill create, custom-object submit/upload/cancel and AQuA create take an
+  `Idempotency-Key`. The key made at confirm is reused on every retry (the client retries
+  5xx and dropped connections with it; `submit` may call again with it). A 409/422
+  (`Conflict`) means "re-read": ztui looks for the job before sending again, and then
+  only ever with the same key, which the server answers with the stored result.
+- Data-backfill and booking-date creates take no key and are never retried by the client.
+  ztui lists the family's jobs right before sending; after a timeout or 5xx it lists them
+  again and looks for a job that was not there before, with the same type (and file name,
+  which the data-backfill list shows). Only when none shows up may the user resubmit.
+- A custom-object job is two requests. When the upload fails after the job was
+  submitted, the outcome is `orphan`: the UI offers to retry the upload with its key or to
+  cancel the pending job, so no pending job is left behind without the user knowing.
+- The tenant runs at most 5 custom-object jobs at a time (§6); `custom_object_slots`
+  counts them so the UI can queue a submit locally while all are taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+
+from ztui.api.errors import (
+    ApiError,
+    Conflict,
+    MalformedResponse,
+    NotSupported,
+    RateLimited,
+    ReadOnlyError,
+    ServerError,
+    TransportError,
+)
+from ztui.api.models import Family, Job
+
+if TYPE_CHECKING:
+    from ztui.api.client import ZuoraClient
+    from ztui.preflight import FileReport
+
+__all__ = [
+    "AQUA_FORMATS",
+    "CO_ACTIVE_STATUSES",
+    "CO_MAX_ACTIVE",
+    "CO_SLOTS_FULL_CODE",
+    "DATA_BACKFILL_TYPES",
+    "PROPAGATION_TYPES",
+    "AquaSpec",
+    "BookingDateSpec",
+    "CustomObjectSpec",
+    "DataBackfillSpec",
+    "JobSpec",
+    "PropagationSpec",
+    "Submission",
+    "SubmitContext",
+    "SubmitOutcome",
+    "UploadFile",
+    "active_custom_object_jobs",
+    "cancel_pending",
+    "custom_object_slots",
+    "describe",
+    "family_of",
+    "parse_zoql",
+    "retry_upload",
+    "submit",
+    "wait_for_slot",
+]
+
+log = logging.getLogger("ztui.submit")
+
+DATA_BACKFILL_TYPES: Final = (
+    "ProductRatePlanCharge",
+    "RatePlanCharge",
+    "InvoiceDetail",
+    "MemoDetail",
+    "InvoiceItemAdjustment",
+)
+"""Data-backfill JobType values (API doc §3)."""
+PROPAGATION_TYPES: Final = ("RatePlanCharge", "OrderLineItem")
+"""Auto-backfill `type` values (API doc §5)."""
+AQUA_FORMATS: Final = ("csv", "zip", "gzip")
+"""AQuA result formats (API doc §7)."""
+AQUA_MAX_QUERIES: Final = 50
+"""At most this many queries per AQuA job (API doc §7, error 90004)."""
+CO_MAX_ACTIVE: Final = 5
+"""Custom-object jobs a tenant may have accepted, pending or in progress (API doc §6)."""
+CO_ACTIVE_STATUSES: Final = frozenset({"accepted", "pending", "in_progress"})
+"""Statuses that take one of the 5 custom-object slots."""
+CO_SLOTS_FULL_CODE: Final = "71012560"
+""""Service limit reached, please retry later." (API doc §2.5B, §9 item 18)."""
+
+
+# ------------------------------------------------------------------------------ specs
+
+
+@dataclass(frozen=True)
+class UploadFile:
+    """The checked bytes of a file and the facts the journal and the modal need."""
+
+    name: str
+    """Base name sent to Zuora (the multipart file name for data backfill)."""
+    size: int
+    """Bytes sent."""
+    md5: str
+    """MD5 hex of the payload (the data-backfill `checksum`)."""
+    sha256: str
+    """SHA-256 hex of the payload, for the journal."""
+    rows: int
+    """Data rows counted by the pre-flight check."""
+    payload: bytes = field(repr=False)
+    """Exactly the bytes that were checked; these are what is sent."""
+
+    @classmethod
+    def from_report(cls, report: FileReport) -> UploadFile:
+        """Build from a pre-flight report that has a payload.
+
+        Raises:
+            ValueError: The report holds no payload (the file could not be read).
+        """
+        if report.payload is None:
+            raise ValueError(f"{report.path.name}: the file could not be read")
+        return cls(
+            name=report.path.name,
+            size=len(report.payload),
+            md5=report.md5,
+            sha256=report.sha256,
+            rows=report.row_count,
+            payload=report.payload,
+        )
+
+
+@dataclass(frozen=True)
+class DataBackfillSpec:
+    """A data-backfill create: a JobType and a CSV or zipped CSV (API doc §3)."""
+
+    job_type: str
+    file: UploadFile
+
+
+@dataclass(frozen=True)
+class BookingDateSpec:
+    """A booking-date backfill create; it has no parameters (API doc §4)."""
+
+
+@dataclass(frozen=True)
+class PropagationSpec:
+    """An auto-backfill create (API doc §5)."""
+
+    job_type: str
+    """`RatePlanCharge` or `OrderLineItem`."""
+    batch_size: int = 1000
+    """1..1000."""
+    dry_run: bool = True
+    """Run without updating data; on by default in ztui."""
+
+
+@dataclass(frozen=True)
+class CustomObjectSpec:
+    """A custom-object bulk job: submit, then (create/update) upload the CSV (API doc §6)."""
+
+    object: str
+    namespace: str
+    operation: str
+    """`create`, `update` or `delete`."""
+    file: UploadFile | None = None
+    """The CSV for create/update; delete jobs take none."""
+    filter: Mapping[str, Any] | None = None
+    """Delete filter, `{"conditions": [...]}`."""
+
+
+@dataclass(frozen=True)
+class AquaSpec:
+    """An AQuA batch query job (API doc §7)."""
+
+    name: str
+    queries: tuple[str, ...]
+    format: str = "csv"
+    partner: str | None = None
+    """Stateful mode only (with `project`); None means stateless."""
+    project: str | None = None
+
+    @property
+    def stateful(self) -> bool:
+        """True when partner and project are given."""
+        return bool(self.partner and self.project)
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of `POST /v1/batch-query/`."""
+        body: dict[str, Any] = {
+            "format": self.format,
+            "version": "1.1",
+            "name": self.name,
+            "encrypted": "none",
+            "useQueryLabels": True,
+            "dateTimeUtc": True,
+            "queries": [
+                {"name": f"{self.name or 'query'}-{i + 1}"[:64], "query": q, "type": "zoql"}
+                for i, q in enumerate(self.queries)
+            ],
+        }
+        if self.stateful:
+            body["partner"] = self.partner
+            body["project"] = self.project
+        return body
+
+
+JobSpec = DataBackfillSpec | BookingDateSpec | PropagationSpec | CustomObjectSpec | AquaSpec
+"""What the user asked to create."""
+
+
+def family_of(spec: JobSpec) -> Family:
+    """The job family `spec` creates."""
+    match spec:
+        case DataBackfillSpec():
+            return Family.DATA_BACKFILL
+        case BookingDateSpec():
+            return Family.BOOKING_DATE
+        case PropagationSpec():
+            return Family.PROPAGATION
+        case CustomObjectSpec():
+            return Family.CUSTOM_OBJECT
+        case AquaSpec():
+            return Family.AQUA
+
+
+def _file_of(spec: JobSpec) -> UploadFile | None:
+    if isinstance(spec, DataBackfillSpec | CustomObjectSpec):
+        return spec.file
+    return None
+
+
+def describe(spec: JobSpec) -> list[tuple[str, str]]:
+    """Label/value rows saying what will be sent, for the confirm modal.
+
+    The profile row is added by the caller, which knows the connection.
+    """
+    rows: list[tuple[str, str]] = [("Family", family_of(spec).label)]
+    match spec:
+        case DataBackfillSpec():
+            rows.append(("Type", spec.job_type))
+        case BookingDateSpec():
+            rows.append(("Body", "none: every charge's booking date is set to its created date"))
+        case PropagationSpec():
+            rows += [
+                ("Type", spec.job_type),
+                ("Batch size", str(spec.batch_size)),
+                ("Dry run", "yes (no data is changed)" if spec.dry_run else "NO: data is updated"),
+            ]
+        case CustomObjectSpec():
+            rows += [
+                ("Object", f"{spec.object} (namespace {spec.namespace})"),
+                ("Operation", spec.operation),
+            ]
+            if spec.filter:
+                conditions = spec.filter.get("conditions", [])
+                text = " AND ".join(
+                    f"{c.get('field')} {c.get('operator')} {c.get('value')}"
+                    for c in conditions
+                    if isinstance(c, Mapping)
+                )
+                rows.append(("Filter", text or "(none)"))
+        case AquaSpec():
+            rows += [
+                ("Name", spec.name or "(none)"),
+                ("Format", spec.format),
+                ("Queries", str(len(spec.queries))),
+                (
+                    "Mode",
+                    f"stateful ({spec.partner}/{spec.project})" if spec.stateful else "stateless",
+                ),
+            ]
+    upload = _file_of(spec)
+    if upload is not None:
+        rows += [
+            ("File", upload.name),
+            ("Rows", f"{upload.rows:,}"),
+            ("Size", f"{upload.size:,} bytes"),
+            ("MD5", upload.md5),
+        ]
+    return rows
+
+
+def parse_zoql(text: str) -> list[str]:
+    """Split the text of a `.zoql` file (or the query box) into queries.
+
+    Queries end with `;`; without any `;`, each non-empty line is one query. Lines
+    starting with `--` are comments.
+    """
+    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("--")]
+    body = "\n".join(lines)
+    parts = body.split(";") if ";" in body else lines
+    return [" ".join(p.split()) for p in parts if p.strip()]
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+OutcomeKind = Literal["created", "found", "refused", "unknown", "orphan", "not_sent", "limit"]
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What became of a submission, as far as ztui can tell."""
+
+    kind: OutcomeKind
+    """`created`: the server answered with the job. `found`: the answer was lost, but a
+    re-read found the job. `refused`: the server said no (nothing was created).
+    `unknown`: no answer and no job found. `orphan`: a custom-object job exists but its
+    file did not arrive. `not_sent`: refused locally. `limit`: all 5 custom-object slots
+    are taken (nothing was created)."""
+    message: str
+    """One line for a notification."""
+    job_id: str | None = None
+    job: Job | None = None
+    http_status: int | None = None
+    request_id: str | None = None
+    can_resubmit: bool = False
+    """A key-less create was checked and not found: resubmitting cannot duplicate it."""
+    can_retry: bool = False
+    """The same request may be sent again with the same key (safe by idempotency)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the job exists and (for custom objects) has its file."""
+        return self.kind in ("created", "found")
+
+
+class JournalLike(Protocol):
+    """Anything with `append(entry)`, i.e. `ztui.journal.Journal`."""
+
+    def append(self, entry: Any) -> Any:
+        """Record one entry."""
+        ...
+
+
+@dataclass
+class Submission:
+    """One confirmed create, with the keys made at confirm and reused on every retry."""
+
+    spec: JobSpec
+    key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    """`Idempotency-Key` of the create/submit (used where the API accepts one)."""
+    upload_key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    """`Idempotency-Key` of the custom-object upload."""
+    cancel_key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    """`Idempotency-Key` of a custom-object cancel of this job."""
+    job_id: str | None = None
+    """Set once the job is known to exist (a custom-object job awaiting its file)."""
+
+    @property
+    def family(self) -> Family:
+        """The family created."""
+        return family_of(self.spec)
+
+    @property
+    def uses_key(self) -> bool:
+        """Whether the create request carries `key` (API doc §2.8)."""
+        return self.family in (Family.PROPAGATION, Family.CUSTOM_OBJECT, Family.AQUA)
+
+    def renew_key(self) -> None:
+        """Make a new create key: only after the server answered a definite no."""
+        self.key = str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class SubmitContext:
+    """Where the journal goes and how patiently ambiguous answers are re-checked."""
+
+    journal: JournalLike | None = None
+    profile: str | None = None
+    host: str | None = None
+    """Base URL or host of the connection (the journal keeps the host only)."""
+    known_ids: frozenset[str] = frozenset()
+    """Ids already seen (the board's snapshot), used when the pre-submit list fails."""
+    reread_attempts: int = 3
+    """How many times to list after an ambiguous failure before giving up."""
+    reread_delay_s: float = 1.5
+    """Seconds between those lists (the job may appear a little later)."""
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+# ---------------------------------------------------------------------------- helpers
+
+_AMBIGUOUS = (ServerError, TransportError, MalformedResponse)
+"""Failures after which the request may or may not have been carried out."""
+
+
+def _server_text(error: ApiError) -> str:
+    if error.reasons:
+        return "; ".join(
+            f"{r.message} (code {r.code})" if r.code else r.message for r in error.reasons
+        )
+    return error.message
+
+
+def _status_text(error: ApiError) -> str:
+    return f"HTTP {error.status}" if error.status is not None else type(error).__name__
+
+
+def _extra(spec: JobSpec) -> dict[str, Any]:
+    match spec:
+        case DataBackfillSpec():
+            return {"type": spec.job_type, "rows": spec.file.rows}
+        case BookingDateSpec():
+            return {}
+        case PropagationSpec():
+            return {"type": spec.job_type, "batch_size": spec.batch_size, "dry_run": spec.dry_run}
+        case CustomObjectSpec():
+            extra: dict[str, Any] = {
+                "object": spec.object,
+                "namespace": spec.namespace,
+                "operation": spec.operation,
+            }
+            if spec.file is not None:
+                extra["rows"] = spec.file.rows
+            return extra
+        case AquaSpec():
+            return {"name": spec.name, "format": spec.format, "queries": len(spec.queries)}
+
+
+def _journal(
+    ctx: SubmitContext,
+    sub: Submission,
+    *,
+    action: str,
+    outcome: str,
+    message: str,
+    key: str | None,
+    job_id: str | None = None,
+    http_status: int | None = None,
+    request_id: str | None = None,
+    with_file: bool = True,
+) -> None:
+    """Append one journal line; a journal failure is logged, never raised."""
+    if ctx.journal is None:
+        return
+    try:
+        from ztui.journal import JournalEntry
+
+        upload = _file_of(sub.spec) if with_file else None
+        ctx.journal.append(
+            JournalEntry(
+                family=str(sub.family),
+                action=action,
+                profile=ctx.profile,
+                host=ctx.host,
+                file_name=upload.name if upload else None,
+                size=upload.size if upload else None,
+                sha256=upload.sha256 if upload else None,
+                md5=upload.md5 if upload else None,
+                idempotency_key=key,
+                request_id=request_id,
+                http_status=http_status,
+                job_id=job_id,
+                outcome=outcome,
+                message=message,
+                extra=_extra(sub.spec),
+            )
+        )
+    except Exception:  # the journal must never turn a sent create into a crash
+        log.exception("could not write the journal entry for a %s %s", sub.family, action)
+
+
+def _request_id(client: object) -> str | None:
+    value = getattr(client, "last_request_id", None)
+    return value if isinstance(value, str) else None
+
+
+def _matches(spec: JobSpec, job: Job) -> bool:
+    """Whether `job` looks like the one `spec` would create."""
+    match spec:
+        case DataBackfillSpec():
+            if job.kind not in (spec.job_type, "(unknown)"):
+                return False
+            name = job.raw.get("uploadedFileName")
+            return not isinstance(name, str) or not name or name == spec.file.name
+        case PropagationSpec():
+            return job.kind in (spec.job_type, "(unknown)")
+        case CustomObjectSpec():
+            return job.kind == f"{spec.object}:{spec.operation}"
+        case _:
+            return True
+
+
+async def _list(client: ZuoraClient, family: Family) -> list[Job] | None:
+    """The family's jobs now, or None when they cannot be listed."""
+    try:
+        if family is Family.CUSTOM_OBJECT:
+            # Newest first: a job made seconds ago is on the first pages.
+            return await client.list_all_custom_object_jobs(max_pages=3)
+        if family is Family.AQUA:
+            return None
+        return await client.list_jobs(family)
+    except (ApiError, NotSupported) as exc:
+        log.info("could not list %s jobs: %s", family, exc)
+        return None
+
+
+async def _find_new(
+    client: ZuoraClient, sub: Submission, before: set[str] | None, ctx: SubmitContext
+) -> Job | None:
+    """List the family after an ambiguous failure and return a new matching job."""
+    if before is None or sub.family is Family.AQUA:
+        return None
+    for attempt in range(max(1, ctx.reread_attempts)):
+        if attempt:
+            await ctx.sleep(ctx.reread_delay_s)
+        jobs = await _list(client, sub.family)
+        if jobs is None:
+            continue
+        fresh = [j for j in jobs if j.id not in before and _matches(sub.spec, j)]
+        if len(fresh) > 1:
+            log.warning("%d new %s jobs match one submission", len(fresh), sub.family)
+        if fresh:
+            # Several could only come from another client; the newest is ours most likely.
+            fresh.sort(key=lambda j: (j.created_at is not None, j.created_at), reverse=True)
+            return fresh[0]
+    return None
+
+
+# ------------------------------------------------------------------------------ flows
+
+
+async def submit(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> SubmitOutcome:
+    """Create the job `sub` describes, exactly once (see the module docstring).
+
+    Never raises for API failures. Safe to call again with the same `sub` after an
+    `unknown` outcome with `can_retry` (same key) or `can_resubmit` (checked key-less).
+
+    Args:
+        client: The connected API client (a read-only one refuses before sending).
+        sub: The submission, with the keys made when the user confirmed.
+        ctx: Journal and re-read settings.
+    """
+    if sub.family is Family.CUSTOM_OBJECT:
+        return await _custom_object(client, sub, ctx)
+    return await _create(client, sub, ctx)
+
+
+async def _send_create(client: ZuoraClient, sub: Submission) -> tuple[str, Job | None]:
+    """Send the create request of `sub` once (the client may retry keyed ones)."""
+    spec = sub.spec
+    match spec:
+        case DataBackfillSpec():
+            job_id = await client.create_data_backfill_job(
+                spec.job_type, spec.file.payload, filename=spec.file.name, checksum=spec.file.md5
+            )
+            return job_id, None
+        case BookingDateSpec():
+            return await client.create_booking_date_job(), None
+        case PropagationSpec():
+            job_id = await client.create_propagation_job(
+                spec.job_type,
+                batch_size=spec.batch_size,
+                dry_run=spec.dry_run,
+                idempotency_key=sub.key,
+            )
+            return job_id, None
+        case CustomObjectSpec():
+            job = await client.submit_custom_object_job(
+                spec.object,
+                spec.namespace,
+                spec.operation,
+                spec.filter,
+                idempotency_key=sub.key,
+            )
+            return job.id, job
+        case AquaSpec():
+            job = await client.create_aqua_job(spec.body(), idempotency_key=sub.key)
+            return job.id, job
+
+
+async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> SubmitOutcome:
+    """The create (or custom-object submit) step, with re-read on ambiguous answers."""
+    family = sub.family
+    label = family.label
+    key = sub.key if sub.uses_key else None
+    listed = await _list(client, family)
+    before: set[str] | None = {j.id for j in listed} if listed is not None else None
+    if before is None and ctx.known_ids:
+        before = set(ctx.known_ids)
+    conflicts = 0
+    while True:
+        try:
+            job_id, job = await _send_create(client, sub)
+        except ReadOnlyError as exc:
+            return SubmitOutcome("not_sent", exc.message)
+        except Conflict as exc:
+            # API doc §2.8: another request with this key is in flight, or the key was
+            # used before. Re-read; if the job is not there, ask again with the same key,
+            # which the server answers with the stored result once the first is done.
+            found = await _find_new(client, sub, before, ctx)
+            if found is not None:
+                return _found(ctx, sub, found, exc, key)
+            conflicts += 1
+            if conflicts <= ctx.reread_attempts:
+                await ctx.sleep(ctx.reread_delay_s)
+                continue
+            return _unknown(ctx, sub, exc, key)
+        except _AMBIGUOUS as exc:
+            found = await _find_new(client, sub, before, ctx)
+            if found is not None:
+                return _found(ctx, sub, found, exc, key)
+            return _unknown(ctx, sub, exc, key, checked=before is not None)
+        except ApiError as exc:
+            text = _server_text(exc)
+            _journal(
+                ctx,
+                sub,
+                action="create",
+                outcome="error",
+                message=text,
+                key=key,
+                http_status=exc.status,
+                request_id=exc.request_id,
+            )
+            if family is Family.CUSTOM_OBJECT and exc.code == CO_SLOTS_FULL_CODE:
+                # A definite no: the stored answer under this key is the refusal, so a
+                # later try needs a fresh key.
+                sub.renew_key()
+                return SubmitOutcome(
+                    "limit",
+                    f"All {CO_MAX_ACTIVE} custom-object job slots are in use ({text}).",
+                    http_status=exc.status,
+                    request_id=exc.request_id,
+                )
+            sub.renew_key()
+            retry = isinstance(exc, RateLimited)
+            return SubmitOutcome(
+                "refused",
+                f"{label} create refused ({_status_text(exc)}): {text}",
+                http_status=exc.status,
+                request_id=exc.request_id,
+                can_resubmit=retry,
+            )
+        request_id = _request_id(client)
+        _journal(
+            ctx,
+            sub,
+            action="create",
+            outcome="ok" if family is not Family.CUSTOM_OBJECT else "pending",
+            message="created" if family is not Family.CUSTOM_OBJECT else "submitted",
+            key=key,
+            job_id=job_id,
+            http_status=200,
+            request_id=request_id,
+            with_file=family is not Family.CUSTOM_OBJECT,
+        )
+        return SubmitOutcome(
+            "created",
+            f"{label} job {job_id} created.",
+            job_id=job_id,
+            job=job,
+            http_status=200,
+            request_id=request_id,
+        )
+
+
+def _found(
+    ctx: SubmitContext, sub: Submission, job: Job, exc: ApiError, key: str | None
+) -> SubmitOutcome:
+    text = f"{_status_text(exc)} on create, but the job exists: {job.id} ({job.status})"
+    _journal(
+        ctx,
+        sub,
+        action="create",
+        outcome="ok" if sub.family is not Family.CUSTOM_OBJECT else "pending",
+        message=text,
+        key=key,
+        job_id=job.id,
+        http_status=exc.status,
+        request_id=exc.request_id,
+        with_file=sub.family is not Family.CUSTOM_OBJECT,
+    )
+    return SubmitOutcome(
+        "found",
+        f"{sub.family.label} job {job.id} was created (the answer was lost: "
+        f"{_status_text(exc)}); it was not sent again.",
+        job_id=job.id,
+        job=job,
+        http_status=exc.status,
+        request_id=exc.request_id,
+    )
+
+
+def _unknown(
+    ctx: SubmitContext, sub: Submission, exc: ApiError, key: str | None, *, checked: bool = True
+) -> SubmitOutcome:
+    text = _server_text(exc)
+    _journal(
+        ctx,
+        sub,
+        action="create",
+        outcome="unknown",
+        message=f"{_status_text(exc)}: {text}; no new job found",
+        key=key,
+        http_status=exc.status,
+        request_id=exc.request_id,
+    )
+    if sub.uses_key:
+        message = (
+            f"No answer to the {sub.family.label.lower()} create ({_status_text(exc)}: {text}). "
+            "Retrying sends the same Idempotency-Key, so it cannot create a second job."
+        )
+        return SubmitOutcome(
+            "unknown",
+            message,
+            http_status=exc.status,
+            request_id=exc.request_id,
+            can_retry=True,
+        )
+    where = "the job list shows no new job like it" if checked else "the jobs could not be listed"
+    return SubmitOutcome(
+        "unknown",
+        f"No answer to the {sub.family.label.lower()} create ({_status_text(exc)}: {text}); "
+        f"{where}.",
+        http_status=exc.status,
+        request_id=exc.request_id,
+        can_resubmit=checked,
+    )
+
+
+async def _custom_object(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> SubmitOutcome:
+    spec = sub.spec
+    assert isinstance(spec, CustomObjectSpec)
+    submitted: SubmitOutcome | None = None
+    if sub.job_id is None:
+        submitted = await _create(client, sub, ctx)
+        if not submitted.ok:
+            return submitted
+        sub.job_id = submitted.job_id
+    if spec.file is None:  # delete jobs take no file
+        assert submitted is not None
+        return submitted
+    return await retry_upload(client, sub, ctx)
+
+
+async def retry_upload(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> SubmitOutcome:
+    """Upload the CSV of a submitted custom-object job, with the submission's upload key.
+
+    Also the "retry the upload" choice after an `orphan` outcome: the same key means the
+    server stores one upload at most.
+    """
+    spec = sub.spec
+    assert isinstance(spec, CustomObjectSpec)
+    assert spec.file is not None
+    job_id = sub.job_id
+    assert job_id is not None
+    try:
+        job = await client.upload_custom_object_file(
+            job_id, spec.file.payload, idempotency_key=sub.upload_key
+        )
+    except ReadOnlyError as exc:
+        return SubmitOutcome("not_sent", exc.message, job_id=job_id)
+    except (*_AMBIGUOUS, Conflict) as exc:
+        # Did the file arrive? The job leaves `pending` once it has.
+        current = await _reread(client, job_id)
+        if current is not None and current.status.lower() != "pending":
+            _journal(
+                ctx,
+                sub,
+                action="upload",
+                outcome="ok",
+                message=f"{_status_text(exc)} on upload; the job is {current.status}",
+                key=sub.upload_key,
+                job_id=job_id,
+                http_status=exc.status,
+                request_id=exc.request_id,
+            )
+            return SubmitOutcome(
+                "found",
+                f"Custom-object job {job_id} received its file ({current.status}); the answer "
+                f"was lost ({_status_text(exc)}).",
+                job_id=job_id,
+                job=current,
+            )
+        return _orphan(ctx, sub, exc, retry=True)
+    except ApiError as exc:
+        return _orphan(ctx, sub, exc, retry=False)
+    request_id = _request_id(client)
+    _journal(
+        ctx,
+        sub,
+        action="upload",
+        outcome="ok",
+        message=f"uploaded; job {job.status}",
+        key=sub.upload_key,
+        job_id=job_id,
+        http_status=200,
+        request_id=request_id,
+    )
+    return SubmitOutcome(
+        "created",
+        f"Custom-object job {job_id} created and its file uploaded ({job.status}).",
+        job_id=job_id,
+        job=job,
+        http_status=200,
+        request_id=request_id,
+    )
+
+
+async def _reread(client: ZuoraClient, job_id: str) -> Job | None:
+    try:
+        return await client.get_custom_object_job(job_id)
+    except ApiError:
+        return None
+
+
+def _orphan(ctx: SubmitContext, sub: Submission, exc: ApiError, *, retry: bool) -> SubmitOutcome:
+    text = _server_text(exc)
+    _journal(
+        ctx,
+        sub,
+        action="upload",
+        outcome="unknown" if retry else "error",
+        message=f"{_status_text(exc)}: {text}",
+        key=sub.upload_key,
+        job_id=sub.job_id,
+        http_status=exc.status,
+        request_id=exc.request_id,
+    )
+    if not retry:
+        # The refusal is stored under this key; a corrected retry needs a new one.
+        sub.upload_key = str(uuid.uuid4())
+    return SubmitOutcome(
+        "orphan",
+        f"Custom-object job {sub.job_id} was created but its file was not accepted "
+        f"({_status_text(exc)}: {text}). It is pending without a file: retry the upload "
+        "or cancel the job.",
+        job_id=sub.job_id,
+        http_status=exc.status,
+        request_id=exc.request_id,
+        can_retry=retry,
+    )
+
+
+async def cancel_pending(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> SubmitOutcome:
+    """Cancel the pending custom-object job of an `orphan` submission (its cancel key).
+
+    Returns:
+        `created`-less outcomes: `refused` when the job is already gone, else `found` with
+        the cancelled job (the orphan is resolved either way when `ok`).
+    """
+    job_id = sub.job_id
+    assert job_id is not None
+    try:
+        job = await client.cancel_custom_object_job(job_id, idempotency_key=sub.cancel_key)
+    except ReadOnlyError as exc:
+        return SubmitOutcome("not_sent", exc.message, job_id=job_id)
+    except ApiError as exc:
+        text = _server_text(exc)
+        _journal(
+            ctx,
+            sub,
+            action="cancel",
+            outcome="error",
+            message=text,
+            key=sub.cancel_key,
+            job_id=job_id,
+            http_status=exc.status,
+            request_id=exc.request_id,
+            with_file=False,
+        )
+        return SubmitOutcome(
+            "refused",
+            f"Cancel of custom-object job {job_id} failed ({_status_text(exc)}): {text}",
+            job_id=job_id,
+            http_status=exc.status,
+            request_id=exc.request_id,
+            can_retry=isinstance(exc, _AMBIGUOUS),
+        )
+    request_id = _request_id(client)
+    _journal(
+        ctx,
+        sub,
+        action="cancel",
+        outcome="ok",
+        message=f"pending job without its file cancelled; status {job.status}",
+        key=sub.cancel_key,
+        job_id=job_id,
+        http_status=200,
+        request_id=request_id,
+        with_file=False,
+    )
+    return SubmitOutcome(
+        "found",
+        f"Custom-object job {job_id} cancelled ({job.status}).",
+        job_id=job_id,
+        job=job,
+        http_status=200,
+        request_id=request_id,
+    )
+
+
+# ----------------------------------------------------------------------------- slots
+
+
+def active_custom_object_jobs(jobs: list[Job]) -> int:
+    """How many of `jobs` hold a custom-object slot."""
+    return sum(
+        1
+        for j in jobs
+        if j.family is Family.CUSTOM_OBJECT and j.status.strip().lower() in CO_ACTIVE_STATUSES
+    )
+
+
+async def custom_object_slots(client: ZuoraClient) -> int | None:
+    """Custom-object slots in use on the tenant now, or None when it cannot be listed."""
+    jobs = await _list(client, Family.CUSTOM_OBJECT)
+    return None if jobs is None else active_custom_object_jobs(jobs)
+
+
+async def wait_for_slot(
+    client: ZuoraClient,
+    *,
+    poll_s: float = 10.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    on_wait: Callable[[int], None] | None = None,
+) -> None:
+    """Return once fewer than 5 custom-object jobs are active (cancel the task to stop).
+
+    Args:
+        client: The API client.
+        poll_s: Seconds between checks.
+        sleep: Awaited between checks.
+        on_wait: Called with the slots in use each time ztui has to wait.
+    """
+    while True:
+        used = await custom_object_slots(client)
+        if used is not None and used < CO_MAX_ACTIVE:
+            return
+        if on_wait is not None:
+            on_wait(CO_MAX_ACTIVE if used is None else used)
+        await sleep(poll_s)
