@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.worker import Worker, WorkerState
 
 from ztui.messages import ConnectionChanged, JobsUpdated
@@ -76,8 +76,12 @@ class ZtuiApp(App[None]):
         ),
     ]
 
-    jobs: reactive[JobSnapshot | None] = reactive(None, always_update=True)
+    # `var`, not `reactive`: a new snapshot must not repaint the whole app; each screen
+    # watches it and updates only what changed.
+    jobs: var[JobSnapshot | None] = var(None, always_update=True)
     """The newest snapshot from the watcher: the single source of truth for every screen."""
+    connection_error: var[str | None] = var(None)
+    """Why the connection failed for good (e.g. the simulator could not start), or None."""
 
     def __init__(
         self,
@@ -108,7 +112,6 @@ class ZtuiApp(App[None]):
         self.journal: Journal | None = None
         self._sim_server = sim_server
         self._owns_sim = False
-        self.connection_error: str | None = None
         self.generation = 0
         """Bumped on every (re)connection; older snapshots are dropped."""
         if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):

@@ -39,7 +39,7 @@ async def _wait(pilot: Pilot[Any], predicate: Callable[[], object], what: str) -
 async def _pinned_board(pilot: Pilot[Any], stale: Family | None = None) -> JobListScreen:
     """Wait for the first snapshot, stop polling, and show it with pinned times."""
     app: Any = pilot.app
-    await _wait(pilot, lambda: app.jobs is not None and app.jobs.jobs, "the first snapshot")
+    await _wait(pilot, lambda: app.jobs is not None and app.jobs.complete, "the first snapshot")
     if app.poller is not None:
         app.poller.stop()
     app.workers.cancel_group(app, "poller")

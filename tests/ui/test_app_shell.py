@@ -54,9 +54,11 @@ async def test_demo_starts_shows_every_family_and_quits_within_a_second() -> Non
         settings=settings, profile=resolve_profile(settings), demo=DemoOptions(jobs=40, seed=2)
     )
     async with app.run_test(size=(120, 40)) as pilot:
-        await _wait(pilot, lambda: app.jobs is not None and len(app.jobs.jobs) > 0, "jobs")
-        assert app.jobs is not None
-        assert {family for family, _ in app.jobs.jobs} == set(Family)
+        await _wait(
+            pilot,
+            lambda: app.jobs is not None and {f for f, _ in app.jobs.jobs} == set(Family),
+            "jobs of every family",
+        )
         assert app.profile.name == "demo"
         server = app._sim_server
         assert server is not None
@@ -104,7 +106,7 @@ async def test_profile_switch_mid_poll_never_mixes_tenants(
     settings = load_settings()
     app = ZtuiApp(settings=settings, profile=resolve_profile(settings))
     async with app.run_test(size=(120, 40)) as pilot:
-        await _wait(pilot, lambda: app.jobs is not None and len(app.jobs.jobs) > 0, "alpha")
+        await _wait(pilot, lambda: app.jobs is not None and app.jobs.complete, "alpha")
         assert app.jobs is not None
         assert {job_id for _, job_id in app.jobs.jobs} <= alpha_ids
         # Slow alpha down so a poll is in flight when the switch happens.
@@ -117,7 +119,7 @@ async def test_profile_switch_mid_poll_never_mixes_tenants(
         await pilot.pause(0.1)
         app.switch_profile("beta")
         assert app.profile.name == "beta"
-        await _wait(pilot, lambda: app.jobs is not None and len(app.jobs.jobs) > 0, "beta")
+        await _wait(pilot, lambda: app.jobs is not None and app.jobs.complete, "beta")
         seen: set[str] = set()
         for _ in range(3):
             assert app.jobs is not None
@@ -136,7 +138,7 @@ async def test_read_only_board_sends_no_write(make_app: Callable[..., Any]) -> N
     """Read-only: stop/cancel on every family and the new-job key send nothing."""
     app = make_app(read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _wait(pilot, lambda: app.jobs is not None and len(app.jobs.jobs) > 0, "jobs")
+        await _wait(pilot, lambda: app.jobs is not None and app.jobs.complete, "jobs")
         for _ in range(12):
             await pilot.press("s")
             await pilot.press("y")
@@ -171,7 +173,7 @@ async def test_no_secret_or_token_on_disk_after_a_faulty_debug_run(
         settings = load_settings()
         app = ZtuiApp(settings=settings, profile=resolve_profile(settings))
         async with app.run_test(size=(120, 40)) as pilot:
-            await _wait(pilot, lambda: app.jobs is not None and len(app.jobs.jobs) > 0, "jobs")
+            await _wait(pilot, lambda: app.jobs is not None and app.jobs.complete, "jobs")
             faults = [
                 {"route": "GET /v1/uno/*", "kind": "status", "status": 500, "times": 2},
                 {"route": "GET /objects/jobs*", "kind": "drop", "times": 1},
@@ -198,9 +200,12 @@ async def test_no_secret_or_token_on_disk_after_a_faulty_debug_run(
     finally:
         import logging
 
-        for handler in list(logging.getLogger("ztui").handlers):
+        ztui_log = logging.getLogger("ztui")
+        for handler in list(ztui_log.handlers):
             handler.close()
-            logging.getLogger("ztui").removeHandler(handler)
+            ztui_log.removeHandler(handler)
+        ztui_log.propagate = True  # setup_logging keeps ztui off the root logger
+        ztui_log.setLevel(logging.NOTSET)
     assert log_path.exists() or log_path.parent.exists()
     assert len(tokens) >= 2, "the run should have needed more than one token"
     needles = [marker, *tokens]

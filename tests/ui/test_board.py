@@ -32,7 +32,7 @@ async def _wait(
 
 async def _board(pilot: Pilot[Any]) -> JobListScreen:
     app: Any = pilot.app
-    await _wait(pilot, lambda: app.jobs is not None, "the first snapshot")
+    await _wait(pilot, lambda: app.jobs is not None and app.jobs.complete, "the first snapshot")
     screen = app.screen
     assert isinstance(screen, JobListScreen)
     await _wait(pilot, lambda: len(screen.table.order) > 0, "rows on the board")

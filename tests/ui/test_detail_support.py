@@ -29,7 +29,11 @@ async def wait_until(
 async def connected(pilot: Pilot[Any]) -> Any:
     """Wait for the first snapshot; returns the app."""
     app: Any = pilot.app
-    await wait_until(pilot, lambda: app.jobs is not None and app.client is not None, "first poll")
+    await wait_until(
+        pilot,
+        lambda: app.jobs is not None and app.jobs.complete and app.client is not None,
+        "first poll",
+    )
     return app
 
 

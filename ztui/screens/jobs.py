@@ -298,6 +298,13 @@ class JobListScreen(Screen[None]):
         self.status_bar.show_message(f"Connecting to {name}…" if name else "Connecting…")
         self.table.focus()
         self.watch(self.app, "jobs", self._jobs_changed)
+        if hasattr(self.app, "connection_error"):
+            self.watch(self.app, "connection_error", self._connection_failed, init=False)
+
+    def _connection_failed(self, error: str | None) -> None:
+        """Say in the status bar why there is no data, instead of "Connecting…"."""
+        if error:
+            self.status_bar.show_message(f"Not connected: {error}", "bold $error")
 
     # ------------------------------------------------------------------ data
 

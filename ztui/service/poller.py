@@ -44,6 +44,9 @@ from ztui.api.models import Family, Job
 from ztui.service.pacing import PollSettings, next_interval
 from ztui.service.snapshot import BudgetView, FamilyStatus, JobSnapshot
 
+AQUA_CONCURRENCY = 6
+"""How many AQuA gets one poll runs at once."""
+
 log = logging.getLogger("ztui.service")
 
 ALL_FAMILIES: tuple[Family, ...] = (
@@ -369,6 +372,9 @@ class JobPoller:
                 continue
             self._rate_limit_attempt = 0
             self._status[family] = FamilyStatus(family, "ok", as_of=self._clock())
+            if self._latest is None and family is not self._families[-1]:
+                # First poll: show each family as soon as it arrives, not after the last.
+                self._publish_interim()
 
     async def _poll_family(self, family: Family) -> None:
         if family is Family.CUSTOM_OBJECT:
@@ -424,18 +430,40 @@ class JobPoller:
             known.update(seen)
 
     async def _poll_aqua(self) -> None:
-        """Fetch each watched AQuA job that is not terminal yet (§7 has no list)."""
+        """Fetch each watched AQuA job that is not terminal yet (§7 has no list).
+
+        Gets run a few at a time (well under the tenant's concurrency limit of 40), so a
+        journal that knows hundreds of AQuA jobs does not hold up the first snapshot.
+        Successful answers are kept even when another get fails; the first failure is
+        then raised so the family is marked stale.
+        """
         jobs = self._jobs[Family.AQUA]
-        for job_id in list(self._aqua_watch):
-            current = jobs.get(job_id)
-            if current is not None and current.state.is_terminal:
-                continue
-            try:
-                jobs[job_id] = await self._client.get_aqua_job(job_id)
-            except (NotFound, BadRequest) as exc:
+        pending = [
+            job_id
+            for job_id in self._aqua_watch
+            if not ((current := jobs.get(job_id)) is not None and current.state.is_terminal)
+        ]
+        if not pending:
+            return
+        gate = asyncio.Semaphore(AQUA_CONCURRENCY)
+
+        async def fetch(job_id: str) -> Job:
+            async with gate:
+                return await self._client.get_aqua_job(job_id)
+
+        results = await asyncio.gather(*(fetch(i) for i in pending), return_exceptions=True)
+        failure: BaseException | None = None
+        for job_id, result in zip(pending, results, strict=True):
+            if isinstance(result, Job):
+                jobs[job_id] = result
+            elif isinstance(result, NotFound | BadRequest):
                 # Purged (180 days) or mistyped: nothing will ever come of polling it.
-                log.warning("AQuA job %s no longer watched: %s", job_id, exc)
+                log.warning("AQuA job %s no longer watched: %s", job_id, result)
                 self._aqua_watch.pop(job_id, None)
+            elif failure is None:
+                failure = result
+        if failure is not None:
+            raise failure
 
     # ------------------------------------------------------------------ failures
 
@@ -492,6 +520,23 @@ class JobPoller:
                 # A terminal job's detail is final and richer than its list entry.
                 out[key] = self._details.get(key, job)
         return out
+
+    def _publish_interim(self) -> None:
+        """Publish what the first poll has so far (families not yet read stay pending)."""
+        now = self._clock()
+        self._seq += 1
+        self._publish(
+            JobSnapshot(
+                seq=self._seq,
+                jobs=self._snapshot_jobs(),
+                families=dict(self._status),
+                budget=self._budget(now, self._calls_made(), None),
+                polled_at=now,
+                paused=self._paused,
+                fatal=self._fatal,
+                started_at=self._started_at,
+            )
+        )
 
     def _make_snapshot(self, calls_before: int) -> JobSnapshot:
         now = self._clock()

@@ -131,6 +131,15 @@ class JobSnapshot:
         return status is not None and status.is_stale
 
     @property
+    def complete(self) -> bool:
+        """True once every family has been read at least once (none is still pending).
+
+        The first poll publishes each family as it arrives; those early snapshots are
+        incomplete.
+        """
+        return all(status.state != "pending" for status in self.families.values())
+
+    @property
     def any_active(self) -> bool:
         """True while any job is queued, running, stopping or in an unknown state."""
         return any(not job.state.is_terminal for job in self.jobs.values())
