@@ -585,7 +585,11 @@ class NewJobScreen(Screen[None]):
                 title="New job",
                 severity="warning",
             )
-            self.call_later(self.dismiss, None)
+
+            def close() -> None:
+                self.dismiss(None)  # not awaited: dismissing from our own handler
+
+            self.call_later(close)
             return
         for prefix in ("db", "co"):
             self.query_one(f"#{prefix}-checking").display = False
