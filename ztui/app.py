@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ztui.app")
 
+DEMO_AQUA_WATCHED = 60
+"""How many of the demo simulator's seeded AQuA jobs the demo follows (AQuA has no list)."""
+
 
 class ZtuiApp(App[None]):
     """The ztui terminal app."""
@@ -220,7 +223,9 @@ class ZtuiApp(App[None]):
 
         ids: list[str] = []
         if self.demo is not None and self._sim_server is not None:
-            ids.extend(self._sim_server.sim.aqua_job_ids())
+            # A journal knows the AQuA jobs made from ztui: dozens, not the thousands a
+            # large demo seeds. Following every one would cost a get each at start-up.
+            ids.extend(self._sim_server.sim.recent_aqua_job_ids(DEMO_AQUA_WATCHED))
         if self.journal is not None:
             host = urlsplit(self.profile.base_url).netloc
             ids.extend(self.journal.known_aqua_ids(self.profile.name, host))

@@ -273,6 +273,20 @@ class Simulator:
         with self.lock:
             return list(self._seeded_aqua)
 
+    def recent_aqua_job_ids(self, limit: int) -> list[str]:
+        """Seeded AQuA ids an operator's journal would plausibly know: every unfinished
+        one, then the newest finished ones, `limit` in all (at least the unfinished)."""
+        with self.lock:
+            jobs = [self.aqua[i] for i in self._seeded_aqua if i in self.aqua]
+        active = [j for j in jobs if j.status in ("submitted", "executing")]
+        finished = sorted(
+            (j for j in jobs if j.status not in ("submitted", "executing")),
+            key=lambda j: j.created,
+            reverse=True,
+        )
+        chosen = active + finished[: max(0, limit - len(active))]
+        return [j.id for j in chosen]
+
     def job_ids(self, family: str) -> list[str]:
         """Ids of one family's jobs, oldest first."""
         with self.lock:
