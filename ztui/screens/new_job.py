@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -185,18 +186,18 @@ class SubmitConfirmModal(ModalScreen[bool]):
         width = max(len(label) for label, _ in self.rows) + 2
         with Vertical(id="submit-dialog"):
             yield Static(self.title_text, id="submit-title")
-            lines = Content("\n").join(
-                Content.from_markup(
-                    "[b]$label[/b]$pad$value", label=label, pad=" " * (width - len(label)), value=v
-                )
-                for label, v in self.rows
+            lines = Text("\n").join(
+                Text.assemble((label.ljust(width), "bold"), value) for label, value in self.rows
             )
             yield Static(lines, id="submit-facts")
             if self.typed_phrase:
                 yield Static(
-                    Content.from_markup(
-                        "This is a [b]production[/b] profile. Type [b]$phrase[/b] to send.",
-                        phrase=self.typed_phrase,
+                    Text.assemble(
+                        "This is a ",
+                        ("production", "bold"),
+                        " profile. Type ",
+                        (self.typed_phrase, "bold"),
+                        " to send.",
                     ),
                     id="submit-hint",
                 )

@@ -47,6 +47,14 @@ def summary_text(report: FileReport) -> str:
     return " · ".join(parts)
 
 
+CELL_WIDTH = 20
+"""Cells are cut to this many characters so that every column fits beside the tree."""
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= CELL_WIDTH else value[: CELL_WIDTH - 1] + "…"
+
+
 class CsvPreview(Vertical):
     """The preview of one checked file (or a hint when there is none)."""
 
@@ -112,7 +120,7 @@ class CsvPreview(Vertical):
         kept = set(report.kept_columns)
         table.add_column(Text("line"), key="__line__")
         for j, name in enumerate(report.header):
-            label = Text(name)
+            label = Text(_clip(name))
             if name not in kept:
                 label.stylize("dim")  # '#' columns are reference only
             table.add_column(label, key=f"c{j}")
@@ -127,5 +135,5 @@ class CsvPreview(Vertical):
                     cells.append(Text(BLANK_MARK, style=blank_style))
                 else:
                     # Text, not str: DataTable would read a str as markup.
-                    cells.append(Text(value[:60] + ("…" if len(value) > 60 else "")))
+                    cells.append(Text(_clip(value)))
             table.add_row(*cells)
