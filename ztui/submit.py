@@ -75,6 +75,7 @@ __all__ = [
     "describe",
     "family_of",
     "load_template",
+    "noun",
     "parse_zoql",
     "retry_upload",
     "save_template",
@@ -239,6 +240,11 @@ def family_of(spec: JobSpec) -> Family:
             return Family.CUSTOM_OBJECT
         case AquaSpec():
             return Family.AQUA
+
+
+def noun(family: Family) -> str:
+    """The family's label inside a sentence ("data backfill", but "AQuA")."""
+    return family.label if family is Family.AQUA else family.label.lower()
 
 
 def _file_of(spec: JobSpec) -> UploadFile | None:
@@ -717,7 +723,7 @@ def _unknown(
     )
     if sub.uses_key:
         message = (
-            f"No answer to the {sub.family.label.lower()} create ({_status_text(exc)}: {text}). "
+            f"No answer to the {noun(sub.family)} create ({_status_text(exc)}: {text}). "
             "Retrying sends the same Idempotency-Key, so it cannot create a second job."
         )
         return SubmitOutcome(
@@ -730,8 +736,7 @@ def _unknown(
     where = "the job list shows no new job like it" if checked else "the jobs could not be listed"
     return SubmitOutcome(
         "unknown",
-        f"No answer to the {sub.family.label.lower()} create ({_status_text(exc)}: {text}); "
-        f"{where}.",
+        f"No answer to the {noun(sub.family)} create ({_status_text(exc)}: {text}); {where}.",
         http_status=exc.status,
         request_id=exc.request_id,
         can_resubmit=checked,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Checkbox, Input, Select, TextArea
+from textual.widgets import Button, Checkbox, Input, Select, TextArea
 
 from tests.ui.test_detail_support import (
     connected,
@@ -211,7 +211,8 @@ async def test_dry_run_then_run_for_real_with_the_same_parameters(
         await sim_post(app._sim_server, "/_sim/clock", {"advance": 3600})
         app.refresh_now()
         await wait_until(pilot, lambda: isinstance(app.screen, RunForRealModal), "offer")
-        await pilot.click("#real-yes")
+        # Press, not click: a toast may sit over the button at this size.
+        app.screen.query_one("#real-yes", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, SubmitConfirmModal), "confirm")
         modal = app.screen
         assert isinstance(modal, SubmitConfirmModal)
@@ -340,7 +341,7 @@ async def test_dropped_upload_asks_then_retries_with_the_same_key(
         assert modal.focused.id == "choice-leave"  # the safe choice has the focus
         (job,) = [j for j in await _sim_jobs(app, "custom_object") if j["Id"] not in before]
         assert job["status"] == "pending"
-        await pilot.click("#choice-retry")
+        modal.query_one("#choice-retry", Button).press()
         await wait_until(pilot, lambda: not isinstance(app.screen, NewJobScreen), "closed")
         jobs = [j for j in await _sim_jobs(app, "custom_object") if j["Id"] not in before]
         assert [j["status"] for j in jobs] == ["in_progress"]

@@ -83,6 +83,7 @@ from ztui.submit import (
     describe,
     family_of,
     load_template,
+    noun,
     parse_zoql,
     retry_upload,
     save_template,
@@ -809,7 +810,7 @@ class NewJobScreen(Screen[None]):
             return
         target = self._target(family)
         template: Callable[[Path], Awaitable[Path | None]] | None = None
-        title = f"Choose the {family.label.lower()} file"
+        title = f"Choose the {noun(family)} file"
         if family is Family.DATA_BACKFILL:
             template = self._write_template
             title = f"Choose the {self._db_type()} file (t saves its template here)"
@@ -844,6 +845,11 @@ class NewJobScreen(Screen[None]):
         ack = self.query_one(f"#{prefix}-ack", Checkbox)
         ack.value = False
         ack.display = bool(report.warnings) and not report.errors
+        # The next step has the focus: acknowledge the warnings, or send.
+        if ack.display:
+            ack.focus()
+        elif not report.errors:
+            self.query_one(f"#{prefix}-send", Button).focus()
 
     def recheck(self, family: Family, path: Path) -> None:
         """Check `path` again for the form's current target (type or operation changed)."""
@@ -1103,9 +1109,7 @@ class NewJobScreen(Screen[None]):
             start_submission(app, Submission(spec), self)
 
         self.app.push_screen(
-            SubmitConfirmModal(
-                f"Create this {family.label.lower()} job?", rows, typed_phrase=phrase
-            ),
+            SubmitConfirmModal(f"Create this {noun(family)} job?", rows, typed_phrase=phrase),
             answered,
         )
 
@@ -1125,7 +1129,7 @@ def start_submission(app: ZtuiApp, sub: Submission, screen: NewJobScreen | None 
         _run_submission(app, sub, screen),
         group="upload",
         exit_on_error=False,
-        description=f"Creating a {sub.family.label.lower()} job",
+        description=f"Creating the {noun(sub.family)} job",
     )
 
 
@@ -1166,7 +1170,7 @@ async def _countdown(app: ZtuiApp, sub: Submission, screen: NewJobScreen | None)
 
 async def _run_submission(app: ZtuiApp, sub: Submission, screen: NewJobScreen | None) -> None:
     """The `upload` worker: send once, resolve ambiguity with the user, report."""
-    label = sub.family.label.lower()
+    label = noun(sub.family)
 
     def progress(text: str) -> None:
         live = _on_screen(screen)
