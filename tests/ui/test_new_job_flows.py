@@ -432,3 +432,24 @@ async def test_production_needs_the_typed_tenant_name(make_app: Callable[..., An
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, NewJobScreen), "sent")
         assert len(await _writes(app, "/bookingdate/jobs")) == 1
+
+
+async def test_large_upload_can_be_cancelled_before_it_is_sent(
+    make_app: Callable[..., Any], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(new_job, "LARGE_FILE", 100)
+    monkeypatch.setattr(new_job, "SEND_DELAY_S", 5.0)
+    app = make_app()
+    seen: list[Any] = []
+    path = _write(isolated_home, "prpc.csv", GOOD_DB)
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        screen = await _open(pilot, Family.DATA_BACKFILL)
+        await _with_file(pilot, screen, Family.DATA_BACKFILL, path)
+        await _confirm(pilot)
+        await wait_until(pilot, lambda: screen.cancel_send is not None, "countdown")
+        assert screen.query_one("#newjob-cancel-send", Button).display
+        screen.query_one("#newjob-cancel-send", Button).press()
+        await wait_until(pilot, lambda: any("nothing was sent" in n for n in notes(seen)), "note")
+        assert await _writes(app, "/data-backfill/jobs") == []
+        assert isinstance(app.screen, NewJobScreen)
+        assert not screen.busy
