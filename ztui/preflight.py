@@ -793,10 +793,19 @@ class _Checker:
             )
 
     def _id_column(self, header: list[str], kept: list[int]) -> int | None:
-        """The column holding record ids, checked for blanks and duplicates."""
+        """The column holding record ids, checked for blanks and duplicates.
+
+        Custom objects: `id`/`Id`. Data backfill: the first kept column named like a
+        record id (`...Id`, e.g. `ProductRatePlanChargeId`), since each row updates the
+        record it names and two rows for one record would race.
+        """
         for j in kept:
             if header[j].strip().lower() == "id":
                 return j
+        if self.target.family == "data_backfill":
+            for j in kept:
+                if header[j].strip().lower().endswith("id"):
+                    return j
         return None
 
     def _check_id(

@@ -621,3 +621,19 @@ def test_fifteen_megabytes_check_quickly(tmp_path: Path) -> None:
     assert report.ok, report.findings[:3]
     assert report.row_count == 210_000
     assert elapsed < 4.0
+
+
+def test_data_backfill_duplicate_record_ids_are_errors(tmp_path: Path) -> None:
+    """Two rows naming the same record in a backfill file: an error at the second."""
+    from ztui.preflight import CheckTarget, check_file
+
+    path = tmp_path / "prpc.csv"
+    path.write_text(
+        "ProductRatePlanChargeId,ProductFamily\nabc1,Hardware\nabc2,Software\nABC1,Services\n",
+        encoding="utf-8",
+    )
+    header = ["ProductRatePlanChargeId", "ProductFamily", "ProductLine"]
+    report = check_file(path, target=CheckTarget("data_backfill", template_header=header))
+    dupes = [f for f in report.findings if f.code == "id-duplicate"]
+    assert [(f.line, f.column) for f in dupes] == [(4, 1)]
+    assert "line 2" in dupes[0].message
