@@ -184,8 +184,22 @@ def _job_from_response(family: Family, job_id: str, response: Any) -> Job | None
 
 
 def _last_request_id(client: object) -> str | None:
+    """The request id of this task's latest call (never one of the watcher's polls)."""
+    from ztui.api.client import current_call
+
+    call = current_call()
+    if call is not None:
+        return call.request_id
     value = getattr(client, "last_request_id", None)
     return value if isinstance(value, str) else None
+
+
+def _track_id() -> str | None:
+    """The track id ztui sent on this task's latest call, for the journal."""
+    from ztui.api.client import current_call
+
+    call = current_call()
+    return call.track_id if call is not None else None
 
 
 def _journal(
@@ -199,6 +213,7 @@ def _journal(
     http_status: int | None,
     outcome: str,
     detail: str,
+    track_id: str | None = None,
 ) -> None:
     """Append one journal entry (outcome "ok" or "error"); a failure is logged, not raised."""
     if journal is None:
@@ -214,6 +229,7 @@ def _journal(
             profile=profile,
             host=host,
             request_id=request_id,
+            track_id=track_id or _track_id(),
             http_status=http_status,
             outcome=outcome,
             message=detail,
@@ -312,6 +328,7 @@ async def perform_stop(
             http_status=exc.status,
         )
     request_id = _last_request_id(client)
+    track_id = _track_id()  # before the re-read below makes another call
     job = _job_from_response(family, job_id, response)
     if job is None:
         # Uno stop answers with a bare CommonResponse; show the job as it is now.
@@ -327,6 +344,7 @@ async def perform_stop(
         profile=profile,
         host=host,
         request_id=request_id,
+        track_id=track_id,
         http_status=200,
         outcome="ok",
         detail=f"status now {job.status}",

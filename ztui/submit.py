@@ -454,6 +454,7 @@ def _journal(
     http_status: int | None = None,
     request_id: str | None = None,
     with_file: bool = True,
+    track_id: str | None = None,
 ) -> None:
     """Append one journal line; a journal failure is logged, never raised."""
     if ctx.journal is None:
@@ -474,6 +475,7 @@ def _journal(
                 md5=upload.md5 if upload else None,
                 idempotency_key=key,
                 request_id=request_id,
+                track_id=track_id,
                 http_status=http_status,
                 job_id=job_id,
                 outcome=outcome,
@@ -486,8 +488,22 @@ def _journal(
 
 
 def _request_id(client: object) -> str | None:
+    """The request id of this task's latest call (never one of the watcher's polls)."""
+    from ztui.api.client import current_call
+
+    call = current_call()
+    if call is not None:
+        return call.request_id
     value = getattr(client, "last_request_id", None)
     return value if isinstance(value, str) else None
+
+
+def _track_id() -> str | None:
+    """The track id ztui sent on this task's latest call, for the journal."""
+    from ztui.api.client import current_call
+
+    call = current_call()
+    return call.track_id if call is not None else None
 
 
 def _matches(spec: JobSpec, job: Job) -> bool:
@@ -658,6 +674,7 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
                 can_resubmit=retry,
             )
         request_id = _request_id(client)
+        track_id = _track_id()
         _journal(
             ctx,
             sub,
@@ -668,6 +685,7 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
             job_id=job_id,
             http_status=200,
             request_id=request_id,
+            track_id=track_id,
             with_file=family is not Family.CUSTOM_OBJECT,
         )
         return SubmitOutcome(
@@ -801,6 +819,7 @@ async def retry_upload(client: ZuoraClient, sub: Submission, ctx: SubmitContext)
     except ApiError as exc:
         return _orphan(ctx, sub, exc, retry=False)
     request_id = _request_id(client)
+    track_id = _track_id()
     _journal(
         ctx,
         sub,
@@ -811,6 +830,7 @@ async def retry_upload(client: ZuoraClient, sub: Submission, ctx: SubmitContext)
         job_id=job_id,
         http_status=200,
         request_id=request_id,
+        track_id=track_id,
     )
     return SubmitOutcome(
         "created",
@@ -893,6 +913,7 @@ async def cancel_pending(client: ZuoraClient, sub: Submission, ctx: SubmitContex
             can_retry=isinstance(exc, _AMBIGUOUS),
         )
     request_id = _request_id(client)
+    track_id = _track_id()
     _journal(
         ctx,
         sub,
@@ -903,6 +924,7 @@ async def cancel_pending(client: ZuoraClient, sub: Submission, ctx: SubmitContex
         job_id=job_id,
         http_status=200,
         request_id=request_id,
+        track_id=track_id,
         with_file=False,
     )
     return SubmitOutcome(

@@ -133,6 +133,7 @@ async def test_y_sends_exactly_one_stop_to_the_right_job(make_app: Callable[...,
         assert entry.http_status == 200
         assert entry.request_id is not None
         assert len(entry.request_id) == 36
+        assert entry.track_id == writes[0]["track_id"]  # the stop's own ids, not a poll's
 
 
 async def test_not_actionable_state_sends_nothing_and_explains(

@@ -10,6 +10,7 @@ Every public operation returns parsed models (`Job`, `JobError`, `AquaBatch`) or
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import json
 import logging
@@ -73,6 +74,32 @@ __all__ = [
 ]
 
 log = logging.getLogger("ztui.api")
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """The latest HTTP call made by the current asyncio task (see `ZuoraClient.last_call`)."""
+
+    method: str
+    path: str
+    track_id: str
+    """The `Zuora-Track-Id` ztui sent."""
+    request_id: str | None = None
+    """The `Zuora-Request-Id` of the answer; None when no answer arrived."""
+    status: int | None = None
+    """The HTTP status; None when no answer arrived."""
+
+
+# Per task, so the watcher's polls never overwrite what an action's caller reads back.
+_LAST_CALL: contextvars.ContextVar[CallInfo | None] = contextvars.ContextVar(
+    "ztui_last_call", default=None
+)
+
+
+def current_call() -> CallInfo | None:
+    """The latest HTTP call made by the current asyncio task, with its track/request ids."""
+    return _LAST_CALL.get()
+
 
 DATA_BACKFILL_JOB_TYPES: Final = (
     "ProductRatePlanCharge",
@@ -408,6 +435,15 @@ class ZuoraClient:
         assert not _TRACK_FORBIDDEN.search(track)
         return track
 
+    @property
+    def last_call(self) -> CallInfo | None:
+        """The latest call made from the current asyncio task (its request and track ids).
+
+        Unlike `last_request_id`, the watcher's polls in their own task never change it, so
+        an action can journal the ids of its own request.
+        """
+        return current_call()
+
     def _standard_headers(self, accept: str) -> dict[str, str]:
         headers = {"Accept": accept, "Accept-Encoding": "gzip"}
         if self._org_ids:
@@ -432,6 +468,7 @@ class ZuoraClient:
     ) -> _Sent:
         track_id = self._next_track_id()
         headers["Zuora-Track-Id"] = track_id
+        _LAST_CALL.set(CallInfo(method, path, track_id))
         request = self._http.build_request(
             method,
             path,
@@ -484,6 +521,7 @@ class ZuoraClient:
         request_id = response.headers.get("Zuora-Request-Id")
         if request_id:
             self.last_request_id = request_id
+        _LAST_CALL.set(CallInfo(method, path, track_id, request_id, response.status_code))
         self.budget.update(response.headers, now=self._clock())
         log.debug(
             "%s %s -> %s in %.0f ms (request id %s, track id %s)",
