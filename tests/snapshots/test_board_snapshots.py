@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,20 +19,13 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.ui.conftest import FROZEN_NOW, make_app  # noqa: F401 - reused fixture
+from tests.ui.pilot_support import wait_until as _wait
 from ztui.api.models import Family
 from ztui.screens.jobs import JobListScreen
 from ztui.service.snapshot import BudgetView, FamilyStatus
 
 SIZE = (120, 40)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-
-
-async def _wait(pilot: Pilot[Any], predicate: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + 8.0
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
 
 
 async def _pinned_board(pilot: Pilot[Any], stale: Family | None = None) -> JobListScreen:

@@ -11,7 +11,6 @@ isolated home, which the UI writes as `~`, so paths repeat across runs.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, TextArea
 
 from tests.ui.conftest import make_app  # noqa: F401 - reused fixture
+from tests.ui.pilot_support import wait_until as _wait
 from ztui.api.models import Family
 from ztui.journal import Journal, JournalEntry
 from ztui.screens.file_picker import STATE_KEY, FilePickerScreen, UploadTree
@@ -43,14 +43,6 @@ LINT = (
     "\n"
     f"{3:032x},w,Upon Booking,@SUM(A1)\n"
 )
-
-
-async def _wait(pilot: Pilot[Any], predicate: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + 8.0
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
 
 
 def _uploads(home: Path) -> Path:

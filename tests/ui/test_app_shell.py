@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from textual.pilot import Pilot
 
+from tests.ui.pilot_support import wait_until as _wait
 from ztui.api.models import Family
 from ztui.app import ZtuiApp
 from ztui.config import load_settings, resolve_profile
@@ -19,16 +19,6 @@ from ztui.launch import DemoOptions
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 pytestmark = pytest.mark.anyio
-
-
-async def _wait(
-    pilot: Pilot[Any], predicate: Callable[[], object], what: str, timeout: float = 10.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
 
 
 def _requests(base_url: str) -> list[dict[str, Any]]:

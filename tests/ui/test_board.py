@@ -7,27 +7,17 @@ refused credentials give exactly one message.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
+from tests.ui.pilot_support import wait_until as _wait
 from ztui.config import Settings, UiSettings
 from ztui.screens.jobs import JobListScreen
 
 pytestmark = pytest.mark.anyio
-
-
-async def _wait(
-    pilot: Pilot[Any], predicate: Callable[[], object], what: str, timeout: float = 8.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
 
 
 async def _board(pilot: Pilot[Any]) -> JobListScreen:

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 from textual.notifications import Notify
 from textual.pilot import Pilot
 
+from tests.ui.pilot_support import wait_until
 from ztui.api.models import Family
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-async def wait_until(
-    pilot: Pilot[Any], predicate: Callable[[], object], what: str, timeout: float = 8.0
-) -> None:
-    """Let the app run until `predicate()` is true (fails the test after `timeout`)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
 
 
 async def connected(pilot: Pilot[Any]) -> Any:
