@@ -251,3 +251,21 @@ def test_stop_refusals_send_nothing(slow_sim: Sim, ztui: Ztui) -> None:
     again = ztui.run("stop", running, "--yes")
     assert again.code == 8  # already stopping
     assert len(_writes(slow_sim)) == 1
+
+
+def test_jobs_into_a_closed_pipe_ends_quietly(make_sim: Callable[..., Any]) -> None:
+    """`ztui jobs --jsonl | head -1`: no traceback when the reader leaves early."""
+
+    server = make_sim(jobs=400, seed=5)
+    sim = Sim(server)
+    try:
+        proc = Ztui(sim).start("jobs", "--jsonl", "--all")
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("{")
+        proc.stdout.close()  # the reader goes away with most of the output unread
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0
+        assert "Traceback" not in err
+        assert "BrokenPipe" not in err
+    finally:
+        sim.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 import textwrap
@@ -285,6 +286,12 @@ def main(command: str, argv: list[str]) -> int:
         if command == "stop":
             return int(_run_stop(args))
         return int(asyncio.run(_run(command, args)))
+    except BrokenPipeError:
+        # The reader went away (`ztui jobs | head`): stop quietly, as other tools do.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except CommandError as exc:
         print(f"{prog}: {redact(exc.message)}", file=sys.stderr, flush=True)
         return int(exc.code)
