@@ -13,6 +13,7 @@ from tests.ui.test_detail_support import (
     connected,
     in_snapshot,
     new_booking_job,
+    sim_get,
     sim_post,
     wait_until,
 )
@@ -99,7 +100,11 @@ async def test_keys_copy_toggle_raw_and_open_actions(make_app: Callable[..., Any
         await pilot.press("c")
         assert app.clipboard == key[1]
         await pilot.press("C")
-        assert len(app.clipboard) == 36
+        # The request id of the detail screen's own fetch, not of a poll made since.
+        log = (await sim_get(app._sim_server, "/_sim/requests"))["requests"]
+        gets = [r for r in log if r["method"] == "GET" and r["path"].endswith(key[1])]
+        assert gets
+        assert app.clipboard == gets[-1]["request_id"]
         raw = screen.query_one("#detail-raw", Static)
         shown: list[bool] = [raw.display]
         await pilot.press("j")

@@ -636,10 +636,13 @@ class JobDetailScreen(Screen[None]):
             self._fetch_error = (self._now(), str(exc))
             self._refresh_view()
             return
-        client = getattr(app, "client", None)
-        request_id = getattr(client, "last_request_id", None)
-        if isinstance(request_id, str):
-            self._request_id = request_id
+        from ztui.api.client import current_call
+
+        # This worker's own call (the watcher's polls run in another task); a cached
+        # terminal job made no call, so the previous request id stays.
+        call = current_call()
+        if call is not None and call.request_id:
+            self._request_id = call.request_id
         now = self._now()
         self._fetch_error = None
         self._fetched_at = now

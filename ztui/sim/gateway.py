@@ -178,7 +178,7 @@ class Gateway:
         request_id = new_request_id()
         raw_track = headers.get("zuora-track-id")
         key = headers.get("idempotency-key") if method in ("POST", "PATCH") else None
-        entry = sim.log_request(method, path, query, key, raw_track)
+        entry = sim.log_request(method, path, query, key, raw_track, request_id)
         extra: list[tuple[str, str]] = [("zuora-request-id", request_id)]
         if raw_track is not None and track_id_problem(raw_track) is None:
             extra.append(("zuora-track-id", raw_track))

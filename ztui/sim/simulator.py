@@ -431,6 +431,7 @@ class Simulator:
         query: str,
         idempotency_key: str | None,
         track_id: str | None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
         """Append a request to the log; the gateway fills in `status` later."""
         with self.lock:
@@ -443,6 +444,7 @@ class Simulator:
                 "status": None,
                 "idempotency_key": idempotency_key,
                 "track_id": track_id,
+                "request_id": request_id,
                 "at": self.clock.now(),
             }
             self.requests.append(entry)
