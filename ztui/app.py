@@ -166,7 +166,7 @@ class ZtuiApp(App[None]):
 
         from ztui.api.client import ZuoraClient
         from ztui.journal import Journal
-        from ztui.service.poller import JobPoller
+        from ztui.service.poller import DEFAULT_FATAL_HINT, JobPoller
 
         if self.demo is not None and self._sim_server is None:
             from ztui.sim import SimConfig, SimServer
@@ -204,6 +204,7 @@ class ZtuiApp(App[None]):
             settings=self.poll_settings(),
             on_snapshot=publish,
             aqua_ids=aqua_ids,
+            fatal_hint=f"{DEFAULT_FATAL_HINT} Switch profile with ctrl+o; r tries once more.",
         )
         self.poller = poller
         self.post_message(ConnectionChanged(profile.name))

@@ -122,7 +122,7 @@ async def test_wrong_credentials(sim: Any, ctl: SimControl, open_client: OpenCli
     error = caught.value
     assert error.status == 401
     assert "Authentication error" in error.message
-    assert "client id and client secret" in error.message
+    assert "refused the client credentials (HTTP 401" in error.message
     for text in (str(error), repr(error), described, *(r.message for r in records)):
         assert secret not in text
 

@@ -409,8 +409,7 @@ class ZuoraClient:
         # API doc §2.2: the bad-credentials body is undocumented; any other non-200 is an
         # authentication failure, shown with the server's own words.
         return AuthError(
-            f"Zuora refused the client credentials (HTTP {status}: {text}). "
-            "Check the client id and client secret.",
+            f"Zuora refused the client credentials (HTTP {status}: {text})",
             status=status,
             request_id=request_id,
             method="POST",

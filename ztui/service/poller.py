@@ -59,9 +59,8 @@ ALL_FAMILIES: tuple[Family, ...] = (
 """Every family, in the order a tick polls them."""
 
 DEFAULT_FATAL_HINT = (
-    "Check the client id and client secret of the connection profile (the secret is read "
-    "from the environment variable the profile names), or pick another profile, then "
-    "reconnect."
+    "Polling stopped: fix the profile's client_id and secret (client_secret_env or "
+    "client_secret_command, or ZTUI_CLIENT_ID/ZTUI_CLIENT_SECRET), or use another profile."
 )
 """What to fix when the server refuses the credentials."""
 
@@ -494,7 +493,8 @@ class JobPoller:
         )
 
     def _refused(self, exc: AuthError) -> None:
-        self._fatal = f"Zuora refused the credentials: {exc.message}. {self._fatal_hint}"
+        # The client's message already says what was refused and why; add what to do.
+        self._fatal = f"{exc.message.rstrip('. ')}. {self._fatal_hint}"
         log.warning("polling stopped: credentials refused (%s)", exc.message)
         for family in self._families:
             self._status[family] = replace(
