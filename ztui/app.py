@@ -20,7 +20,7 @@ from textual.reactive import var
 from textual.worker import Worker, WorkerState
 
 from ztui.messages import ConnectionChanged, JobsUpdated
-from ztui.paths import stylesheet_paths
+from ztui.paths import app_stylesheets
 from ztui.theme import ZTUI_THEME
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class ZtuiApp(App[None]):
     """The ztui terminal app."""
 
     TITLE = "ztui"
-    CSS_PATH: ClassVar[list[str | PurePath]] = list(stylesheet_paths())
+    CSS_PATH: ClassVar[list[str | PurePath]] = app_stylesheets()
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit ztui"),
@@ -133,13 +133,13 @@ class ZtuiApp(App[None]):
 
         self._show_profile()
         self.push_screen(JobListScreen())
-        self.call_after_refresh(self._start_status_history)
         self.connect()
 
     def _start_status_history(self) -> None:
-        """Record status transitions from the start, so the detail timeline covers the run.
+        """Record status transitions from the first snapshot on, for the detail timeline.
 
-        Deferred until after the first frame: the detail module is not needed to draw it.
+        Started once the first jobs are on screen: the detail module is not needed to
+        draw them, and it observes the current snapshot as soon as it starts.
         """
         from ztui.screens.job_detail import status_history
 
@@ -247,6 +247,8 @@ class ZtuiApp(App[None]):
             return  # from a connection that was replaced: another tenant's jobs
         previous = self.jobs
         self.jobs = message.snapshot
+        if previous is None:
+            self.call_after_refresh(self._start_status_history)
         try:
             from ztui.notifications import announce
         except ImportError:

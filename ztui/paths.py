@@ -8,7 +8,7 @@ a file creates its parent. Importing this module stays cheap: no httpx, no textu
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Final
 
 import platformdirs
@@ -77,3 +77,23 @@ def stylesheet_paths() -> list[Path]:
         return []
     sheets = sorted(p for p in directory.glob("*.tcss") if p.is_file())
     return sorted(sheets, key=lambda p: (p.name != "app.tcss", p.name))
+
+
+def stylesheet(name: str) -> list[str | PurePath]:
+    """Return one stylesheet by file name, as a `CSS_PATH` value (empty if not found).
+
+    Screens other than the board name their own sheet, so the app parses it only when the
+    screen first opens rather than before the first frame.
+
+    Args:
+        name: The file name, e.g. `"detail.tcss"`.
+    """
+    directory = _styles_dir()
+    if directory is None or not (directory / name).is_file():
+        return []
+    return [directory / name]
+
+
+def app_stylesheets() -> list[str | PurePath]:
+    """Return the sheets the app loads at start: shared rules and the job board's."""
+    return [*stylesheet("app.tcss"), *stylesheet("jobs.tcss")]

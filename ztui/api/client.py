@@ -250,6 +250,9 @@ class ZuoraClient:
             timeout=httpx.Timeout(timeout),
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip"},
             follow_redirects=False,
+            # Loading the CA store costs ~20 ms at start-up; a plain-http root (the
+            # simulator) never uses TLS, and redirects are not followed.
+            verify=url.scheme == "https",
         )
         self._token: Secret | None = None
         self._token_refresh_at = 0.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -19,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ztui.api.errors import ApiErrorRecord
+from ztui.paths import stylesheet
 
 if TYPE_CHECKING:
     from ztui.service.snapshot import JobSnapshot
@@ -76,6 +78,8 @@ def error_records(app: Any) -> list[ApiErrorRecord]:
 
 class ApiErrorsScreen(Screen[None]):
     """A table of every failed request of this run, newest last."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("errors.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="apierrors.back", tooltip="Back"),

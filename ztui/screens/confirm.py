@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
@@ -34,6 +35,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ztui.actions import ActionOutcome, action_for, perform_stop, refusal_reason
+from ztui.paths import stylesheet
 
 if TYPE_CHECKING:
     from ztui.api.models import Family, Job
@@ -78,6 +80,8 @@ class ConfirmRequest:
 
 class ConfirmModal(ModalScreen[bool]):
     """Asks to confirm a destructive action; dismisses with True only on a clear yes."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("confirm.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

@@ -25,7 +25,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.segment import Segment
@@ -52,6 +52,7 @@ from ztui.export import (
     parse_errors_tolerant,
     read_backfill_result,
 )
+from ztui.paths import stylesheet
 from ztui.screens.job_detail import PathModal, default_folder
 
 if TYPE_CHECKING:
@@ -251,6 +252,8 @@ class ErrorRowsView(ScrollView, can_focus=True):
 
 class ErrorViewerScreen(Screen[None]):
     """Why one job failed: error groups with counts, the rows of a group, and the export."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("errors.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="errors.back", tooltip="Back to the previous screen"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -29,6 +29,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, DirectoryTree, Footer, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from ztui.paths import stylesheet
 from ztui.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
 from ztui.state import recall, remember
 from ztui.widgets.csv_preview import CsvPreview
@@ -123,6 +124,8 @@ class FileChoice:
 
 class FilePickerScreen(Screen[FileChoice | None]):
     """Choose a file to upload, with its preview and pre-flight findings."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("new_job.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="picker.back", tooltip="Close without choosing"),

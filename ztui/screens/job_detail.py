@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from weakref import WeakKeyDictionary
 
@@ -35,6 +35,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from ztui.actions import action_for, refusal_reason
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import AquaBatch, Family, Job, JobState, parse_aqua_batches, parse_timestamp
+from ztui.paths import stylesheet
 
 if TYPE_CHECKING:
     from ztui.app import ZtuiApp
@@ -337,6 +338,8 @@ def _safe_name(text: str) -> str:
 class PathModal(ModalScreen[Path | None]):
     """Asks for a folder (downloads) or a file path (exports); dismisses with None on cancel."""
 
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("detail.tcss")
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="detail.path_cancel", tooltip="Do nothing"),
     ]
@@ -477,6 +480,8 @@ def aqua_completed_at(job: Job, history: tuple[StatusChange, ...]) -> tuple[floa
 
 class JobDetailScreen(Screen[None]):
     """Everything about one job: fields, progress, timeline, batches, raw JSON."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("detail.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the job list"),

@@ -8,6 +8,7 @@ the highlighted one: file hashes, idempotency key, request id, HTTP status, outc
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ztui.journal import Journal, JournalEntry
+from ztui.paths import stylesheet
 
 _FAMILY_LABELS = {
     "data_backfill": "Data backfill",
@@ -65,6 +67,8 @@ def detail_text(entry: JournalEntry) -> str:
 
 class JournalScreen(Screen[None]):
     """Browse the append-only journal of writes."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("new_job.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="journal.back", tooltip="Back to the board"),

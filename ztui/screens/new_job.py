@@ -29,7 +29,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
@@ -59,6 +59,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ztui.api.models import Family, JobState
+from ztui.paths import stylesheet
 from ztui.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
 from ztui.screens.file_picker import FileChoice, FilePickerScreen, PathSuggester, display_path
 from ztui.submit import (
@@ -154,6 +155,8 @@ def profile_text(app: ZtuiApp) -> str:
 
 class SubmitConfirmModal(ModalScreen[bool]):
     """Says what will be sent and asks once; dismisses True only on a clear yes."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("new_job.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "cancel", "Cancel", id="submit_confirm.cancel", tooltip="Send nothing"),
@@ -265,6 +268,8 @@ class SubmitConfirmModal(ModalScreen[bool]):
 class ChoiceModal(ModalScreen[str | None]):
     """Asks what to do next after an ambiguous outcome; dismisses with a choice id."""
 
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("new_job.tcss")
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="choice.close", tooltip="Decide later"),
     ]
@@ -307,6 +312,8 @@ class ChoiceModal(ModalScreen[str | None]):
 
 class RunForRealModal(ModalScreen[bool]):
     """Offers to repeat a finished dry-run auto-backfill for real."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("new_job.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "no", "Not now", id="run_for_real.no", tooltip="Close"),
@@ -355,6 +362,8 @@ class RunForRealModal(ModalScreen[bool]):
 
 class NewJobScreen(Screen[None]):
     """Choose a family, fill its form, check the file, confirm, send once."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("new_job.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="new_job.back", tooltip="Back to the list, or close"),
