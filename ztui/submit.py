@@ -128,6 +128,9 @@ class UploadFile:
     """Data rows counted by the pre-flight check."""
     payload: bytes = field(repr=False)
     """Exactly the bytes that were checked; these are what is sent."""
+    path: str | None = None
+    """The local file's absolute path, journalled so failed rows can later be joined to
+    the original upload for a fix-and-resubmit export."""
 
     @classmethod
     def from_report(cls, report: FileReport) -> UploadFile:
@@ -145,6 +148,7 @@ class UploadFile:
             sha256=report.sha256,
             rows=report.row_count,
             payload=report.payload,
+            path=str(report.path.expanduser().resolve()),
         )
 
 
@@ -424,7 +428,7 @@ def _status_text(error: ApiError) -> str:
 def _extra(spec: JobSpec) -> dict[str, Any]:
     match spec:
         case DataBackfillSpec():
-            return {"type": spec.job_type, "rows": spec.file.rows}
+            return {"type": spec.job_type, "rows": spec.file.rows, "path": spec.file.path}
         case BookingDateSpec():
             return {}
         case PropagationSpec():
@@ -437,6 +441,7 @@ def _extra(spec: JobSpec) -> dict[str, Any]:
             }
             if spec.file is not None:
                 extra["rows"] = spec.file.rows
+                extra["path"] = spec.file.path
             return extra
         case AquaSpec():
             return {"name": spec.name, "format": spec.format, "queries": len(spec.queries)}

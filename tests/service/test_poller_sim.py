@@ -300,13 +300,13 @@ async def test_429_holds_polling_for_retry_after(make_sim: Callable[..., Any]) -
     clock = Clock()
     async with open_client(server, max_retries=0) as client:
         await client.list_booking_date_jobs()  # get the token out of the way
-        await ctl.fault(f"GET {DB_LIST}", "rate_limit", times=1)
+        await ctl.fault(f"GET {BD_LIST}", "rate_limit", times=1)
         sleeps = SleepLog()
         seen: list[JobSnapshot] = []
 
         def on_snapshot(snapshot: JobSnapshot) -> None:
             seen.append(snapshot)
-            if snapshot.families[Family.DATA_BACKFILL].state == "ok":
+            if snapshot.families[Family.BOOKING_DATE].state == "ok":
                 poller.stop()
 
         async def sleep_and_move(seconds: float) -> None:
@@ -324,7 +324,7 @@ async def test_429_holds_polling_for_retry_after(make_sim: Callable[..., Any]) -
         )
         await ctl.mark()
         limited = await poller.poll_once()
-        status = limited.families[Family.DATA_BACKFILL]
+        status = limited.families[Family.BOOKING_DATE]
         assert status.state == "rate_limited"
         assert status.retry_at is not None
         retry_after = status.retry_at - clock.now
@@ -332,23 +332,23 @@ async def test_429_holds_polling_for_retry_after(make_sim: Callable[..., Any]) -
         assert status.error is not None
         assert "429" in status.error
         # Limits are per tenant: the other family was not even asked this tick.
-        assert _api(await ctl.new_requests()) == [("GET", DB_LIST)]
-        assert limited.families[Family.BOOKING_DATE].state == "pending"
+        assert _api(await ctl.new_requests()) == [("GET", BD_LIST)]
+        assert limited.families[Family.DATA_BACKFILL].state == "pending"
         assert next_interval(limited, poller.settings) == pytest.approx(retry_after)
 
         # A refresh inside the hold sends nothing.
         clock.now += 1
         held = await poller.poll_once()
         assert _api(await ctl.new_requests()) == []
-        assert held.families[Family.DATA_BACKFILL].state == "rate_limited"
+        assert held.families[Family.BOOKING_DATE].state == "rate_limited"
 
         # The loop waits out the rest of the server's delay, then polls normally.
         seen.clear()
         await asyncio.wait_for(poller.run(), 5)
     assert sleeps.calls == [pytest.approx(retry_after - 1)]
     assert len(seen) == 2  # the held tick at once, then the real one after the wait
-    assert seen[-1].families[Family.DATA_BACKFILL].state == "ok"
     assert seen[-1].families[Family.BOOKING_DATE].state == "ok"
+    assert seen[-1].families[Family.DATA_BACKFILL].state == "ok"
 
 
 async def test_low_budget_slows_polling(make_sim: Callable[..., Any]) -> None:

@@ -173,6 +173,30 @@ async def test_cursor_stays_on_the_same_job_across_changes_additions_and_removal
         assert table.cursor_key == chosen
 
 
+async def test_cursor_stays_on_the_first_row_until_the_user_moves_it() -> None:
+    """The first poll arrives family by family: the view must not follow a random job."""
+    app = BoardHarness()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _start(app, pilot)
+        table = screen.table
+        older = _jobs(60)  # the first family to arrive
+        app.jobs = make_snapshot(older)
+        await pilot.pause()
+        assert table.cursor_key == older[59].key
+        newer = [make_job(200 + i, family=Family.AQUA) for i in range(60)]
+        app.jobs = make_snapshot(older + newer, seq=2)  # a family of newer jobs lands above
+        await pilot.pause()
+        assert table.cursor_index == 0
+        assert table.cursor_key == newer[59].key
+        assert round(table.scroll_offset.y) == 0
+        # Once the user has placed it, the cursor keeps its job as before.
+        await pilot.press("down")
+        chosen = table.cursor_key
+        app.jobs = make_snapshot([*older, *newer, make_job(300)], seq=3)
+        await pilot.pause()
+        assert table.cursor_key == chosen
+
+
 async def test_cursor_moves_to_neighbour_and_user_is_told_when_its_job_goes() -> None:
     app = BoardHarness()
     seen: list[Message] = []

@@ -430,6 +430,8 @@ class JobTable(ScrollView, can_focus=True):
         # The job the user last put the cursor on; the cursor returns to it when it is
         # shown again (e.g. after backspacing in the filter).
         self._anchor: JobKey | None = None
+        self._user_placed = False
+        """True once the user moved the cursor; until then it stays on the first row."""
         self._announced_lost: JobKey | None = None
         self._cache = _HaystackCache()
         # (jobs mapping, sort column, reverse) -> every key in that order.
@@ -503,6 +505,7 @@ class JobTable(ScrollView, can_focus=True):
         self._jobs = {}
         self._family_state = {}
         self._cursor = self._anchor = self._announced_lost = None
+        self._user_placed = False
         self._view = ViewResult(order=())
         self._index = {}
         self.virtual_size = Size(self._min_width(), 1)
@@ -557,15 +560,22 @@ class JobTable(ScrollView, can_focus=True):
         self._view = view
         self._index = index = {key: i for i, key in enumerate(view.order)}
 
+        # Until the user places the cursor it stays on the first row: the first poll
+        # arrives family by family, and the view must not follow whichever job happened
+        # to be first in the earliest family.
+        followed = old_cursor if self._user_placed else None
+        if not self._user_placed:
+            self._anchor = None
+
         # Keep the cursor on the user's job; else on a neighbour, and say so once.
         new_cursor: JobKey | None
         if self._anchor is not None and self._anchor in index:
             new_cursor = self._anchor
             self._announced_lost = None
-        elif old_cursor is not None and old_cursor in index:
-            new_cursor = old_cursor
-        elif old_cursor is not None:
-            position = old_index.get(old_cursor, 0)
+        elif followed is not None and followed in index:
+            new_cursor = followed
+        elif followed is not None:
+            position = old_index.get(followed, 0)
             new_cursor = _neighbour(old_order, position, index)
             if new_cursor is None and view.order:
                 new_cursor = view.order[min(position, len(view.order) - 1)]
@@ -589,8 +599,8 @@ class JobTable(ScrollView, can_focus=True):
         # scrolled out of sight) so rows moving above it don't make the view jump.
         height = max(1, self._body_height())
         new_scroll = old_scroll
-        if old_cursor is not None and old_cursor in old_index and new_cursor is not None:
-            old_pos = old_index[old_cursor]
+        if followed is not None and followed in old_index and new_cursor is not None:
+            old_pos = old_index[followed]
             if old_scroll <= old_pos < old_scroll + height:
                 anchor_key = new_cursor if new_cursor == old_cursor else None
                 if anchor_key is not None:
@@ -687,6 +697,7 @@ class JobTable(ScrollView, can_focus=True):
         old = self._cursor
         self._cursor = key
         self._anchor = key
+        self._user_placed = True
         self._announced_lost = None
         self._scroll_cursor_into_view()
         if old != key:
