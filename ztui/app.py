@@ -238,7 +238,10 @@ class ZtuiApp(App[None]):
 
         ui = self.settings.ui
         return PollSettings(
-            active_s=ui.poll_active_s, idle_s=ui.poll_idle_s, low_budget_s=ui.poll_low_budget_s
+            active_s=ui.poll_active_s,
+            idle_s=ui.poll_idle_s,
+            low_budget_s=ui.poll_low_budget_s,
+            daily_call_budget=self.profile.daily_call_budget,
         )
 
     @on(JobsUpdated)

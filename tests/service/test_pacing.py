@@ -66,6 +66,17 @@ def test_low_budget_never_speeds_up_a_longer_idle_interval() -> None:
     assert next_interval(snap([], budget=low), settings) == 300
 
 
+def test_daily_call_budget_stretches_the_interval() -> None:
+    """5 calls a poll within 10,000 calls a day: at least 43.2 s between polls."""
+    settings = PollSettings(active_s=5, idle_s=60, daily_call_budget=10_000)
+    costly = BudgetView(limit=1000, remaining=900, calls_per_poll=5.0)
+    assert next_interval(snap([job("a")], budget=costly), settings) == pytest.approx(43.2)
+    # Idle is already slower than the budget needs; an unmeasured cost changes nothing.
+    assert next_interval(snap([], budget=costly), settings) == 60
+    assert next_interval(snap([job("a")], budget=BudgetView()), settings) == 5
+    assert next_interval(snap([job("a")], budget=costly), SETTINGS) == 5  # no budget set
+
+
 def test_retry_at_holds_back_the_next_poll() -> None:
     limited = FamilyStatus(Family.DATA_BACKFILL, "rate_limited", as_of=1.0, retry_at=1030.0)
     s = snap([job("a")], statuses=[limited], polled_at=1000.0)
@@ -95,6 +106,7 @@ def test_intervals_are_configurable() -> None:
         ("low_budget_fraction", 1.5, "low_budget_fraction"),
         ("co_page_size", 41, "co_page_size must be an integer from 1 to 40"),
         ("co_max_pages", 0, "co_max_pages"),
+        ("daily_call_budget", 0, "daily_call_budget must be a positive integer"),
     ],
 )
 def test_bad_settings_are_rejected_with_a_clear_message(

@@ -367,6 +367,27 @@ async def test_low_budget_slows_polling(make_sim: Callable[..., Any]) -> None:
         assert next_interval(snapshot, settings) == 300
 
 
+async def test_daily_call_budget_paces_polling(make_sim: Callable[..., Any]) -> None:
+    """A profile's daily call budget: polls spaced so the projection stays within it."""
+    server = make_sim(jobs=30)
+    async with open_client(server) as client:
+        settings = PollSettings(active_s=5, idle_s=60, daily_call_budget=17_280)
+        poller = JobPoller(
+            client, settings=settings, families=[Family.DATA_BACKFILL, Family.BOOKING_DATE]
+        )
+        for _ in range(3):
+            snapshot = await poller.poll_once()
+        per_poll = snapshot.budget.calls_per_poll
+        assert per_poll is not None
+        assert per_poll >= 2  # one list call per family, plus the first poll's token
+        interval = next_interval(snapshot, settings)
+        assert interval == pytest.approx(per_poll * 86400 / 17_280)
+        assert interval > settings.active_s
+        projection = snapshot.budget.calls_per_day_projection
+        assert projection is not None
+        assert projection <= 17_280 + 1e-6
+
+
 async def test_expired_token_is_refreshed_silently(make_sim: Callable[..., Any]) -> None:
     server = make_sim(jobs=10)
     ctl = SimCtl(server)

@@ -243,6 +243,7 @@ class Watch:
             idle_s=interval,
             low_budget_s=max(interval, self.options.low_budget_s),
             backoff_base_s=self.base_delay,
+            daily_call_budget=self.conn.profile.daily_call_budget,
         )
         poller = JobPoller(
             self.conn.client,

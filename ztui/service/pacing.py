@@ -8,7 +8,9 @@ never overlap (STYLE §3). Rules, in order:
    (so it recovers quickly); otherwise `idle_s`.
 3. Low budget: when `remaining / limit` is below `low_budget_fraction`, at least
    `low_budget_s`.
-4. Rate limited: never before the latest `retry_at` of any family (429 answers are
+4. Daily call budget (a profile's `daily_call_budget`): at least the interval at which
+   polls costing what they cost lately stay within that many calls a day.
+5. Rate limited: never before the latest `retry_at` of any family (429 answers are
    per tenant, so one family's 429 holds back the others too).
 """
 
@@ -42,6 +44,9 @@ class PollSettings:
     """Cap of that backoff."""
     projection_window_s: float = 900.0
     """How far back the calls-per-day projection looks."""
+    daily_call_budget: int | None = None
+    """Most API calls a day this watcher may spend (e.g. a share of an API Sandbox's
+    10,000); None for no cap beyond the server's own limits."""
 
     def __post_init__(self) -> None:
         for name in ("active_s", "idle_s", "low_budget_s", "backoff_base_s", "backoff_cap_s"):
@@ -61,6 +66,13 @@ class PollSettings:
         if not (isinstance(self.co_max_pages, int) and self.co_max_pages >= 1):
             raise ValueError(
                 f"poll setting co_max_pages must be a positive integer, got {self.co_max_pages!r}"
+            )
+        if self.daily_call_budget is not None and not (
+            isinstance(self.daily_call_budget, int) and self.daily_call_budget >= 1
+        ):
+            raise ValueError(
+                "poll setting daily_call_budget must be a positive integer, "
+                f"got {self.daily_call_budget!r}"
             )
         if not self.projection_window_s > 0:
             raise ValueError(
@@ -94,6 +106,9 @@ def next_interval(snapshot: JobSnapshot, settings: PollSettings) -> float:
     fraction = snapshot.budget.fraction_remaining
     if fraction is not None and fraction < settings.low_budget_fraction:
         interval = max(interval, settings.low_budget_s)
+    per_poll = snapshot.budget.calls_per_poll
+    if settings.daily_call_budget is not None and per_poll:
+        interval = max(interval, per_poll * 86400.0 / settings.daily_call_budget)
     retry_ats = [s.retry_at for s in snapshot.families.values() if s.retry_at is not None]
     if retry_ats:
         interval = max(interval, max(retry_ats) - snapshot.polled_at)

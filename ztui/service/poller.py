@@ -548,26 +548,31 @@ class JobPoller:
             seq=self._seq,
             jobs=self._snapshot_jobs(),
             families=dict(self._status),
-            budget=self._budget(now, calls, None),
+            budget=replace(self._budget(now, calls, None), calls_per_poll=self._per_poll(now)),
             polled_at=now,
             paused=self._paused,
             fatal=self._fatal,
             started_at=self._started_at,
         )
-        projection = self._projection(now, next_interval(snapshot, self.settings))
+        projection = self._projection(snapshot, next_interval(snapshot, self.settings))
         return replace(
             snapshot, budget=replace(snapshot.budget, calls_per_day_projection=projection)
         )
 
-    def _projection(self, now: float, interval: float) -> float | None:
-        """Calls per day if polls keep costing what they cost lately, at this interval."""
+    def _per_poll(self, now: float) -> float | None:
+        """Average calls a poll cost within the projection window, or None."""
         window_start = now - self.settings.projection_window_s
         recent = [calls for at, calls in self._poll_calls if at >= window_start]
-        if not recent:
+        return sum(recent) / len(recent) if recent else None
+
+    @staticmethod
+    def _projection(snapshot: JobSnapshot, interval: float) -> float | None:
+        """Calls per day if polls keep costing what they cost lately, at this interval."""
+        per_poll = snapshot.budget.calls_per_poll
+        if per_poll is None:
             return None
         if math.isinf(interval):
             return 0.0
-        per_poll = sum(recent) / len(recent)
         return per_poll * 86400.0 / max(interval, 0.001)
 
     def _budget(self, now: float, calls: int, projection: float | None) -> BudgetView:

@@ -65,6 +65,8 @@ class BudgetView:
     """HTTP requests this client has sent, token calls included."""
     calls_per_day_projection: float | None = None
     """Calls per day if polling carries on as it does now; None until measurable."""
+    calls_per_poll: float | None = None
+    """Average HTTP calls one poll cost lately; None until measurable."""
 
     @property
     def fraction_remaining(self) -> float | None:
