@@ -399,3 +399,24 @@ async def test_every_board_binding_has_an_id_and_description() -> None:
         assert binding.id, binding
         assert binding.id.startswith("jobs."), binding
         assert binding.description, binding
+
+
+def test_budget_line_shows_projection_against_the_daily_budget() -> None:
+    """Remaining of limit, calls this run, and the projection beside the profile's cap."""
+    from ztui.service.snapshot import BudgetView
+    from ztui.widgets.status_bar import budget_text
+
+    budget = BudgetView(
+        limit=10_000,
+        remaining=9_500,
+        reset_at=NOW + 60,
+        calls_made=42,
+        calls_per_day_projection=2_880,
+        calls_per_poll=4,
+    )
+    snapshot = make_snapshot([], budget=budget)
+    plain = budget_text(snapshot, 3_000).plain
+    assert "9,500/10,000 left" in plain
+    assert "42 calls this run" in plain
+    assert "~2,880/day of 3,000 allowed" in plain
+    assert "allowed" not in budget_text(snapshot).plain

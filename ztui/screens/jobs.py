@@ -368,6 +368,7 @@ class JobListScreen(Screen[None]):
             read_only=bool(getattr(profile, "read_only", False)),
             production=bool(getattr(profile, "is_production", False)),
             shown=len(view.order),
+            daily_budget=getattr(profile, "daily_call_budget", None),
         )
         if not snapshot.jobs:
             table.set_empty_text(

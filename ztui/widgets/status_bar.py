@@ -82,11 +82,12 @@ def _number(value: float | None) -> str:
     return "?" if value is None else f"{round(value):,}"
 
 
-def budget_text(snapshot: JobSnapshot) -> Content:
+def budget_text(snapshot: JobSnapshot, daily_budget: int | None = None) -> Content:
     """The API budget: remaining of limit, reset time, calls this run, projected per day.
 
     Args:
         snapshot: The newest snapshot.
+        daily_budget: The profile's `daily_call_budget`, shown beside the projection.
 
     Returns:
         Styled text; the remaining count turns warning/error as it runs low.
@@ -102,7 +103,8 @@ def budget_text(snapshot: JobSnapshot) -> Content:
         parts.append("budget ?")
     parts.append(f" · {budget.calls_made:,} calls this run")
     if budget.calls_per_day_projection is not None:
-        parts.append(f" (~{_number(budget.calls_per_day_projection)}/day)")
+        cap = f" of {daily_budget:,} allowed" if daily_budget is not None else ""
+        parts.append(f" (~{_number(budget.calls_per_day_projection)}/day{cap})")
     return Content.assemble(*parts)
 
 
@@ -208,6 +210,7 @@ class StatusBar(Widget):
         read_only: bool = False,
         production: bool = False,
         shown: int | None = None,
+        daily_budget: int | None = None,
     ) -> None:
         """Rebuild the bar from a snapshot.
 
@@ -216,6 +219,7 @@ class StatusBar(Widget):
             read_only: Show the read-only badge.
             production: Show the production badge.
             shown: Jobs shown in the table (after filters), if known.
+            daily_budget: The profile's daily call budget, if it sets one.
         """
         families = [family_text(snapshot.families[f]) for f in Family if f in snapshot.families]
         line_one = _join(families, "  ")
@@ -226,7 +230,7 @@ class StatusBar(Widget):
         line_two = _join(
             [
                 Content.styled(f"polled {clock_text(snapshot.polled_at)} UTC", "$text-muted"),
-                budget_text(snapshot),
+                budget_text(snapshot, daily_budget),
             ]
         )
         badges: list[Content | str] = []
