@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.ui.pilot_support import wait_until as _wait
+from tests.ui.test_detail_support import notes
 from ztui.api.models import Family
 from ztui.app import ZtuiApp
 from ztui.config import load_settings, resolve_profile
@@ -125,9 +126,10 @@ async def test_profile_switch_mid_poll_never_mixes_tenants(
 
 
 async def test_read_only_board_sends_no_write(make_app: Callable[..., Any]) -> None:
-    """Read-only: stop/cancel on every family and the new-job key send nothing."""
+    """Read-only: stop/cancel on every family and the new-job key send nothing, and say why."""
     app = make_app(read_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
+    seen: list[Any] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
         await _wait(pilot, lambda: app.jobs is not None and app.jobs.complete, "jobs")
         for _ in range(12):
             await pilot.press("s")
@@ -137,6 +139,8 @@ async def test_read_only_board_sends_no_write(make_app: Callable[..., Any]) -> N
         await pilot.press("u")
         await pilot.pause(0.2)
         assert app.profile.read_only
+        said = [n for n in notes(seen) if "read-only" in n]
+        assert len(said) >= 13  # every refused key press explained (12 x s, then u)
         assert app._sim_server is not None
         writes = [
             r

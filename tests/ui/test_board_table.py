@@ -318,8 +318,9 @@ async def test_keys_ask_the_app_and_stop_is_disabled_on_finished_jobs() -> None:
     app = BoardHarness()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _start(app, pilot)
-        running = make_job(2, state=JobState.RUNNING)
-        done = make_job(1, state=JobState.SUCCEEDED)
+        # Data backfill statuses as Zuora spells them: stop is offered on Processing only.
+        running = make_job(2, state=JobState.RUNNING, status="Processing")
+        done = make_job(1, state=JobState.SUCCEEDED, status="Completed")
         app.jobs = make_snapshot([running, done])
         await pilot.pause()
         await pilot.press("enter", "e", "s", "r", "p", "u")
@@ -420,3 +421,22 @@ def test_budget_line_shows_projection_against_the_daily_budget() -> None:
     assert "42 calls this run" in plain
     assert "~2,880/day of 3,000 allowed" in plain
     assert "allowed" not in budget_text(snapshot).plain
+
+
+async def test_stop_on_a_finished_job_says_why_instead_of_nothing() -> None:
+    """`s` is not offered on a finished job; pressing it explains and asks nothing of the app."""
+    app = BoardHarness()
+    seen: list[Message] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        screen = await _start(app, pilot)
+        done = make_job(1, JobState.SUCCEEDED, status="Completed")
+        app.jobs = make_snapshot([done])
+        await pilot.pause()
+        assert screen.table.cursor_key == done.key
+        await pilot.press("s")
+        await pilot.pause()
+        from textual.notifications import Notify
+
+        texts = [m.notification.message for m in seen if isinstance(m, Notify)]
+        assert any("cannot be stopped" in t for t in texts), texts
+        assert not [c for c in app.calls if c[0] == "request_stop"]

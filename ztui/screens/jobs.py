@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -160,6 +160,10 @@ class JobCommands(Provider):
 
 def _bind(command: _Command, screen: JobListScreen) -> Callable[[], None]:
     return lambda: command.run(screen)
+
+
+_WRITE_ACTIONS = frozenset({"stop", "new_job"})
+"""Board actions that would write to the tenant."""
 
 
 class JobListScreen(Screen[None]):
@@ -433,15 +437,34 @@ class JobListScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Disable stop on finished jobs and writes on read-only profiles."""
-        if action == "stop":
-            if getattr(getattr(self.app, "profile", None), "read_only", False):
-                return None
-            job = self.table.cursor_job if self.is_mounted else None
-            return None if job is None or job.state.is_terminal else True
-        if action == "new_job" and getattr(getattr(self.app, "profile", None), "read_only", False):
-            return None
+        """Offer stop only where Zuora would accept it, and no writes on read-only profiles."""
+        if action in _WRITE_ACTIONS:
+            return None if self._why_not(action) else True
         return True
+
+    def _why_not(self, action: str) -> str | None:
+        """Why a write action is not offered now, or None when it is."""
+        profile = getattr(self.app, "profile", None)
+        if getattr(profile, "read_only", False):
+            name = getattr(profile, "name", "")
+            return f"Profile {name!r} is read-only: ztui sends no writes (see --write)."
+        if action == "stop":
+            from ztui.actions import refusal_reason
+
+            job = self.table.cursor_job if self.is_mounted else None
+            return "No job is selected." if job is None else refusal_reason(job)
+        return None
+
+    def on_key(self, event: events.Key) -> None:
+        """A write key that is not offered says why instead of doing nothing."""
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.binding.action not in _WRITE_ACTIONS:
+            return
+        reason = self._why_not(active.binding.action)
+        if reason:
+            event.stop()
+            event.prevent_default()
+            self.notify(reason, severity="warning", timeout=4)
 
     def _cursor(self) -> JobKey | None:
         key = self.table.cursor_key
