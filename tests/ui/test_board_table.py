@@ -353,6 +353,20 @@ async def test_read_only_disables_stop_and_new() -> None:
         assert screen.check_action("stop", ()) is None
         assert screen.check_action("new_job", ()) is None
         assert "READ-ONLY" in screen.status_bar.text
+        titles = {c.title for c in _palette_commands(screen)}
+        assert "Stop or cancel job" not in titles
+        assert "New job" not in titles
+        assert "Refresh now" in titles
+
+
+async def test_palette_offers_writes_where_they_may_be_sent() -> None:
+    app = BoardHarness()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _start(app, pilot)
+        app.jobs = make_snapshot([make_job(1, status="Processing")])
+        await pilot.pause()
+        titles = {c.title for c in _palette_commands(screen)}
+        assert {"Stop or cancel job", "New job"} <= titles
 
 
 async def test_header_click_sorts_and_status_bar_shows_state() -> None:

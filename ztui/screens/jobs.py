@@ -58,17 +58,9 @@ def _palette_commands(screen: JobListScreen) -> list[_Command]:
             lambda s: s.action_pause(),
         ),
         _Command(
-            "Stop or cancel job",
-            "Stop the job under the cursor (asks first)",
-            lambda s: s.action_stop(),
-        ),
-        _Command(
             "Show job errors",
             "Error viewer for the job under the cursor",
             lambda s: s.action_errors(),
-        ),
-        _Command(
-            "New job", "Start a backfill, bulk job or AQuA query", lambda s: s.action_new_job()
         ),
         _Command(
             "Hide old finished jobs"
@@ -86,6 +78,22 @@ def _palette_commands(screen: JobListScreen) -> list[_Command]:
             "Reverse sort order", "Flip ascending/descending", lambda s: s.action_sort_reverse()
         ),
     ]
+    # Writes are offered only where they may be sent (not on read-only profiles, and
+    # stop only on a job Zuora would accept it for).
+    if screen._why_not("stop") is None:
+        commands.append(
+            _Command(
+                "Stop or cancel job",
+                "Stop the job under the cursor (asks first)",
+                lambda s: s.action_stop(),
+            )
+        )
+    if screen._why_not("new_job") is None:
+        commands.append(
+            _Command(
+                "New job", "Start a backfill, bulk job or AQuA query", lambda s: s.action_new_job()
+            )
+        )
     for column in COLUMNS:
         commands.append(
             _Command(
