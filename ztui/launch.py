@@ -32,9 +32,21 @@ def resolve_from_args(args: argparse.Namespace) -> tuple[Settings, ResolvedProfi
     Raises:
         ConfigError: the config file or an override is invalid.
     """
-    from ztui.config import load_settings, resolve_profile
+    from ztui.config import ConfigError, load_settings, resolve_profile
 
     settings = load_settings()
+    if getattr(args, "demo", False):
+        # The demo runs on its own simulator: the config's [ui] applies, its profiles
+        # (and ZTUI_PROFILE / ZTUI_BASE_URL / credentials) do not.
+        if getattr(args, "profile", None) or getattr(args, "base_url", None):
+            raise ConfigError(
+                "--demo runs on its own simulator; drop --profile / --base-url",
+                path=None,
+                line=None,
+                key="--demo",
+            )
+        bare = replace(settings, profiles={}, default_profile=None)
+        return settings, resolve_profile(bare, env={})
     profile = resolve_profile(
         settings,
         profile=getattr(args, "profile", None),

@@ -74,3 +74,30 @@ def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...]) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("ztui")
+
+
+def test_demo_ignores_configured_profiles(isolated_home: object) -> None:
+    """`--demo` needs no profile choice: several profiles without a default are fine."""
+    import argparse
+    import os
+    from pathlib import Path
+
+    from ztui.config import ConfigError
+    from ztui.launch import resolve_from_args
+
+    config = Path(os.environ["ZTUI_CONFIG"])
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        '[profiles.a]\nbase_url = "http://127.0.0.1:1"\n'
+        '[profiles.b]\nbase_url = "http://127.0.0.1:2"\n',
+        encoding="utf-8",
+    )
+    args = argparse.Namespace(demo=True, profile=None, base_url=None, read_only=None, write=False)
+    settings, profile = resolve_from_args(args)
+    assert set(settings.profiles) == {"a", "b"}
+    assert profile.base_url not in ("http://127.0.0.1:1", "http://127.0.0.1:2")
+    with pytest.raises(ConfigError, match="--demo"):
+        resolve_from_args(argparse.Namespace(**{**vars(args), "profile": "a"}))
+    no_demo = argparse.Namespace(**{**vars(args), "demo": False})
+    with pytest.raises(ConfigError, match="several profiles"):
+        resolve_from_args(no_demo)
