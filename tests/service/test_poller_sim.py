@@ -424,7 +424,7 @@ async def test_bad_credentials_stop_polling_with_one_message(
     snapshot = seen[0]
     assert snapshot.fatal is not None
     assert "refused the client credentials" in snapshot.fatal
-    assert "fix the profile's client_id and secret" in snapshot.fatal
+    assert "Fix the profile's client_id and secret" in snapshot.fatal
     assert "not-the-secret" not in snapshot.fatal
     assert all(s.state == "auth_error" for s in snapshot.families.values())
     assert sleeps.calls == []  # no paced retry: polling stopped

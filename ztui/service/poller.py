@@ -60,8 +60,9 @@ ALL_FAMILIES: tuple[Family, ...] = (
 first poll puts jobs on screen sooner (each family is shown as it arrives)."""
 
 DEFAULT_FATAL_HINT = (
-    "Polling stopped: fix the profile's client_id and secret (client_secret_env or "
-    "client_secret_command, or ZTUI_CLIENT_ID/ZTUI_CLIENT_SECRET), or use another profile."
+    "Fix the profile's client_id and secret (client_secret_env or client_secret_command, "
+    "or ZTUI_CLIENT_ID/ZTUI_CLIENT_SECRET) or use another profile; `ztui config init` "
+    "writes an example config."
 )
 """What to fix when the server refuses the credentials."""
 
