@@ -21,6 +21,7 @@ import contextlib
 import logging
 import math
 import random
+import statistics
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Iterable
@@ -561,10 +562,14 @@ class JobPoller:
         )
 
     def _per_poll(self, now: float) -> float | None:
-        """Average calls a poll cost within the projection window, or None."""
+        """What a poll costs lately: the median within the projection window, or None.
+
+        The median, because one-off costs (the first poll's token and AQuA gets, a token
+        refresh) would otherwise inflate the per-day projection for the whole window.
+        """
         window_start = now - self.settings.projection_window_s
         recent = [calls for at, calls in self._poll_calls if at >= window_start]
-        return sum(recent) / len(recent) if recent else None
+        return float(statistics.median(recent)) if recent else None
 
     @staticmethod
     def _projection(snapshot: JobSnapshot, interval: float) -> float | None:
