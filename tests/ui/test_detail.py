@@ -185,7 +185,11 @@ async def test_download_aqua_results_to_a_folder(
         screen = await _open(pilot, key)
         assert "purged at 2026-01-18" in _text(screen, "#detail-purge")
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, PathModal), "folder prompt")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, PathModal) and bool(app.screen.query(Input)),
+            "folder prompt",
+        )
         folder = tmp_path / "results"
         app.screen.query_one(Input).value = str(folder)
         await pilot.press("enter")

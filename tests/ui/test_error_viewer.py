@@ -113,7 +113,11 @@ async def test_export_file_matches_the_errors(make_app: Callable[..., Any], tmp_
         key = await _job_with_errors(pilot)
         screen = await _open(pilot, key)
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, PathModal), "export prompt")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, PathModal) and bool(app.screen.query(Input)),
+            "export prompt",
+        )
         dest = tmp_path / "failed.csv"
         app.screen.query_one(Input).value = str(dest)
         await pilot.press("enter")
@@ -166,7 +170,11 @@ async def test_export_joins_the_uploaded_file_known_to_the_journal(
         key = await _job_with_errors(pilot, journal_file=tmp_path / "vehicles.csv")
         await _open(pilot, key)
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, PathModal), "export prompt")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, PathModal) and bool(app.screen.query(Input)),
+            "export prompt",
+        )
         dest = tmp_path / "failed.csv"
         app.screen.query_one(Input).value = str(dest)
         await pilot.press("enter")

@@ -214,7 +214,13 @@ async def test_dry_run_then_run_for_real_with_the_same_parameters(
         # Let the dry run finish on the simulator's clock.
         await sim_post(app._sim_server, "/_sim/clock", {"advance": 3600})
         app.refresh_now()
-        await wait_until(pilot, lambda: isinstance(app.screen, RunForRealModal), "offer")
+        # The modal must be composed, not just pushed, before its button can be pressed.
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, RunForRealModal) and bool(app.screen.query("#real-yes")),
+            "offer",
+        )
+        await pilot.pause()
         # Press, not click: a toast may sit over the button at this size.
         app.screen.query_one("#real-yes", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, SubmitConfirmModal), "confirm")
