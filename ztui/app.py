@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from ztui.config import ResolvedProfile, Settings
     from ztui.journal import Journal
     from ztui.launch import DemoOptions
+    from ztui.service.pacing import PollSettings
     from ztui.service.poller import JobPoller
     from ztui.service.snapshot import JobSnapshot
     from ztui.sim import SimServer
@@ -93,7 +95,7 @@ class ZtuiApp(App[None]):
         profile: ResolvedProfile,
         demo: DemoOptions | None = None,
         sim_server: SimServer | None = None,
-        wall_clock: Any = time.time,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         """Create the app.
 
@@ -232,7 +234,7 @@ class ZtuiApp(App[None]):
             ids.extend(self.journal.known_aqua_ids(self.profile.name, host))
         return list(dict.fromkeys(ids))
 
-    def poll_settings(self) -> Any:
+    def poll_settings(self) -> PollSettings:
         """The watcher's pacing from the `[ui]` settings."""
         from ztui.service.pacing import PollSettings
 
@@ -252,10 +254,8 @@ class ZtuiApp(App[None]):
         self.jobs = message.snapshot
         if previous is None:
             self.call_after_refresh(self._start_status_history)
-        try:
-            from ztui.notifications import announce
-        except ImportError:
-            return
+        from ztui.notifications import announce
+
         announce(self, previous, message.snapshot)
 
     def switch_profile(self, name: str) -> None:
@@ -371,20 +371,14 @@ class ZtuiApp(App[None]):
 
     def action_journal(self) -> None:
         """Browse the journal of writes."""
-        try:
-            from ztui.screens.journal import JournalScreen
-        except ImportError:
-            self.notify("The journal screen is not available in this build.", severity="warning")
-            return
+        from ztui.screens.journal import JournalScreen
+
         self.push_screen(JournalScreen())
 
     def action_api_errors(self) -> None:
         """Show every failed request of this run."""
-        try:
-            from ztui.screens.api_errors import ApiErrorsScreen
-        except ImportError:
-            self.notify("The API errors view is not available in this build.", severity="warning")
-            return
+        from ztui.screens.api_errors import ApiErrorsScreen
+
         self.push_screen(ApiErrorsScreen())
 
     def action_help(self) -> None:
@@ -411,36 +405,24 @@ class ZtuiApp(App[None]):
 
     def open_detail(self, key: tuple[Family, str]) -> None:
         """Open the detail screen of a job."""
-        try:
-            from ztui.screens.job_detail import JobDetailScreen
-        except ImportError:
-            self.notify("The detail screen is not available in this build.", severity="warning")
-            return
+        from ztui.screens.job_detail import JobDetailScreen
+
         self.push_screen(JobDetailScreen(key))
 
     def open_errors(self, key: tuple[Family, str]) -> None:
         """Open the error viewer of a job."""
-        try:
-            from ztui.screens.error_viewer import ErrorViewerScreen
-        except ImportError:
-            self.notify("The error viewer is not available in this build.", severity="warning")
-            return
+        from ztui.screens.error_viewer import ErrorViewerScreen
+
         self.push_screen(ErrorViewerScreen(key))
 
     def request_stop(self, key: tuple[Family, str]) -> None:
         """Start the stop/cancel flow for a job (confirm, re-read, send once)."""
-        try:
-            from ztui.screens.confirm import start_stop_flow
-        except ImportError:
-            self.notify("Stopping jobs is not available in this build.", severity="warning")
-            return
+        from ztui.screens.confirm import start_stop_flow
+
         start_stop_flow(self, key)
 
     def open_new_job(self) -> None:
         """Open the new-job chooser."""
-        try:
-            from ztui.screens.new_job import NewJobScreen
-        except ImportError:
-            self.notify("Creating jobs is not available in this build.", severity="warning")
-            return
+        from ztui.screens.new_job import NewJobScreen
+
         self.push_screen(NewJobScreen())
