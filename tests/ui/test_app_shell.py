@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.pilot import Pilot
 
 from tests.ui.pilot_support import wait_until as _wait
 from tests.ui.test_detail_support import notes
@@ -20,6 +21,14 @@ from ztui.launch import DemoOptions
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 pytestmark = pytest.mark.anyio
+
+
+async def _next_poll(pilot: Pilot[Any], app: ZtuiApp) -> None:
+    """Ask for a poll now and wait for the snapshot it produces."""
+    assert app.jobs is not None
+    seq = app.jobs.seq
+    app.refresh_now()
+    await _wait(pilot, lambda: app.jobs is not None and app.jobs.seq > seq, "poll")
 
 
 def _requests(base_url: str) -> list[dict[str, Any]]:
@@ -115,9 +124,7 @@ async def test_profile_switch_mid_poll_never_mixes_tenants(
         for _ in range(3):
             assert app.jobs is not None
             seen |= {job_id for _, job_id in app.jobs.jobs}
-            seq = app.jobs.seq
-            app.refresh_now()
-            await _wait(pilot, lambda s=seq: app.jobs is not None and app.jobs.seq > s, "poll")
+            await _next_poll(pilot, app)
         await pilot.pause(0.7)  # let alpha's delayed answer arrive, if anything still waits
         assert app.jobs is not None
         seen |= {job_id for _, job_id in app.jobs.jobs}
@@ -184,9 +191,7 @@ async def test_no_secret_or_token_on_disk_after_a_faulty_debug_run(
                     )
                 server.sim.advance(6)  # past the 5 s token lifetime
                 assert app.jobs is not None
-                seq = app.jobs.seq
-                app.refresh_now()
-                await _wait(pilot, lambda s=seq: app.jobs is not None and app.jobs.seq > s, "poll")
+                await _next_poll(pilot, app)
             tokens |= set(server.sim.tokens)
             await pilot.press("exclamation_mark")  # the API errors view renders the failures
             await pilot.pause(0.2)

@@ -8,7 +8,7 @@ import httpx
 from textual.notifications import Notify
 from textual.pilot import Pilot
 
-from tests.ui.pilot_support import wait_until
+from tests.ui.pilot_support import wait_until as wait_until  # re-exported for the UI tests
 from ztui.api.models import Family
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
