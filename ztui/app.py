@@ -422,7 +422,15 @@ class ZtuiApp(App[None]):
         start_stop_flow(self, key)
 
     def open_new_job(self) -> None:
-        """Open the new-job chooser."""
+        """Open the new-job chooser, unless the profile is read-only (then say so)."""
+        if self.profile.read_only:
+            self.notify(
+                f"Profile {self.profile.name} is read-only: ztui creates no jobs on it. "
+                "Start ztui with --write (or set read_only = false) to allow it.",
+                title="New job",
+                severity="warning",
+            )
+            return
         from ztui.screens.new_job import NewJobScreen
 
         self.push_screen(NewJobScreen())

@@ -418,9 +418,8 @@ async def test_read_only_profile_refuses_to_open(make_app: Callable[..., Any]) -
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
         await connected(pilot)
         app.open_new_job()
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: any("is read-only" in n for n in notes(seen)), "refusal")
         assert not isinstance(app.screen, NewJobScreen)
-        assert any("is read-only" in n for n in notes(seen))
 
 
 async def test_production_needs_the_typed_tenant_name(make_app: Callable[..., Any]) -> None:
