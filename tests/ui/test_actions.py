@@ -145,9 +145,8 @@ async def test_not_actionable_state_sends_nothing_and_explains(
         await connected(pilot)
         done = next(j for j in app.jobs.jobs.values() if j.state is JobState.SUCCEEDED)
         app.request_stop(done.key)
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: any("cannot be" in n for n in notes(seen)), "the refusal")
         assert not isinstance(app.screen, ConfirmModal)
-        assert any("cannot be" in n for n in notes(seen))
         assert await writes_to(app._sim_server, done.id) == []
 
 
@@ -238,7 +237,6 @@ async def test_read_only_profile_sends_nothing(make_app: Callable[..., Any]) -> 
         running = await in_snapshot(pilot, (Family.BOOKING_DATE, created.id))
         assert is_actionable(running)
         app.request_stop(running.key)
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: any("read-only" in n for n in notes(seen)), "the refusal")
         assert not isinstance(app.screen, ConfirmModal)
-        assert any("read-only" in n for n in notes(seen))
         assert await writes_to(app._sim_server, running.id) == []

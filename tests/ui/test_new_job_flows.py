@@ -171,9 +171,10 @@ async def test_a_file_failing_a_check_never_reaches_the_network(
         assert errors[0].line == 1
         assert errors[0].column == 2
         await pilot.press("ctrl+r")
-        await pilot.pause(0.1)
+        await wait_until(
+            pilot, lambda: any("cannot be sent" in n for n in notes(seen)), "the refusal"
+        )
         assert not isinstance(app.screen, SubmitConfirmModal)
-        assert any("cannot be sent" in n for n in notes(seen))
         assert await _writes(app, "/data-backfill/jobs") == []
 
 
