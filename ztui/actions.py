@@ -183,23 +183,11 @@ def _job_from_response(family: Family, job_id: str, response: Any) -> Job | None
     return None
 
 
-def _last_request_id(client: object) -> str | None:
-    """The request id of this task's latest call (never one of the watcher's polls)."""
-    from ztui.api.client import current_call
+def _call_ids(client: object = None) -> tuple[str | None, str | None]:
+    # Imported here: the client module brings httpx, which this module does not need.
+    from ztui.api.client import call_ids
 
-    call = current_call()
-    if call is not None:
-        return call.request_id
-    value = getattr(client, "last_request_id", None)
-    return value if isinstance(value, str) else None
-
-
-def _track_id() -> str | None:
-    """The track id ztui sent on this task's latest call, for the journal."""
-    from ztui.api.client import current_call
-
-    call = current_call()
-    return call.track_id if call is not None else None
+    return call_ids(client)
 
 
 def _journal(
@@ -229,7 +217,7 @@ def _journal(
             profile=profile,
             host=host,
             request_id=request_id,
-            track_id=track_id or _track_id(),
+            track_id=track_id or _call_ids()[1],
             http_status=http_status,
             outcome=outcome,
             message=detail,
@@ -327,8 +315,7 @@ async def perform_stop(
             request_id=exc.request_id,
             http_status=exc.status,
         )
-    request_id = _last_request_id(client)
-    track_id = _track_id()  # before the re-read below makes another call
+    request_id, track_id = _call_ids(client)  # before the re-read makes another call
     job = _job_from_response(family, job_id, response)
     if job is None:
         # Uno stop answers with a bare CommonResponse; show the job as it is now.

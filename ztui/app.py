@@ -222,16 +222,13 @@ class ZtuiApp(App[None]):
 
     def _known_aqua_ids(self) -> list[str]:
         """AQuA jobs to follow: seeded by the demo simulator and recorded in the journal."""
-        from urllib.parse import urlsplit
-
         ids: list[str] = []
         if self.demo is not None and self._sim_server is not None:
             # A journal knows the AQuA jobs made from ztui: dozens, not the thousands a
             # large demo seeds. Following every one would cost a get each at start-up.
             ids.extend(self._sim_server.sim.recent_aqua_job_ids(DEMO_AQUA_WATCHED))
         if self.journal is not None:
-            host = urlsplit(self.profile.base_url).netloc
-            ids.extend(self.journal.known_aqua_ids(self.profile.name, host))
+            ids.extend(self.journal.known_aqua_ids(self.profile.name, self.profile.base_url))
         return list(dict.fromkeys(ids))
 
     def poll_settings(self) -> PollSettings:
@@ -423,14 +420,9 @@ class ZtuiApp(App[None]):
 
     def open_new_job(self) -> None:
         """Open the new-job chooser, unless the profile is read-only (then say so)."""
-        if self.profile.read_only:
-            self.notify(
-                f"Profile {self.profile.name} is read-only: ztui creates no jobs on it. "
-                "Start ztui with --write (or set read_only = false) to allow it.",
-                title="New job",
-                severity="warning",
-            )
-            return
-        from ztui.screens.new_job import NewJobScreen
+        from ztui.screens.new_job import NewJobScreen, read_only_notice
 
+        if self.profile.read_only:
+            self.notify(read_only_notice(self.profile.name), title="New job", severity="warning")
+            return
         self.push_screen(NewJobScreen())

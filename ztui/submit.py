@@ -492,23 +492,11 @@ def _journal(
         log.exception("could not write the journal entry for a %s %s", sub.family, action)
 
 
-def _request_id(client: object) -> str | None:
-    """The request id of this task's latest call (never one of the watcher's polls)."""
-    from ztui.api.client import current_call
+def _call_ids(client: object = None) -> tuple[str | None, str | None]:
+    # Imported here: the client module brings httpx, which this module does not need.
+    from ztui.api.client import call_ids
 
-    call = current_call()
-    if call is not None:
-        return call.request_id
-    value = getattr(client, "last_request_id", None)
-    return value if isinstance(value, str) else None
-
-
-def _track_id() -> str | None:
-    """The track id ztui sent on this task's latest call, for the journal."""
-    from ztui.api.client import current_call
-
-    call = current_call()
-    return call.track_id if call is not None else None
+    return call_ids(client)
 
 
 def _matches(spec: JobSpec, job: Job) -> bool:
@@ -678,8 +666,7 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
                 request_id=exc.request_id,
                 can_resubmit=retry,
             )
-        request_id = _request_id(client)
-        track_id = _track_id()
+        request_id, track_id = _call_ids(client)
         _journal(
             ctx,
             sub,
@@ -823,8 +810,7 @@ async def retry_upload(client: ZuoraClient, sub: Submission, ctx: SubmitContext)
         return _orphan(ctx, sub, exc, retry=True)
     except ApiError as exc:
         return _orphan(ctx, sub, exc, retry=False)
-    request_id = _request_id(client)
-    track_id = _track_id()
+    request_id, track_id = _call_ids(client)
     _journal(
         ctx,
         sub,
@@ -917,8 +903,7 @@ async def cancel_pending(client: ZuoraClient, sub: Submission, ctx: SubmitContex
             request_id=exc.request_id,
             can_retry=isinstance(exc, _AMBIGUOUS),
         )
-    request_id = _request_id(client)
-    track_id = _track_id()
+    request_id, track_id = _call_ids(client)
     _journal(
         ctx,
         sub,

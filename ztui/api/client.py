@@ -101,6 +101,19 @@ def current_call() -> CallInfo | None:
     return _LAST_CALL.get()
 
 
+def call_ids(client: object = None) -> tuple[str | None, str | None]:
+    """`(request id, track id)` of the current task's latest call, for the journal.
+
+    Never one of the watcher's polls (they run in another task). When this task made no
+    call, the request id falls back to `client.last_request_id` and the track id is None.
+    """
+    call = current_call()
+    if call is not None:
+        return call.request_id, call.track_id
+    value = getattr(client, "last_request_id", None)
+    return (value if isinstance(value, str) else None), None
+
+
 DATA_BACKFILL_JOB_TYPES: Final = (
     "ProductRatePlanCharge",
     "RatePlanCharge",

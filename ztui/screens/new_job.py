@@ -360,6 +360,14 @@ class RunForRealModal(ModalScreen[bool]):
 # ---------------------------------------------------------------------------- screen
 
 
+def read_only_notice(profile_name: str) -> str:
+    """What to tell a user who asks for a new job on a read-only profile."""
+    return (
+        f"Profile {profile_name} is read-only: ztui creates no jobs on it. "
+        "Start ztui with --write (or set read_only = false) to allow it."
+    )
+
+
 class NewJobScreen(Screen[None]):
     """Choose a family, fill its form, check the file, confirm, send once."""
 
@@ -590,12 +598,8 @@ class NewJobScreen(Screen[None]):
         """Refuse on read-only profiles; otherwise show the chooser or the asked form."""
         profile = self.ztui.profile
         if profile.read_only:
-            self.notify(
-                f"Profile {profile.name} is read-only: ztui creates no jobs on it. "
-                "Start ztui with --write (or set read_only = false) to allow it.",
-                title="New job",
-                severity="warning",
-            )
+            # Defence in depth: the app refuses before pushing this screen.
+            self.notify(read_only_notice(profile.name), title="New job", severity="warning")
 
             def close() -> None:
                 self.dismiss(None)  # not awaited: dismissing from our own handler
