@@ -527,38 +527,31 @@ class JobPoller:
     def _publish_interim(self) -> None:
         """Publish what the first poll has so far (families not yet read stay pending)."""
         now = self._clock()
-        self._seq += 1
-        self._publish(
-            JobSnapshot(
-                seq=self._seq,
-                jobs=self._snapshot_jobs(),
-                families=dict(self._status),
-                budget=self._budget(now, self._calls_made(), None),
-                polled_at=now,
-                paused=self._paused,
-                fatal=self._fatal,
-                started_at=self._started_at,
-            )
-        )
+        self._publish(self._current_snapshot(now, self._budget(now, self._calls_made(), None)))
 
     def _make_snapshot(self, calls_before: int) -> JobSnapshot:
         now = self._clock()
         calls = self._calls_made()
         self._poll_calls.append((now, calls - calls_before))
+        budget = replace(self._budget(now, calls, None), calls_per_poll=self._per_poll(now))
+        snapshot = self._current_snapshot(now, budget)
+        projection = self._projection(snapshot, next_interval(snapshot, self.settings))
+        return replace(
+            snapshot, budget=replace(snapshot.budget, calls_per_day_projection=projection)
+        )
+
+    def _current_snapshot(self, now: float, budget: BudgetView) -> JobSnapshot:
+        """A new snapshot (next sequence number) of the jobs and family states as they are."""
         self._seq += 1
-        snapshot = JobSnapshot(
+        return JobSnapshot(
             seq=self._seq,
             jobs=self._snapshot_jobs(),
             families=dict(self._status),
-            budget=replace(self._budget(now, calls, None), calls_per_poll=self._per_poll(now)),
+            budget=budget,
             polled_at=now,
             paused=self._paused,
             fatal=self._fatal,
             started_at=self._started_at,
-        )
-        projection = self._projection(snapshot, next_interval(snapshot, self.settings))
-        return replace(
-            snapshot, budget=replace(snapshot.budget, calls_per_day_projection=projection)
         )
 
     def _per_poll(self, now: float) -> float | None:
