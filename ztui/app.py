@@ -200,7 +200,7 @@ class ZtuiApp(App[None]):
             read_only=profile.read_only,
         )
         self.client = client
-        aqua_ids = list(self._known_aqua_ids())
+        aqua_ids = self._known_aqua_ids()
         poller = JobPoller(
             client,
             settings=self.poll_settings(),
