@@ -17,10 +17,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ztui.api.errors import ApiErrorRecord
 from ztui.paths import stylesheet
+from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from ztui.service.snapshot import JobSnapshot
@@ -105,7 +106,7 @@ class ApiErrorsScreen(Screen[None]):
         yield Static("", id="api-errors-summary")
         yield DataTable(id="api-errors-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="api-errors-detail", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Fill the table and follow new polls (each may add failures)."""

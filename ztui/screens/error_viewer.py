@@ -37,7 +37,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import Family, Job, JobError, parse_aqua_batches
@@ -54,6 +54,7 @@ from ztui.export import (
 )
 from ztui.paths import stylesheet
 from ztui.screens.job_detail import PathModal, default_folder
+from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from ztui.app import ZtuiApp
@@ -300,7 +301,7 @@ class ErrorViewerScreen(Screen[None]):
         yield DataTable(id="error-groups", cursor_type="row", zebra_stripes=True)
         yield Static("", id="error-rows-header")
         yield ErrorRowsView(id="error-rows")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Set up the groups table and start loading."""

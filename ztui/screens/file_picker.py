@@ -26,13 +26,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Button, DirectoryTree, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import Button, DirectoryTree, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ztui.paths import stylesheet
 from ztui.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
 from ztui.state import recall, remember
 from ztui.widgets.csv_preview import CsvPreview
+from ztui.widgets.footer import KeyFooter
 
 STATE_KEY = "upload_folder"
 """Key in `state.toml` of the last folder a file was chosen from."""
@@ -221,7 +222,7 @@ class FilePickerScreen(Screen[FileChoice | None]):
                     yield ProgressBar(total=1.0, show_eta=False, id="picker-progress")
                     yield Button("Cancel check", id="picker-cancel", compact=True)
                 yield CsvPreview(id="picker-preview")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Focus the tree, hide the progress row."""

@@ -30,12 +30,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Header, Input, Static
 
 from ztui.actions import action_for, refusal_reason
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import AquaBatch, Family, Job, JobState, parse_aqua_batches, parse_timestamp
 from ztui.paths import stylesheet
+from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from ztui.app import ZtuiApp
@@ -582,7 +583,7 @@ class JobDetailScreen(Screen[None]):
             )
             yield Static("", id="detail-timeline")
             yield Static("", id="detail-raw", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Follow the app's snapshot and fetch the detail once."""

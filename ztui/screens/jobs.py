@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 
 from ztui.api.models import Family, JobState
 from ztui.widgets.facets import FacetBar, FacetState
+from ztui.widgets.footer import KeyFooter
 from ztui.widgets.job_table import COLUMN_KEYS, COLUMNS, JobKey, JobTable, ViewOptions
 from ztui.widgets.status_bar import StatusBar
 
@@ -296,7 +297,7 @@ class JobListScreen(Screen[None]):
         hide_after = self._setting("hide_finished_after_s", 7 * 86400.0)
         yield JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield KeyFooter()
 
     def _setting(self, name: str, default: Any) -> Any:
         ui = getattr(getattr(self.app, "settings", None), "ui", None)

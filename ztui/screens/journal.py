@@ -16,10 +16,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ztui.journal import Journal, JournalEntry
 from ztui.paths import stylesheet
+from ztui.widgets.footer import KeyFooter
 
 _FAMILY_LABELS = {
     "data_backfill": "Data backfill",
@@ -95,7 +96,7 @@ class JournalScreen(Screen[None]):
         )
         yield table
         yield Static("", id="journal-detail")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def journal(self) -> Journal:

@@ -45,7 +45,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     ContentSwitcher,
-    Footer,
     Header,
     Input,
     Label,
@@ -93,6 +92,7 @@ from ztui.submit import (
     wait_for_slot,
 )
 from ztui.widgets.csv_preview import CsvPreview, human_size
+from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from ztui.app import ZtuiApp
@@ -434,7 +434,7 @@ class NewJobScreen(Screen[None]):
                 total=None, show_eta=False, show_percentage=False, id="newjob-progress"
             )
             yield Button("Cancel sending", id="newjob-cancel-send", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def _intro(self) -> ComposeResult:
         with VerticalScroll(id="form-intro", classes="form"):

@@ -1,0 +1,69 @@
+"""KeyFooter: rebuilt when the keys it shows change, left alone when they do not."""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+from textual.widgets._footer import FooterKey
+
+from tests.ui.pilot_support import wait_until
+from ztui.widgets.footer import KeyFooter
+
+
+class _FooterApp(App[None]):
+    BINDINGS = [
+        Binding("s", "stop", "Stop"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    stop_offered = True
+
+    def compose(self) -> ComposeResult:
+        yield Static("body")
+        yield KeyFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return True if self.stop_offered else None
+        return True
+
+    def action_stop(self) -> None:
+        """Nothing: the test only looks at the footer."""
+
+    def action_refresh(self) -> None:
+        """Nothing: the test only looks at the footer."""
+
+
+def _keys(app: App[None]) -> dict[str, FooterKey]:
+    return {key.key: key for key in app.screen.query(FooterKey)}
+
+
+@pytest.mark.anyio
+async def test_same_keys_keep_their_widgets() -> None:
+    app = _FooterApp()
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: "s" in _keys(app), "the footer's keys")
+        before = _keys(app)
+        for _ in range(3):
+            app.screen.refresh_bindings()
+            await pilot.pause()
+        await pilot.pause(0.05)
+        after = _keys(app)
+        assert after.keys() == before.keys()
+        assert all(after[key] is before[key] for key in before)
+
+
+@pytest.mark.anyio
+async def test_changed_state_rebuilds_the_keys() -> None:
+    app = _FooterApp()
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: "s" in _keys(app), "the footer's keys")
+        before = _keys(app)
+        assert not before["s"].has_class("-disabled")
+        app.stop_offered = False
+        app.screen.refresh_bindings()
+        await wait_until(pilot, lambda: _keys(app).get("s") is not before["s"], "a rebuild")
+        assert _keys(app)["s"].has_class("-disabled")
+        assert not _keys(app)["r"].has_class("-disabled")
