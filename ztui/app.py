@@ -38,11 +38,9 @@ if TYPE_CHECKING:
     from ztui.service.poller import JobPoller
     from ztui.service.snapshot import JobSnapshot
     from ztui.sim import SimServer
+    from ztui.sim.process import SimProcess
 
 log = logging.getLogger("ztui.app")
-
-DEMO_AQUA_WATCHED = 60
-"""How many of the demo simulator's seeded AQuA jobs the demo follows (AQuA has no list)."""
 
 
 class ZtuiApp(App[None]):
@@ -95,6 +93,7 @@ class ZtuiApp(App[None]):
         profile: ResolvedProfile,
         demo: DemoOptions | None = None,
         sim_server: SimServer | None = None,
+        sim_process: SimProcess | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         """Create the app.
@@ -102,9 +101,12 @@ class ZtuiApp(App[None]):
         Args:
             settings: The loaded configuration.
             profile: The connection to use (for `--demo`, replaced once the simulator runs).
-            demo: Start an embedded simulator with these options.
+            demo: Run on a demo simulator with these options: `sim_server` when given,
+                else `sim_process`, else a child simulator process the app starts.
             sim_server: An already running simulator to attach to (tests, snapshots); the
                 app does not stop a server it did not start.
+            sim_process: The demo's simulator process, already spawned so that it starts
+                while the UI loads; the app waits for it and stops it on exit.
             wall_clock: Source of "now" for rendering times (tests freeze it).
         """
         super().__init__()
@@ -115,8 +117,8 @@ class ZtuiApp(App[None]):
         self.client: ZuoraClient | None = None
         self.poller: JobPoller | None = None
         self.journal: Journal | None = None
-        self._sim_server = sim_server
-        self._owns_sim = False
+        self._sim_server: SimServer | SimProcess | None = sim_server
+        self._sim_process = sim_process
         self.generation = 0
         """Bumped on every (re)connection; older snapshots are dropped."""
         if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
@@ -171,18 +173,21 @@ class ZtuiApp(App[None]):
         from ztui.service.poller import DEFAULT_FATAL_HINT, JobPoller
 
         if self.demo is not None and self._sim_server is None:
-            from ztui.sim import SimConfig, SimServer
+            if self._sim_process is None:
+                from ztui.sim.process import SimProcess
 
-            server = SimServer(
-                SimConfig(jobs=self.demo.jobs, seed=self.demo.seed, speed=self.demo.speed)
-            )
-            await asyncio.to_thread(server.start)
-            self._sim_server = server
-            self._owns_sim = True
+                demo = self.demo
+                self._sim_process = SimProcess(jobs=demo.jobs, seed=demo.seed, speed=demo.speed)
+            process = self._sim_process
+            try:
+                await asyncio.to_thread(process.wait_ready)
+            except RuntimeError as exc:
+                raise RuntimeError(f"The demo simulator did not start: {exc}") from None
+            self._sim_server = process
         if self.demo is not None and self._sim_server is not None:
             from ztui.launch import demo_profile
 
-            self.profile = demo_profile(self._sim_server, self.profile, self.demo)
+            self.profile = demo_profile(self._sim_server.base_url, self.profile, self.demo)
             self._show_profile()
         self.journal = Journal()
         generation = self.generation
@@ -224,9 +229,11 @@ class ZtuiApp(App[None]):
         """AQuA jobs to follow: seeded by the demo simulator and recorded in the journal."""
         ids: list[str] = []
         if self.demo is not None and self._sim_server is not None:
+            from ztui.sim.process import WATCHED_AQUA
+
             # A journal knows the AQuA jobs made from ztui: dozens, not the thousands a
             # large demo seeds. Following every one would cost a get each at start-up.
-            ids.extend(self._sim_server.sim.recent_aqua_job_ids(DEMO_AQUA_WATCHED))
+            ids.extend(self._sim_server.recent_aqua_job_ids(WATCHED_AQUA))
         if self.journal is not None:
             ids.extend(self.journal.known_aqua_ids(self.profile.name, self.profile.base_url))
         return list(dict.fromkeys(ids))
@@ -308,9 +315,11 @@ class ZtuiApp(App[None]):
         if self.poller is not None:
             self.poller.stop()
         self.workers.cancel_group(self, "poller")
-        if self._owns_sim and self._sim_server is not None:
-            server, self._sim_server = self._sim_server, None
-            await asyncio.to_thread(server.stop)
+        if self._sim_process is not None:
+            process, self._sim_process = self._sim_process, None
+            if self._sim_server is process:
+                self._sim_server = None
+            await asyncio.to_thread(process.stop)
 
     # ----------------------------------------------------------------- crashes
 

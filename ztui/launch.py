@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ztui.config import ResolvedProfile, Settings
-    from ztui.sim import SimServer
 
 
 @dataclass(frozen=True)
@@ -57,15 +56,15 @@ def resolve_from_args(args: argparse.Namespace) -> tuple[Settings, ResolvedProfi
     return settings, profile
 
 
-def demo_profile(server: SimServer, base: ResolvedProfile, demo: DemoOptions) -> ResolvedProfile:
-    """The profile used by `--demo`: the embedded simulator with its demo credentials."""
+def demo_profile(base_url: str, base: ResolvedProfile, demo: DemoOptions) -> ResolvedProfile:
+    """The profile used by `--demo`: the simulator at `base_url` with its demo credentials."""
     from ztui.secret import Secret
     from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
     return replace(
         base,
         name="demo",
-        base_url=server.base_url,
+        base_url=base_url,
         environment="simulator",
         is_production=False,
         client_id=DEMO_CLIENT_ID,
@@ -96,8 +95,23 @@ def run_app(args: argparse.Namespace) -> int:
         if args.demo
         else None
     )
+    sim_process = None
+    if demo is not None:
+        # Started before the UI loads, so the simulator comes up while Textual does.
+        from ztui.sim.process import SimProcess
+
+        sim_process = SimProcess(jobs=demo.jobs, seed=demo.seed, speed=demo.speed)
+        try:
+            sim_process.spawn()
+        except RuntimeError as exc:
+            print(f"ztui: the demo simulator could not start: {exc}", file=sys.stderr)
+            return 1
     from ztui.app import ZtuiApp
 
-    app = ZtuiApp(settings=settings, profile=profile, demo=demo)
-    app.run()
+    app = ZtuiApp(settings=settings, profile=profile, demo=demo, sim_process=sim_process)
+    try:
+        app.run()
+    finally:
+        if sim_process is not None:
+            sim_process.stop()
     return app.return_code or 0

@@ -19,6 +19,7 @@ from ztui.app import ZtuiApp
 from ztui.config import load_settings, resolve_profile
 from ztui.launch import DemoOptions
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from ztui.sim.process import SimProcess
 
 pytestmark = pytest.mark.anyio
 
@@ -61,7 +62,10 @@ async def test_demo_starts_shows_every_family_and_quits_within_a_second() -> Non
         )
         assert app.profile.name == "demo"
         server = app._sim_server
-        assert server is not None
+        assert isinstance(server, SimProcess)  # a child process, off the UI's interpreter
+        pid = server.pid
+        assert pid is not None
+        assert pid != os.getpid()
         base_url = server.base_url
         assert httpx.get(f"{base_url}/_sim/clock", timeout=5).status_code == 200
         started = time.monotonic()
@@ -69,6 +73,26 @@ async def test_demo_starts_shows_every_family_and_quits_within_a_second() -> Non
     assert time.monotonic() - started < 2.0
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{base_url}/_sim/clock", timeout=1)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+async def test_demo_simulator_that_cannot_start_is_reported() -> None:
+    """A demo simulator that dies at start-up: the board says why, and nothing hangs."""
+    settings = load_settings()
+    process = SimProcess(jobs=5, speed=0.0).spawn()
+    app = ZtuiApp(
+        settings=settings,
+        profile=resolve_profile(settings),
+        demo=DemoOptions(jobs=5, speed=0.0),
+        sim_process=process,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _wait(pilot, lambda: app.connection_error is not None, "the connection error")
+        assert app.connection_error is not None
+        assert "demo simulator did not start" in app.connection_error
+        assert "--sim-speed" in app.connection_error
+        assert app.jobs is None
 
 
 def _write_two_profile_config(path: Path, url_a: str, url_b: str) -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ztui.sim.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SimConfig
+
+if TYPE_CHECKING:
+    from ztui.sim.server import SimServer
 
 DEFAULT_PORT = 8787
 """The port the default config's `base_url` points at."""
@@ -68,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--client-secret", default=None, help="accepted client secret (<= 42 chars)"
     )
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="print one JSON line ({url, aqua}) when listening and stop when standard "
+        "input closes (how `ztui --demo` runs the simulator)",
+    )
     return parser
 
 
@@ -75,7 +85,9 @@ def main(argv: list[str]) -> int:
     """Run `ztui sim`.
 
     The first stdout line carries the base URL (with the real port), the second the
-    client id. Serves until SIGINT or SIGTERM, then stops and returns 0.
+    client id; with `--embedded`, one JSON line instead (see `ztui.sim.process`). Serves
+    until SIGINT or SIGTERM (or, embedded, until standard input closes), then stops and
+    returns 0.
 
     Args:
         argv: Arguments after `sim`.
@@ -116,12 +128,10 @@ def main(argv: list[str]) -> int:
         except (OSError, RuntimeError) as exc:
             sys.stderr.write(f"ztui sim: cannot serve on {args.host}:{args.port}: {exc}\n")
             return 1
-        print(f"Zuora simulator listening on {url}", flush=True)
-        print(f"client_id: {config.client_id}", flush=True)
-        if args.client_secret is None:
-            print("client_secret: the default demo secret (ztui --demo uses it)", flush=True)
+        if args.embedded:
+            _announce_embedded(server, url, stop)
         else:
-            print("client_secret: the one given with --client-secret", flush=True)
+            _announce(config, url, custom_secret=args.client_secret is not None)
         while not stop.wait(0.2):
             pass
         return 0
@@ -129,3 +139,31 @@ def main(argv: list[str]) -> int:
         server.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _announce(config: SimConfig, url: str, *, custom_secret: bool) -> None:
+    """Tell a person where the simulator listens and which credentials it accepts."""
+    print(f"Zuora simulator listening on {url}", flush=True)
+    print(f"client_id: {config.client_id}", flush=True)
+    if custom_secret:
+        print("client_secret: the one given with --client-secret", flush=True)
+    else:
+        print("client_secret: the default demo secret (ztui --demo uses it)", flush=True)
+
+
+def _announce_embedded(server: SimServer, url: str, stop: threading.Event) -> None:
+    """Tell the parent app where the simulator listens; stop once the parent's pipe closes."""
+    from ztui.sim.process import WATCHED_AQUA
+
+    ready = {"url": url, "aqua": server.sim.recent_aqua_job_ids(WATCHED_AQUA)}
+    print(json.dumps(ready), flush=True)
+
+    def watch_parent() -> None:
+        try:
+            while sys.stdin.buffer.read(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+        stop.set()
+
+    threading.Thread(target=watch_parent, name="ztui-sim-parent", daemon=True).start()

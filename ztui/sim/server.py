@@ -50,7 +50,7 @@ class _WakeableServer(uvicorn.Server):
 
 
 class SimServer:
-    """Runs a `Simulator` behind HTTP in a background thread.
+    """Runs a `Simulator` behind HTTP in a background thread (tests, `ztui sim`).
 
     The socket is bound in `start()` (port 0 picks a free port), so `base_url` carries
     the real port. No signal handlers are installed, which makes it safe inside the TUI
@@ -133,6 +133,10 @@ class SimServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         self.base_url = f"http://{host}:{self.port}"
         return self.base_url
+
+    def recent_aqua_job_ids(self, limit: int) -> list[str]:
+        """The seeded AQuA jobs a journal would know (see `Simulator.recent_aqua_job_ids`)."""
+        return self.sim.recent_aqua_job_ids(limit)
 
     def stop(self) -> None:
         """Stop serving; returns within about a second even with open connections."""
