@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.worker import Worker, WorkerState
 
+from ztui import gcpause
 from ztui.messages import ConnectionChanged, JobsUpdated
 from ztui.paths import app_stylesheets
 from ztui.theme import ZTUI_THEME
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from ztui.sim.process import SimProcess
 
 log = logging.getLogger("ztui.app")
+
+GC_PAUSE_LIMIT_S = 5.0
+"""The longest the garbage collector stays paused at start-up (see `ztui.gcpause`)."""
 
 
 class ZtuiApp(App[None]):
@@ -138,6 +142,9 @@ class ZtuiApp(App[None]):
         self._show_profile()
         self.push_screen(JobListScreen())
         self.connect()
+        if gcpause.is_paused():
+            # Start-up ends with the first jobs on screen, or after this at the latest.
+            self.set_timer(GC_PAUSE_LIMIT_S, gcpause.resume)
 
     def _start_status_history(self) -> None:
         """Record status transitions from the first snapshot on, for the detail timeline.
@@ -258,6 +265,7 @@ class ZtuiApp(App[None]):
         self.jobs = message.snapshot
         if previous is None:
             self.call_after_refresh(self._start_status_history)
+            self.call_after_refresh(gcpause.resume)
         from ztui.notifications import announce
 
         announce(self, previous, message.snapshot)

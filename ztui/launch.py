@@ -78,6 +78,16 @@ def demo_profile(base_url: str, base: ResolvedProfile, demo: DemoOptions) -> Res
 
 def run_app(args: argparse.Namespace) -> int:
     """Run the TUI for parsed options and return the process exit code."""
+    from ztui import gcpause
+
+    gcpause.pause()  # the app resumes it once the first jobs are on screen
+    try:
+        return _run_app(args)
+    finally:
+        gcpause.resume()
+
+
+def _run_app(args: argparse.Namespace) -> int:
     from ztui.config import ConfigError
     from ztui.logsetup import install_excepthook, setup_logging
 

@@ -77,6 +77,28 @@ async def test_demo_starts_shows_every_family_and_quits_within_a_second() -> Non
         os.kill(pid, 0)
 
 
+async def test_collector_paused_at_start_resumes_with_the_first_jobs(
+    make_app: Callable[..., Any],
+) -> None:
+    """`ztui` pauses the garbage collector to start; the first jobs on screen restart it."""
+    import gc
+
+    from ztui import gcpause
+
+    app = make_app()
+    gcpause.pause()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert not gc.isenabled()
+            await _wait(pilot, lambda: app.jobs is not None, "the first jobs")
+            await _wait(pilot, gc.isenabled, "the collector to restart")
+            assert not gcpause.is_paused()
+    finally:
+        gcpause.resume()
+        gc.unfreeze()
+        gc.enable()
+
+
 async def test_demo_simulator_that_cannot_start_is_reported() -> None:
     """A demo simulator that dies at start-up: the board says why, and nothing hangs."""
     settings = load_settings()
