@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
     from ztui.api.models import Family
     from ztui.config import ResolvedProfile, Settings
+    from ztui.demo import FaultPreset
     from ztui.journal import Journal
     from ztui.launch import DemoOptions
     from ztui.service.pacing import PollSettings
@@ -42,6 +43,12 @@ if TYPE_CHECKING:
     from ztui.sim.process import SimProcess
 
 log = logging.getLogger("ztui.app")
+
+MAX_RETRY_WAIT_S = 5.0
+"""The longest the app's client waits inside one call before retrying it. A longer wait
+(a 429 asking for a minute) is handed to the caller instead: the board then shows the
+family as rate-limited until a given time, and an action says it was refused, rather than
+both hanging silently."""
 
 GC_PAUSE_LIMIT_S = 5.0
 """The longest the garbage collector stays paused at start-up (see `ztui.gcpause`)."""
@@ -210,6 +217,7 @@ class ZtuiApp(App[None]):
             org_ids=profile.org_ids,
             entity_ids=profile.entity_ids,
             read_only=profile.read_only,
+            max_retry_wait=MAX_RETRY_WAIT_S,
         )
         self.client = client
         aqua_ids = self._known_aqua_ids()
@@ -368,6 +376,26 @@ class ZtuiApp(App[None]):
         )
         yield SystemCommand("Refresh now", "Poll every family now", self.refresh_now)
         yield SystemCommand("Pause or resume polling", "Stop or restart polling", self.toggle_pause)
+        if self.demo is not None:
+            from functools import partial
+
+            from ztui.demo import FAULT_PRESETS
+
+            for preset in FAULT_PRESETS:
+                yield SystemCommand(preset.title, preset.help, partial(self.inject_fault, preset))
+
+    @work(group="demo-faults", exit_on_error=False, description="Injecting a demo fault")
+    async def inject_fault(self, preset: FaultPreset) -> None:
+        """Demo only: arm a fault on the simulator, say what it does, and poll at once."""
+        from ztui.demo import inject
+
+        server = self._sim_server
+        if self.demo is None or server is None or not server.base_url:
+            self.notify("The demo simulator is not running.", severity="warning")
+            return
+        outcome = await inject(server.base_url, preset)
+        self.notify(outcome, title=preset.title, timeout=8)
+        self.refresh_now()
 
     def action_switch_profile(self) -> None:
         """Choose another profile from config.toml."""

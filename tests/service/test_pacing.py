@@ -60,6 +60,16 @@ def test_low_budget_slows_down_active_and_idle() -> None:
     assert next_interval(snap([job("a")], budget=ok), SETTINGS) == 5
 
 
+def test_low_budget_waits_only_until_the_window_refills() -> None:
+    """A window that resets in 20 s: poll a second after the refill, not 120 s later."""
+    soon = BudgetView(limit=1000, remaining=0, reset_at=1020.0)  # polled_at is 1000
+    assert next_interval(snap([job("a")], budget=soon), SETTINGS) == 21
+    late = BudgetView(limit=1000, remaining=0, reset_at=1000.0 + 3600)
+    assert next_interval(snap([job("a")], budget=late), SETTINGS) == 120
+    past = BudgetView(limit=1000, remaining=0, reset_at=990.0)
+    assert next_interval(snap([job("a")], budget=past), SETTINGS) == 5
+
+
 def test_low_budget_never_speeds_up_a_longer_idle_interval() -> None:
     settings = PollSettings(idle_s=300, low_budget_s=120)
     low = BudgetView(limit=10, remaining=0)

@@ -80,7 +80,12 @@ def test_malformed_and_latency_and_rate_limit(api: Api) -> None:
     limited = api.get("/objects/jobs")
     assert limited.status_code == 429
     assert limited.headers["ratelimit-remaining"] == "0"
-    assert "retry-after" in limited.headers
+    assert limited.headers["retry-after"] == "60"
+    api.fault(route="* /objects/*", kind="rate_limit", delay_s=7, times=1)
+    limited = api.get("/objects/jobs")
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "7"
+    assert limited.headers["ratelimit-reset"] == "7"
 
 
 def test_bad_fault_is_400(api: Api) -> None:

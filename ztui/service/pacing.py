@@ -7,7 +7,8 @@ never overlap (STYLE §3). Rules, in order:
 2. Base: `active_s` while any job is not terminal, or a family is still pending or stale
    (so it recovers quickly); otherwise `idle_s`.
 3. Low budget: when `remaining / limit` is below `low_budget_fraction`, at least
-   `low_budget_s`.
+   `low_budget_s`, or until just after the window resets (`RateLimit-Reset`) when that
+   comes sooner: a refilled window has nothing left to save.
 4. Daily call budget (a profile's `daily_call_budget`): at least the interval at which
    polls costing what they cost lately stay within that many calls a day.
 5. Rate limited: never before the latest `retry_at` of any family (429 answers are
@@ -20,6 +21,10 @@ import math
 from dataclasses import dataclass
 
 from ztui.service.snapshot import JobSnapshot
+
+
+RESET_MARGIN_S = 1.0
+"""How long after a rate-limit window's announced reset a low-budget poll waits."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +108,15 @@ def next_interval(snapshot: JobSnapshot, settings: PollSettings) -> float:
     if snapshot.paused or snapshot.fatal is not None:
         return math.inf
     interval = base_interval(snapshot, settings)
-    fraction = snapshot.budget.fraction_remaining
+    budget = snapshot.budget
+    fraction = budget.fraction_remaining
     if fraction is not None and fraction < settings.low_budget_fraction:
-        interval = max(interval, settings.low_budget_s)
-    per_poll = snapshot.budget.calls_per_poll
+        low = settings.low_budget_s
+        if budget.reset_at is not None:
+            # RateLimit-Reset counts whole seconds: poll a second after the refill.
+            low = min(low, max(0.0, budget.reset_at - snapshot.polled_at) + RESET_MARGIN_S)
+        interval = max(interval, low)
+    per_poll = budget.calls_per_poll
     if settings.daily_call_budget is not None and per_poll:
         interval = max(interval, per_poll * 86400.0 / settings.daily_call_budget)
     retry_ats = [s.retry_at for s in snapshot.families.values() if s.retry_at is not None]

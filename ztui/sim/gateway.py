@@ -247,9 +247,11 @@ class Gateway:
                     await self._finish(send, entry, out, extra, headers)
                     return
                 if fault.kind == "rate_limit":
-                    fake = RateVerdict(False, 0, 0, 60, "0", 60)
+                    # delay_s, when given, is the wait asked for; a minute otherwise.
+                    wait = max(1, round(fault.delay_s)) if fault.delay_s > 0 else 60
+                    fake = RateVerdict(False, 0, 0, wait, "0", wait)
                     extra = [(k, v) for k, v in extra if not k.startswith("ratelimit-")]
-                    extra += [("ratelimit-remaining", "0"), ("ratelimit-reset", "60")]
+                    extra += [("ratelimit-remaining", "0"), ("ratelimit-reset", str(wait))]
                     out = too_many(fake)
                     await self._finish(send, entry, out, extra, headers)
                     return
