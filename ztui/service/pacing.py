@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from ztui.service.snapshot import JobSnapshot
 
-
 RESET_MARGIN_S = 1.0
 """How long after a rate-limit window's announced reset a low-budget poll waits."""
 
