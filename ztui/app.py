@@ -130,6 +130,8 @@ class ZtuiApp(App[None]):
         self.journal: Journal | None = None
         self._sim_server: SimServer | SimProcess | None = sim_server
         self._sim_process = sim_process
+        self._added_aqua: set[str] = set()
+        """AQuA ids the user added by id that have not shown up yet."""
         self.generation = 0
         """Bumped on every (re)connection; older snapshots are dropped."""
         if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
@@ -251,7 +253,43 @@ class ZtuiApp(App[None]):
             ids.extend(self._sim_server.recent_aqua_job_ids(WATCHED_AQUA))
         if self.journal is not None:
             ids.extend(self.journal.known_aqua_ids(self.profile.name, self.profile.base_url))
+        from ztui import watchlist
+
+        ids.extend(watchlist.watched(self.profile.name, self.profile.base_url))
         return list(dict.fromkeys(ids))
+
+    def watch_aqua_job(self, job_id: str) -> None:
+        """Follow the AQuA job `job_id` on the board, now and on later starts."""
+        from ztui import watchlist
+
+        profile = self.profile
+        if self.demo is None:
+            # The demo's simulator lives on a new port each run: nothing to remember.
+            watchlist.add(profile.name, profile.base_url, job_id)
+        self._added_aqua.add(job_id)
+        if self.poller is not None:
+            self.poller.watch_aqua(job_id)
+            self.poller.refresh_now()
+        self.notify(f"Following AQuA job {job_id}; it shows after the next poll.", timeout=4)
+
+    def _check_added_aqua(self, snapshot: JobSnapshot) -> None:
+        """Tell the user about an AQuA id they added that Zuora does not know."""
+        from ztui.api.models import Family
+
+        for job_id in list(self._added_aqua):
+            if (Family.AQUA, job_id) in snapshot.jobs:
+                self._added_aqua.discard(job_id)
+            elif self.poller is not None and not self.poller.is_watching_aqua(job_id):
+                from ztui import watchlist
+
+                self._added_aqua.discard(job_id)
+                watchlist.remove(self.profile.name, self.profile.base_url, job_id)
+                self.notify(
+                    f"AQuA job {job_id} was not found on {self.profile.name!r} (finished "
+                    "jobs are deleted after 180 days); it is no longer followed.",
+                    severity="warning",
+                    timeout=10,
+                )
 
     def poll_settings(self) -> PollSettings:
         """The watcher's pacing from the `[ui]` settings."""
@@ -277,6 +315,8 @@ class ZtuiApp(App[None]):
         from ztui.notifications import announce
 
         announce(self, previous, message.snapshot)
+        if self._added_aqua:
+            self._check_added_aqua(message.snapshot)
 
     def switch_profile(self, name: str) -> None:
         """Stop the watcher, connect to profile `name` and start the board afresh.

@@ -78,6 +78,11 @@ def _palette_commands(screen: JobListScreen) -> list[_Command]:
         _Command(
             "Reverse sort order", "Flip ascending/descending", lambda s: s.action_sort_reverse()
         ),
+        _Command(
+            "Follow an AQuA job by id",
+            "AQuA has no list of jobs: add one to the board by its id",
+            lambda s: s.action_watch_aqua(),
+        ),
     ]
     # Writes are offered only where they may be sent (not on read-only profiles, and
     # stop only on a job Zuora would accept it for).
@@ -193,6 +198,14 @@ class JobListScreen(Screen[None]):
         Binding("e", "errors", "Errors", id="jobs.errors", tooltip="Row errors of the job"),
         Binding("u", "new_job", "New", id="jobs.new", tooltip="Start a new job"),
         Binding(
+            "a",
+            "watch_aqua",
+            "Follow AQuA",
+            show=False,
+            id="jobs.watch_aqua",
+            tooltip="Follow an AQuA job by its id (AQuA has no list of jobs)",
+        ),
+        Binding(
             "h",
             "toggle_finished",
             "Old finished",
@@ -252,6 +265,8 @@ class JobListScreen(Screen[None]):
         self._pending: JobSnapshot | None = None
         self._shown: JobSnapshot | None = None
         self._stoppable: bool | None = None
+        self._reveal: JobKey | None = None
+        """A job the user asked to follow: the cursor goes to it when it first shows."""
 
     # ------------------------------------------------------------------ structure
 
@@ -345,6 +360,10 @@ class JobListScreen(Screen[None]):
         self._shown = snapshot
         table = self.table
         table.apply(snapshot, now=self._now())
+        if self._reveal is not None and self._reveal in table.jobs:
+            # A job the user just asked to follow: show it to them.
+            key, self._reveal = self._reveal, None
+            self._show_job(key, "is on the board now")
         self._update_chrome(snapshot)
         self._update_stoppable()
 
@@ -527,6 +546,36 @@ class JobListScreen(Screen[None]):
     def action_new_job(self) -> None:
         """Start a new job."""
         self.ztui.open_new_job()
+
+    def _show_job(self, key: JobKey, news: str) -> None:
+        """Put the cursor on `key` and say so, or say what hides it from the view."""
+        self.table.move_cursor_to(key)
+        label = f"{key[0].label} job {key[1]}"
+        if self.table.cursor_key == key:
+            self.notify(f"{label} {news}.", timeout=4)
+        else:
+            self.notify(
+                f"{label} {news}, but hidden by the filter, a facet or its age "
+                "(h shows old finished jobs).",
+                timeout=8,
+            )
+
+    def action_watch_aqua(self) -> None:
+        """Ask for an AQuA job id and follow that job on the board."""
+        from ztui.screens.watch_aqua import WatchAquaModal
+
+        def chosen(job_id: str | None) -> None:
+            if job_id is None:
+                return
+            key: JobKey = (Family.AQUA, job_id)
+            if key in self.table.jobs:
+                self._reveal = None
+                self._show_job(key, "is on the board already")
+                return
+            self._reveal = key
+            self.ztui.watch_aqua_job(job_id)
+
+        self.app.push_screen(WatchAquaModal(), chosen)
 
     def action_toggle_finished(self) -> None:
         """Show or hide finished jobs older than the configured age."""

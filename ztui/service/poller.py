@@ -244,6 +244,10 @@ class JobPoller:
         if job_id not in self._aqua_watch:
             self._aqua_watch[job_id] = None
 
+    def is_watching_aqua(self, job_id: str) -> bool:
+        """True while `job_id` is on the AQuA watch list (a get answered 404 takes it off)."""
+        return job_id in self._aqua_watch
+
     def forget_aqua(self, job_id: str) -> None:
         """Stop watching an AQuA job and drop it from later snapshots."""
         self._aqua_watch.pop(job_id, None)
