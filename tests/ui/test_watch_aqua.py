@@ -28,6 +28,10 @@ QUERY = {
 }
 
 
+def _shows(app: ZtuiApp, job_id: str) -> bool:
+    return app.jobs is not None and (Family.AQUA, job_id) in app.jobs.jobs
+
+
 async def _type_id(pilot: Any, text: str) -> None:
     await pilot.press("a")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, WatchAquaModal), "the dialog")
@@ -87,15 +91,15 @@ async def test_unknown_id_is_reported_and_forgotten(
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
         await wait_until(pilot, lambda: app.jobs is not None and app.jobs.complete, "jobs")
         await _type_id(pilot, job_id)
-        await wait_until(pilot, lambda: (Family.AQUA, job_id) in app.jobs.jobs, "the job", 15)
+        await wait_until(pilot, lambda: _shows(app, job_id), "the job", 15)
         await _type_id(pilot, unknown)
         await wait_until(
             pilot, lambda: any("was not found" in n for n in notes(seen)), "not found", 15
         )
-        assert (Family.AQUA, unknown) not in app.jobs.jobs
+        assert not _shows(app, unknown)
     assert watchlist.watched(profile.name, profile.base_url) == [job_id]
     # The next start follows the remembered job from its first poll.
     again = ZtuiApp(settings=settings, profile=profile)
     async with again.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: again.jobs is not None and again.jobs.complete, "jobs")
-        assert (Family.AQUA, job_id) in again.jobs.jobs
+        assert _shows(again, job_id)
