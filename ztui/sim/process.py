@@ -59,6 +59,7 @@ class SimProcess:
         """The child's command line."""
         return [
             sys.executable,
+            "-P",  # the installed ztui, not a `ztui` folder in the current directory
             "-m",
             "ztui",
             "sim",
