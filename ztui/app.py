@@ -200,6 +200,7 @@ class ZtuiApp(App[None]):
             except RuntimeError as exc:
                 raise RuntimeError(f"The demo simulator did not start: {exc}") from None
             self._sim_server = process
+            self._watch_demo_simulator(process)
         if self.demo is not None and self._sim_server is not None:
             from ztui.launch import demo_profile
 
@@ -271,6 +272,39 @@ class ZtuiApp(App[None]):
             self.poller.watch_aqua(job_id)
             self.poller.refresh_now()
         self.notify(f"Following AQuA job {job_id}; it shows after the next poll.", timeout=4)
+
+    def _watch_demo_simulator(self, process: SimProcess) -> None:
+        """Report at once if the demo's simulator process ends while the app runs."""
+        import threading
+
+        def wait() -> None:
+            reason = process.wait_for_exit()
+            if reason is not None:
+                try:
+                    self.call_from_thread(self._demo_simulator_died, reason)
+                except RuntimeError:  # the app is no longer running
+                    pass
+
+        threading.Thread(target=wait, name="ztui-demo-sim-watch", daemon=True).start()
+
+    def _demo_simulator_died(self, reason: str) -> None:
+        """A demo simulator that died will not come back: say so and stop polling it."""
+        server = self._sim_server
+        if server is None or self.profile.base_url != server.base_url:
+            log.warning("the demo simulator stopped (%s) after a switch to another profile", reason)
+            return
+        text = (
+            f"The demo simulator stopped ({reason}); the board keeps its last data. "
+            "Quit and run ztui --demo again."
+        )
+        log.error("%s", text)
+        # Drop whatever the last poll still brings (errors about a server that is gone).
+        self.generation += 1
+        if self.poller is not None:
+            self.poller.stop()
+        self.workers.cancel_group(self, "poller")
+        self.connection_error = text
+        self.notify(text, severity="error", timeout=30)
 
     def _check_added_aqua(self, snapshot: JobSnapshot) -> None:
         """Tell the user about an AQuA id they added that Zuora does not know."""

@@ -99,6 +99,28 @@ async def test_collector_paused_at_start_resumes_with_the_first_jobs(
         gc.enable()
 
 
+async def test_demo_simulator_that_dies_is_reported_once() -> None:
+    """The demo's simulator killed mid-run: the board says so and stops polling it."""
+    import signal
+
+    settings = load_settings()
+    app = ZtuiApp(settings=settings, profile=resolve_profile(settings), demo=DemoOptions(jobs=8))
+    seen: list[Any] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await _wait(pilot, lambda: app.jobs is not None and app.jobs.complete, "jobs")
+        process = app._sim_server
+        assert isinstance(process, SimProcess)
+        assert process.pid is not None
+        assert process.exit_reason() is None
+        os.kill(process.pid, signal.SIGKILL)
+        app.refresh_now()
+        await _wait(pilot, lambda: app.connection_error is not None, "the report", 20)
+        assert app.connection_error is not None
+        assert "demo simulator stopped (killed by SIGKILL)" in app.connection_error
+        await _wait(pilot, lambda: app.poller is None, "polling to stop")
+        assert len([n for n in notes(seen) if "demo simulator stopped" in n]) == 1
+
+
 async def test_demo_simulator_that_cannot_start_is_reported() -> None:
     """A demo simulator that dies at start-up: the board says why, and nothing hangs."""
     settings = load_settings()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,7 @@ class SimProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._buffer = b""
+        self._stopping = False
 
     @property
     def command(self) -> list[str]:
@@ -151,12 +153,33 @@ class SimProcess:
         self.aqua_watch = [str(job_id) for job_id in aqua]
         return url
 
+    def exit_reason(self) -> str | None:
+        """Why the child is gone ("exit code 1", "killed by SIGKILL"), or None while it runs.
+
+        None too before `spawn()` and after `stop()`.
+        """
+        proc = self._proc
+        code = proc.poll() if proc is not None else None
+        return None if code is None else _describe_exit(code)
+
     def recent_aqua_job_ids(self, limit: int) -> list[str]:
         """Up to `limit` of the AQuA jobs the child named when it became ready."""
         return self.aqua_watch[:limit]
 
+    def wait_for_exit(self) -> str | None:
+        """Block until the child exits; return why (see `exit_reason`), or None when it
+        was `stop()` that ended it (or it never ran)."""
+        proc = self._proc
+        if proc is None:
+            return None
+        code = proc.wait()
+        if self._stopping:
+            return None
+        return _describe_exit(code)
+
     def stop(self, timeout: float = 1.0) -> None:
         """Stop the child: close its input, then SIGTERM, then SIGKILL; safe to call twice."""
+        self._stopping = True
         proc, self._proc = self._proc, None
         if proc is not None:
             for stream in (proc.stdin, proc.stdout):
@@ -186,3 +209,13 @@ class SimProcess:
         text = self._stderr.read()[-4000:].decode("utf-8", "replace")
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return lines[-1] if lines else ""
+
+
+def _describe_exit(code: int) -> str:
+    """`exit code 1`, or `killed by SIGKILL` for a negative (signal) return code."""
+    if code >= 0:
+        return f"exit code {code}"
+    try:
+        return f"killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"killed by signal {-code}"
