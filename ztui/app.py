@@ -244,7 +244,7 @@ class ZtuiApp(App[None]):
             await client.aclose()
 
     def _known_aqua_ids(self) -> list[str]:
-        """AQuA jobs to follow: seeded by the demo simulator and recorded in the journal."""
+        """AQuA jobs to follow: the demo simulator's, the journal's, and those added by id."""
         ids: list[str] = []
         if self.demo is not None and self._sim_server is not None:
             from ztui.sim.process import WATCHED_AQUA
@@ -317,7 +317,8 @@ class ZtuiApp(App[None]):
                 from ztui import watchlist
 
                 self._added_aqua.discard(job_id)
-                watchlist.remove(self.profile.name, self.profile.base_url, job_id)
+                if self.demo is None:
+                    watchlist.remove(self.profile.name, self.profile.base_url, job_id)
                 self.notify(
                     f"AQuA job {job_id} was not found on {self.profile.name!r} (finished "
                     "jobs are deleted after 180 days); it is no longer followed.",
@@ -370,6 +371,7 @@ class ZtuiApp(App[None]):
         self.workers.cancel_group(self, "poller")
         self.generation += 1
         self.demo = None
+        self._added_aqua.clear()
         self.profile = profile
         self.connection_error = None
         self.jobs = None
