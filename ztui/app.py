@@ -245,13 +245,16 @@ class ZtuiApp(App[None]):
 
     def _known_aqua_ids(self) -> list[str]:
         """AQuA jobs to follow: the demo simulator's, the journal's, and those added by id."""
-        ids: list[str] = []
-        if self.demo is not None and self._sim_server is not None:
+        if self.demo is not None:
+            if self._sim_server is None:
+                return []
             from ztui.sim.process import WATCHED_AQUA
 
             # A journal knows the AQuA jobs made from ztui: dozens, not the thousands a
             # large demo seeds. Following every one would cost a get each at start-up.
-            ids.extend(self._sim_server.recent_aqua_job_ids(WATCHED_AQUA))
+            # The journal and the watch list know nothing of a simulator on a new port.
+            return self._sim_server.recent_aqua_job_ids(WATCHED_AQUA)
+        ids: list[str] = []
         if self.journal is not None:
             ids.extend(self.journal.known_aqua_ids(self.profile.name, self.profile.base_url))
         from ztui import watchlist
