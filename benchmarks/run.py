@@ -1,7 +1,7 @@
 """Runs the job board benchmarks and checks each figure against its budget.
 
-    python benchmarks/run.py               # every figure, 3 runs per terminal target
-    python benchmarks/run.py --runs 5
+    python benchmarks/run.py               # every figure, 5 runs per terminal target
+    python benchmarks/run.py --runs 9
     python benchmarks/run.py --skip-terminal   # API calls only (no pty needed)
 
 Terminal figures come from `../shared/tools/tuibench.py` (found next to the repository,

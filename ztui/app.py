@@ -138,7 +138,15 @@ class ZtuiApp(App[None]):
             # Over SSH every repainted frame costs bandwidth: no animation at all.
             self.animation_level = "none"
         self.register_theme(ZTUI_THEME)
-        self.theme = settings.ui.theme if settings.ui.theme else "ztui"
+        theme = settings.ui.theme or ZTUI_THEME.name
+        if theme == ZTUI_THEME.name and ZTUI_THEME.dark and not ZTUI_THEME.ansi:
+            # Nothing is parsed yet, and Textual's default theme is dark and truecolor too:
+            # only the CSS variables differ. Setting `theme` would parse every stylesheet
+            # twice at start-up.
+            self.set_reactive(App.theme, theme)
+            self.stylesheet.set_variables(self.get_css_variables())
+        else:
+            self.theme = theme
         if settings.ui.keymap:
             self.set_keymap(dict(settings.ui.keymap))
 
