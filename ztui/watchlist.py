@@ -9,19 +9,17 @@ are removed. No Textual here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ztui.api.models import HEX32_RE
 from ztui.journal import host_of
 from ztui.state import load_state, save_state
 
 STATE_KEY = "aqua_watch"
 LIMIT = 100
 """Most ids kept per connection (each costs a get at start-up until it is finished)."""
-
-_AQUA_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 
 def parse_aqua_job_id(text: str) -> str:
@@ -33,7 +31,7 @@ def parse_aqua_job_id(text: str) -> str:
     value = text.strip().strip("\"'` ")
     if not value:
         raise ValueError("Type or paste the id of an AQuA job (32 hexadecimal characters).")
-    if not _AQUA_ID.fullmatch(value):
+    if not HEX32_RE.match(value):
         shown = value if len(value) <= 40 else value[:37] + "…"
         raise ValueError(
             f"{shown!r} is not an AQuA job id: those are 32 hexadecimal characters "

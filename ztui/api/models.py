@@ -33,6 +33,13 @@ class Family(StrEnum):
         return _FAMILY_LABELS[self]
 
 
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+"""A custom-object job id (API doc §2.9)."""
+HEX32_RE = re.compile(r"^[0-9a-fA-F]{32}$")
+"""A uno or AQuA job id (API doc §2.9)."""
+
 _FAMILY_LABELS = {
     Family.DATA_BACKFILL: "Data backfill",
     Family.BOOKING_DATE: "Booking date",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,7 +28,7 @@ from ztui.api.errors import (
     RateLimited,
     ReadOnlyError,
 )
-from ztui.api.models import Family, Job
+from ztui.api.models import HEX32_RE, UUID_RE, Family, Job
 from ztui.headless.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -37,13 +36,6 @@ if TYPE_CHECKING:
     from ztui.config import ResolvedProfile, Settings
 
 T = TypeVar("T")
-
-UUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
-"""A custom-object job id (API doc §2.9)."""
-HEX32_RE = re.compile(r"^[0-9a-fA-F]{32}$")
-"""A uno or AQuA job id (API doc §2.9)."""
 
 UNO_THEN_AQUA: tuple[Family, ...] = (
     Family.DATA_BACKFILL,
