@@ -65,7 +65,7 @@ def test_child_stops_when_its_parent_goes() -> None:
         assert proc.stdin is not None
         proc.stdin.close()  # what the kernel does when the parent is killed
         assert proc.wait(timeout=3) == 0
-        assert process.exit_reason() == "exit code 0"
+        assert process.wait_for_exit() == "exit code 0"
     finally:
         process.stop()
 

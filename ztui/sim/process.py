@@ -153,22 +153,13 @@ class SimProcess:
         self.aqua_watch = [str(job_id) for job_id in aqua]
         return url
 
-    def exit_reason(self) -> str | None:
-        """Why the child is gone ("exit code 1", "killed by SIGKILL"), or None while it runs.
-
-        None too before `spawn()` and after `stop()`.
-        """
-        proc = self._proc
-        code = proc.poll() if proc is not None else None
-        return None if code is None else _describe_exit(code)
-
     def recent_aqua_job_ids(self, limit: int) -> list[str]:
         """Up to `limit` of the AQuA jobs the child named when it became ready."""
         return self.aqua_watch[:limit]
 
     def wait_for_exit(self) -> str | None:
-        """Block until the child exits; return why (see `exit_reason`), or None when it
-        was `stop()` that ended it (or it never ran)."""
+        """Block until the child exits; return why ("exit code 1", "killed by SIGKILL"),
+        or None when it was `stop()` that ended it (or it never ran)."""
         proc = self._proc
         if proc is None:
             return None
