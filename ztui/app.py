@@ -310,10 +310,7 @@ class ZtuiApp(App[None]):
         )
         log.error("%s", text)
         # Drop whatever the last poll still brings (errors about a server that is gone).
-        self.generation += 1
-        if self.poller is not None:
-            self.poller.stop()
-        self.workers.cancel_group(self, "poller")
+        self._stop_watching()
         self.connection_error = text
         self.notify(text, severity="error", timeout=30)
 
@@ -364,6 +361,13 @@ class ZtuiApp(App[None]):
         if self._added_aqua:
             self._check_added_aqua(message.snapshot)
 
+    def _stop_watching(self) -> None:
+        """End the watcher and its connection; snapshots still on their way are dropped."""
+        if self.poller is not None:
+            self.poller.stop()
+        self.workers.cancel_group(self, "poller")
+        self.generation += 1
+
     def switch_profile(self, name: str) -> None:
         """Stop the watcher, connect to profile `name` and start the board afresh.
 
@@ -377,10 +381,7 @@ class ZtuiApp(App[None]):
         except ConfigError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
-        if self.poller is not None:
-            self.poller.stop()
-        self.workers.cancel_group(self, "poller")
-        self.generation += 1
+        self._stop_watching()
         self.demo = None
         self._added_aqua.clear()
         self.profile = profile
@@ -415,9 +416,7 @@ class ZtuiApp(App[None]):
         """Stop everything that runs in the background; safe to call twice."""
         import asyncio
 
-        if self.poller is not None:
-            self.poller.stop()
-        self.workers.cancel_group(self, "poller")
+        self._stop_watching()
         if self._sim_process is not None:
             process, self._sim_process = self._sim_process, None
             if self._sim_server is process:
