@@ -198,10 +198,7 @@ class ZtuiApp(App[None]):
 
         if self.demo is not None and self._sim_server is None:
             if self._sim_process is None:
-                from ztui.sim.process import SimProcess
-
-                demo = self.demo
-                self._sim_process = SimProcess(jobs=demo.jobs, seed=demo.seed, speed=demo.speed)
+                self._sim_process = self.demo.simulator()
             process = self._sim_process
             try:
                 await asyncio.to_thread(process.wait_ready)

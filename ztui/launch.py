@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ztui.config import ResolvedProfile, Settings
+    from ztui.sim.process import SimProcess
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,12 @@ class DemoOptions:
     speed: float = 1.0
     read_only: bool = False
     """`--read-only` given with `--demo`: the demo refuses writes too."""
+
+    def simulator(self) -> SimProcess:
+        """The demo's simulator process, seeded as these options say (not yet started)."""
+        from ztui.sim.process import SimProcess
+
+        return SimProcess(jobs=self.jobs, seed=self.seed, speed=self.speed)
 
 
 def resolve_from_args(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
@@ -108,9 +115,7 @@ def _run_app(args: argparse.Namespace) -> int:
     sim_process = None
     if demo is not None:
         # Started before the UI loads, so the simulator comes up while Textual does.
-        from ztui.sim.process import SimProcess
-
-        sim_process = SimProcess(jobs=demo.jobs, seed=demo.seed, speed=demo.speed)
+        sim_process = demo.simulator()
         try:
             sim_process.spawn()
         except RuntimeError as exc:
