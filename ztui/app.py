@@ -192,7 +192,6 @@ class ZtuiApp(App[None]):
         """Start the demo simulator if asked, open the client and run the watcher."""
         import asyncio
 
-        from ztui.api.client import ZuoraClient
         from ztui.journal import Journal
         from ztui.service.poller import DEFAULT_FATAL_HINT, JobPoller
 
@@ -218,15 +217,7 @@ class ZtuiApp(App[None]):
             self.post_message(JobsUpdated(snapshot, generation))
 
         profile = self.profile
-        client = ZuoraClient(
-            profile.base_url,
-            client_id=profile.client_id,
-            client_secret=profile.client_secret,
-            org_ids=profile.org_ids,
-            entity_ids=profile.entity_ids,
-            read_only=profile.read_only,
-            max_retry_wait=MAX_RETRY_WAIT_S,
-        )
+        client = profile.client(max_retry_wait=MAX_RETRY_WAIT_S)
         self.client = client
         aqua_ids = self._known_aqua_ids()
         poller = JobPoller(

@@ -43,12 +43,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from ztui.logsetup import register_secret
 from ztui.paths import config_path
 from ztui.secret import Secret
+
+if TYPE_CHECKING:
+    from ztui.api.client import ZuoraClient
 
 DEFAULT_BASE_URL: Final = "http://127.0.0.1:8787"
 """The base URL used when nothing is configured: the local simulator's default address."""
@@ -302,6 +305,24 @@ class ResolvedProfile:
     """Calls per day ztui may spend, or None for no budget."""
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Where each value came from (`base_url` -> `ZTUI_BASE_URL`), for `config check`."""
+
+    def client(self, **options: Any) -> ZuoraClient:
+        """A `ZuoraClient` on this connection; `options` go to its constructor.
+
+        Raises:
+            ValueError: the connection settings are not usable (from the client).
+        """
+        from ztui.api.client import ZuoraClient
+
+        return ZuoraClient(
+            self.base_url,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            org_ids=self.org_ids,
+            entity_ids=self.entity_ids,
+            read_only=self.read_only,
+            **options,
+        )
 
     @property
     def needs_typed_confirm(self) -> bool:

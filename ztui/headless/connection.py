@@ -324,17 +324,8 @@ def load_profile(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
 @asynccontextmanager
 async def connect(settings: Settings, profile: ResolvedProfile) -> AsyncIterator[Connection]:
     """Open the API client on `profile`, and close it when the block ends."""
-    from ztui.api.client import ZuoraClient
-
     try:
-        client = ZuoraClient(
-            profile.base_url,
-            client_id=profile.client_id,
-            client_secret=profile.client_secret,
-            org_ids=profile.org_ids,
-            entity_ids=profile.entity_ids,
-            read_only=profile.read_only,
-        )
+        client = profile.client()
     except ValueError as exc:
         raise CommandError(f"profile {profile.name!r}: {exc}", ExitCode.USAGE) from None
     try:
