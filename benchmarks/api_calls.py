@@ -82,7 +82,7 @@ async def measure(jobs: int = 1000, seconds: float = 3600.0, seed: int = 1) -> A
         The figures.
     """
     from ztui.api.client import ZuoraClient
-    from ztui.secret import Secret
+    from ztui.core.secret import Secret
     from ztui.service.pacing import PollSettings
     from ztui.service.poller import JobPoller
     from ztui.service.snapshot import JobSnapshot

@@ -18,10 +18,10 @@ from textual.app import App
 from textual.reactive import var
 
 from ztui.api.models import Family, Job, JobState
-from ztui.paths import stylesheet_paths
+from ztui.core.paths import stylesheet_paths
 from ztui.screens.jobs import JobListScreen
 from ztui.service.snapshot import BudgetView, FamilyStatus, JobSnapshot
-from ztui.theme import ZTUI_THEME
+from ztui.widgets.theme import ZTUI_THEME
 
 _STATES = (JobState.RUNNING, JobState.SUCCEEDED, JobState.QUEUED, JobState.FAILED)
 

@@ -20,10 +20,10 @@ from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.worker import Worker, WorkerState
 
-from ztui import gcpause
+from ztui.core import gcpause
+from ztui.core.paths import app_stylesheets
 from ztui.messages import ConnectionChanged, JobsUpdated
-from ztui.paths import app_stylesheets
-from ztui.theme import ZTUI_THEME
+from ztui.widgets.theme import ZTUI_THEME
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -33,14 +33,13 @@ if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
     from ztui.api.models import Family
     from ztui.config import ResolvedProfile, Settings
-    from ztui.demo import FaultPreset
-    from ztui.journal import Journal
-    from ztui.launch import DemoOptions
+    from ztui.demo import DemoOptions, FaultPreset
     from ztui.service.pacing import PollSettings
     from ztui.service.poller import JobPoller
     from ztui.service.snapshot import JobSnapshot
     from ztui.sim import SimServer
     from ztui.sim.process import SimProcess
+    from ztui.store.journal import Journal
 
 log = logging.getLogger("ztui.app")
 
@@ -51,7 +50,7 @@ family as rate-limited until a given time, and an action says it was refused, ra
 both hanging silently."""
 
 GC_PAUSE_LIMIT_S = 5.0
-"""The longest the garbage collector stays paused at start-up (see `ztui.gcpause`)."""
+"""The longest the garbage collector stays paused at start-up (see `ztui.core.gcpause`)."""
 
 
 class ZtuiApp(App[None]):
@@ -192,8 +191,8 @@ class ZtuiApp(App[None]):
         """Start the demo simulator if asked, open the client and run the watcher."""
         import asyncio
 
-        from ztui.journal import Journal
         from ztui.service.poller import DEFAULT_FATAL_HINT, JobPoller
+        from ztui.store.journal import Journal
 
         if self.demo is not None and self._sim_server is None:
             if self._sim_process is None:
@@ -206,7 +205,7 @@ class ZtuiApp(App[None]):
             self._sim_server = process
             self._watch_demo_simulator(process)
         if self.demo is not None and self._sim_server is not None:
-            from ztui.launch import demo_profile
+            from ztui.demo import demo_profile
 
             self.profile = demo_profile(self._sim_server.base_url, self.profile, self.demo)
             self._show_profile()
@@ -253,14 +252,14 @@ class ZtuiApp(App[None]):
         ids: list[str] = []
         if self.journal is not None:
             ids.extend(self.journal.known_aqua_ids(self.profile.name, self.profile.base_url))
-        from ztui import watchlist
+        from ztui.store import watchlist
 
         ids.extend(watchlist.watched(self.profile.name, self.profile.base_url))
         return list(dict.fromkeys(ids))
 
     def watch_aqua_job(self, job_id: str) -> None:
         """Follow the AQuA job `job_id` on the board, now and on later starts."""
-        from ztui import watchlist
+        from ztui.store import watchlist
 
         profile = self.profile
         if self.demo is None:
@@ -310,7 +309,7 @@ class ZtuiApp(App[None]):
             if (Family.AQUA, job_id) in snapshot.jobs:
                 self._added_aqua.discard(job_id)
             elif self.poller is not None and not self.poller.is_watching_aqua(job_id):
-                from ztui import watchlist
+                from ztui.store import watchlist
 
                 self._added_aqua.discard(job_id)
                 if self.demo is None:
@@ -343,7 +342,7 @@ class ZtuiApp(App[None]):
         if previous is None:
             self.call_after_refresh(self._start_status_history)
             self.call_after_refresh(gcpause.resume)
-        from ztui.notifications import announce
+        from ztui.flows.notify import announce
 
         announce(self, previous, message.snapshot)
         if self._added_aqua:
@@ -383,7 +382,7 @@ class ZtuiApp(App[None]):
         """Turn a failed network or disk worker into one notification."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            from ztui.logsetup import redact
+            from ztui.core.logsetup import redact
 
             text = redact(str(error)) if error is not None else "unknown error"
             log.error("worker %s failed: %s", event.worker.description, text)
@@ -423,7 +422,7 @@ class ZtuiApp(App[None]):
         # secret held in a local variable. Render a redacted, locals-free traceback instead.
         from rich.text import Text
 
-        from ztui.logsetup import format_exception_redacted
+        from ztui.core.logsetup import format_exception_redacted
 
         error = getattr(self, "_crash", None)
         text = (
@@ -477,7 +476,7 @@ class ZtuiApp(App[None]):
         if not names:
             self.notify("No profiles in config.toml (see `ztui config init`).", severity="warning")
             return
-        from ztui.screens.profiles import ProfileSwitchModal
+        from ztui.dialogs.profiles import ProfileSwitchModal
 
         def chosen(name: str | None) -> None:
             if name:
@@ -499,7 +498,7 @@ class ZtuiApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key of the current screen."""
-        from ztui.screens.help import HelpScreen
+        from ztui.dialogs.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))

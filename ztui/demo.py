@@ -1,4 +1,6 @@
-"""Provides the demo's fault presets: what `ztui --demo` can break on purpose, and how.
+"""Provides the demo: its options, its connection profile, and the faults it can inject.
+
+The fault presets are what `ztui --demo` can break on purpose, and how.
 
 In the demo the palette offers these so that anyone can watch the board live through a
 bad day (server errors, dropped connections, a rate limit, an expired token) and recover
@@ -8,10 +10,51 @@ the simulator's `/_sim/` routes (see the README's simulator section). No Textual
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from ztui.config import ResolvedProfile
+    from ztui.sim.process import SimProcess
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """How to seed the embedded simulator for `ztui --demo`."""
+
+    jobs: int = 60
+    seed: int = 1
+    speed: float = 1.0
+    read_only: bool = False
+    """`--read-only` given with `--demo`: the demo refuses writes too."""
+
+    def simulator(self) -> SimProcess:
+        """The demo's simulator process, seeded as these options say (not yet started)."""
+        from ztui.sim.process import SimProcess
+
+        return SimProcess(jobs=self.jobs, seed=self.seed, speed=self.speed)
+
+
+def demo_profile(base_url: str, base: ResolvedProfile, demo: DemoOptions) -> ResolvedProfile:
+    """The profile used by `--demo`: the simulator at `base_url` with its demo credentials."""
+    from ztui.core.secret import Secret
+    from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    return replace(
+        base,
+        name="demo",
+        base_url=base_url,
+        environment="simulator",
+        is_production=False,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=Secret(DEMO_CLIENT_SECRET),
+        org_ids=(),
+        entity_ids=(),
+        read_only=demo.read_only,
+        tenant_name="demo",
+    )
 
 
 @dataclass(frozen=True)

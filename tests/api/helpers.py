@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from ztui.secret import Secret
+from ztui.core.secret import Secret
 
 
 class SimControl:

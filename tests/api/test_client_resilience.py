@@ -22,7 +22,7 @@ from ztui.api.errors import (
     TransportError,
 )
 from ztui.api.models import Family
-from ztui.secret import Secret
+from ztui.core.secret import Secret
 
 from .helpers import OpenClient, SimControl, SleepRecorder, demo_credentials
 

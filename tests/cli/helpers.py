@@ -21,7 +21,7 @@ import httpx
 
 from ztui.api.client import ZuoraClient
 from ztui.api.models import Family
-from ztui.secret import Secret
+from ztui.core.secret import Secret
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 SLOW_SIM: dict[str, Any] = {

@@ -15,9 +15,9 @@ import pytest
 
 from ztui.api.client import ZuoraClient
 from ztui.api.models import Family
-from ztui.journal import Journal, JournalEntry
-from ztui.secret import Secret
+from ztui.core.secret import Secret
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from ztui.store.journal import Journal, JournalEntry
 
 from .helpers import Sim, Ztui, no_traceback
 

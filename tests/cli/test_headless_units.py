@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ztui.api.models import Family, Job, JobState
-from ztui.headless import build_parser, parse_duration
-from ztui.headless.commands import board_order, confirm_stop, job_level_errors, state_matcher
-from ztui.headless.connection import CommandError, candidate_families, parse_family
-from ztui.headless.exitcodes import EXIT_STATUS_HELP, PRECEDENCE, ExitCode, combine
-from ztui.headless.output import final_line, job_to_dict, jobs_table
+from ztui.cli.headless import build_parser, parse_duration
+from ztui.cli.headless.commands import board_order, confirm_stop, job_level_errors, state_matcher
+from ztui.cli.headless.connection import CommandError, candidate_families, parse_family
+from ztui.cli.headless.exitcodes import EXIT_STATUS_HELP, PRECEDENCE, ExitCode, combine
+from ztui.cli.headless.output import final_line, job_to_dict, jobs_table
 
 HEX = "0123456789abcdef0123456789abcdef"
 UUID = "a9e9a58d-0a11-4685-b1ab-99521dbc20a1"

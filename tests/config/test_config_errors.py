@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ztui.config import ENVIRONMENTS, ConfigError, load_settings
-from ztui.paths import config_path
+from ztui.core.paths import config_path
 
 
 def write_config(text: str, mode: int = 0o600) -> Path:

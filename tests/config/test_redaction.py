@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ztui.logsetup import (
+from ztui.core.logsetup import (
     REDACTED,
     RedactingFilter,
     clear_registered_secrets,
@@ -18,7 +18,7 @@ from ztui.logsetup import (
     register_secret,
     setup_logging,
 )
-from ztui.paths import log_dir
+from ztui.core.paths import log_dir
 
 
 @pytest.fixture(autouse=True)
@@ -246,7 +246,7 @@ def test_nothing_logged_to_the_terminal(capsys: pytest.CaptureFixture[str], tmp_
 def test_excepthook_prints_redacted_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     import sys
 
-    from ztui.logsetup import install_excepthook
+    from ztui.core.logsetup import install_excepthook
 
     previous = sys.excepthook
     try:

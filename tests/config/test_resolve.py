@@ -17,8 +17,8 @@ from ztui.config import (
     parse_read_only,
     resolve_profile,
 )
-from ztui.logsetup import clear_registered_secrets, redact
-from ztui.paths import config_path
+from ztui.core.logsetup import clear_registered_secrets, redact
+from ztui.core.paths import config_path
 
 CLIENT_ID = "123456789012345678901234567890123456"
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ztui import config_cli, paths
+from ztui.cli import config_cmds as config_cli
 from ztui.config import load_settings, resolve_profile
-from ztui.state import load_state, recall, remember, save_state
+from ztui.core import paths
+from ztui.store.state import load_state, recall, remember, save_state
 
 # --- paths -------------------------------------------------------------------------------
 
@@ -44,7 +45,7 @@ def test_stylesheets_from_checkout_app_first() -> None:
 
 def test_importing_paths_is_cheap() -> None:
     code = (
-        "import sys, ztui.paths; "
+        "import sys, ztui.core.paths; "
         "bad = [m for m in ('httpx', 'textual') if m in sys.modules]; "
         "print(','.join(bad))"
     )
@@ -94,7 +95,7 @@ def test_corrupt_state_is_ignored_with_warning(caplog: pytest.LogCaptureFixture)
     path = paths.state_path()
     path.parent.mkdir(parents=True)
     path.write_text("this is = = not toml [", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="ztui.state"):
+    with caplog.at_level(logging.WARNING, logger="ztui.store.state"):
         assert load_state() == {}
         assert recall("x", 1) == 1
     assert "corrupt" in caplog.text
@@ -112,7 +113,7 @@ def test_state_binary_garbage_is_ignored() -> None:
 
 def test_unstorable_value_is_not_saved(caplog: pytest.LogCaptureFixture) -> None:
     remember("keep", "me")
-    with caplog.at_level(logging.WARNING, logger="ztui.state"):
+    with caplog.at_level(logging.WARNING, logger="ztui.store.state"):
         assert remember("bad", object()) is False
     assert load_state() == {"keep": "me"}
     with pytest.raises(TypeError):

@@ -1,4 +1,4 @@
-"""`ztui.submit` against the loopback simulator: each family, and every fault it can inject.
+"""`ztui.ops.submit` against the loopback simulator: each family, and every fault it can inject.
 
 The rule under test: whatever fails, exactly one job exists afterwards (or none, when the
 server said no), and every write is in the journal.
@@ -15,9 +15,8 @@ import httpx
 import pytest
 
 from ztui.api.client import ZuoraClient
-from ztui.journal import Journal
-from ztui.secret import Secret
-from ztui.submit import (
+from ztui.core.secret import Secret
+from ztui.ops.submit import (
     AquaSpec,
     BookingDateSpec,
     CustomObjectSpec,
@@ -33,6 +32,7 @@ from ztui.submit import (
     retry_upload,
     submit,
 )
+from ztui.store.journal import Journal
 
 pytestmark = pytest.mark.anyio
 

@@ -1,1 +1,1 @@
-"""Tests of ztui.journal: the write journal."""
+"""Tests of ztui.store.journal: the write journal."""

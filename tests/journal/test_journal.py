@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from ztui import paths
-from ztui.journal import Journal, JournalEntry, host_of, os_user
-from ztui.logsetup import clear_registered_secrets, register_secret
-from ztui.secret import Secret
+from ztui.core import paths
+from ztui.core.logsetup import clear_registered_secrets, register_secret
+from ztui.core.secret import Secret
+from ztui.store.journal import Journal, JournalEntry, host_of, os_user
 
 
 @pytest.fixture(autouse=True)

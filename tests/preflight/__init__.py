@@ -1,1 +1,1 @@
-"""Tests of ztui.preflight: upload file checks."""
+"""Tests of ztui.ops.preflight: upload file checks."""

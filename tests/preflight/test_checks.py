@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ztui.preflight import (
+from ztui.ops.preflight import (
     CUSTOM_OBJECT_MAX_BYTES,
     DATA_BACKFILL_MAX_BYTES,
     CheckTarget,
@@ -625,7 +625,7 @@ def test_fifteen_megabytes_check_quickly(tmp_path: Path) -> None:
 
 def test_data_backfill_duplicate_record_ids_are_errors(tmp_path: Path) -> None:
     """Two rows naming the same record in a backfill file: an error at the second."""
-    from ztui.preflight import CheckTarget, check_file
+    from ztui.ops.preflight import CheckTarget, check_file
 
     path = tmp_path / "prpc.csv"
     path.write_text(

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ztui.preflight import FILE_LEVEL_CODES, CheckTarget, FileReport, check_file
+from ztui.ops.preflight import FILE_LEVEL_CODES, CheckTarget, FileReport, check_file
 
 TARGETS = [
     CheckTarget("data_backfill", template_header=["Id", "Name", "#Note", "Amount__c"]),

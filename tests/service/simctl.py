@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from ztui.api.client import ZuoraClient
-from ztui.secret import Secret
+from ztui.core.secret import Secret
 
 
 class SimCtl:

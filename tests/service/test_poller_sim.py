@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ztui.api.models import Family, JobState
-from ztui.secret import Secret
+from ztui.core.secret import Secret
 from ztui.service.diff import diff_snapshots
 from ztui.service.pacing import PollSettings, next_interval
 from ztui.service.poller import JobPoller

@@ -22,11 +22,11 @@ from textual.widgets import Checkbox, Input, Select, TextArea
 from tests.ui.conftest import make_app  # noqa: F401 - reused fixture
 from tests.ui.pilot_support import wait_until as _wait
 from ztui.api.models import Family
-from ztui.journal import Journal, JournalEntry
 from ztui.screens.file_picker import STATE_KEY, FilePickerScreen, UploadTree
 from ztui.screens.journal import JournalScreen
 from ztui.screens.new_job import NewJobScreen, SubmitConfirmModal
-from ztui.state import remember
+from ztui.store.journal import Journal, JournalEntry
+from ztui.store.state import remember
 
 SIZE = (120, 40)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"

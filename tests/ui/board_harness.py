@@ -16,10 +16,10 @@ from textual.app import App
 from textual.reactive import var
 
 from ztui.api.models import Family, Job, JobState
-from ztui.paths import stylesheet_paths
+from ztui.core.paths import stylesheet_paths
 from ztui.screens.jobs import JobListScreen
 from ztui.service.snapshot import BudgetView, FamilyState, FamilyStatus, JobSnapshot
-from ztui.theme import ZTUI_THEME
+from ztui.widgets.theme import ZTUI_THEME
 
 NOW = 1768478400.0
 """2026-01-15T12:00:00Z, the harness's frozen wall clock."""

@@ -21,7 +21,7 @@ def make_app(make_sim: Callable[..., Any]) -> Callable[..., Any]:
     """
     from ztui.app import ZtuiApp
     from ztui.config import load_settings, resolve_profile
-    from ztui.launch import DemoOptions
+    from ztui.demo import DemoOptions
 
     def factory(sim: Any = None, *, read_only: bool = False, **kwargs: Any) -> ZtuiApp:
         server = sim if sim is not None else make_sim(jobs=12)

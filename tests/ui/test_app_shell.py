@@ -17,7 +17,7 @@ from tests.ui.test_detail_support import notes
 from ztui.api.models import Family
 from ztui.app import ZtuiApp
 from ztui.config import load_settings, resolve_profile
-from ztui.launch import DemoOptions
+from ztui.demo import DemoOptions
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from ztui.sim.process import SimProcess
 
@@ -83,7 +83,7 @@ async def test_collector_paused_at_start_resumes_with_the_first_jobs(
     """`ztui` pauses the garbage collector to start; the first jobs on screen restart it."""
     import gc
 
-    from ztui import gcpause
+    from ztui.core import gcpause
 
     app = make_app()
     gcpause.pause()
@@ -229,7 +229,7 @@ async def test_no_secret_or_token_on_disk_after_a_faulty_debug_run(
     make_sim: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
     """Debug logging through token expiry, 500s and drops leaves no secret or token on disk."""
-    from ztui.logsetup import setup_logging
+    from ztui.core.logsetup import setup_logging
 
     marker = "MARKER-secret-7f3a9c2e"
     server = make_sim(jobs=15, seed=4, client_secret=marker, token_ttl=5)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ztui.api.models import Family, JobState
-from ztui.notifications import (
+from ztui.flows.notify import (
     MAX_SINGLE_TOASTS,
     announce,
     job_payload,
@@ -126,6 +126,6 @@ def test_osc9_sequence_strips_control_characters() -> None:
 
 def test_family_status_pending_to_ok_is_quiet() -> None:
     status = FamilyStatus(Family.AQUA, "ok", as_of=NOW)
-    from ztui.notifications import _family_change
+    from ztui.flows.notify import _family_change
 
     assert _family_change(None, status) is None

@@ -13,9 +13,9 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from tests.ui.test_detail_support import connected, wait_until
-from ztui.journal import Journal, JournalEntry
-from ztui.paths import journal_path, stylesheet_paths
+from ztui.core.paths import journal_path, stylesheet_paths
 from ztui.screens.journal import JournalScreen
+from ztui.store.journal import Journal, JournalEntry
 
 pytestmark = pytest.mark.anyio
 
@@ -108,8 +108,8 @@ async def test_capital_j_shows_a_create_made_in_the_app(make_app: Callable[..., 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await connected(pilot)
+        from ztui.ops.submit import BookingDateSpec, Submission
         from ztui.screens.new_job import start_submission
-        from ztui.submit import BookingDateSpec, Submission
 
         start_submission(app, Submission(BookingDateSpec()))
         await wait_until(

@@ -20,9 +20,9 @@ from tests.ui.test_detail_support import (
     wait_until,
 )
 from ztui.api.models import Family
-from ztui.journal import Journal
 from ztui.screens import new_job
 from ztui.screens.new_job import ChoiceModal, NewJobScreen, RunForRealModal, SubmitConfirmModal
+from ztui.store.journal import Journal
 
 pytestmark = pytest.mark.anyio
 

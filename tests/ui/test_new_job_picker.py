@@ -14,8 +14,9 @@ from textual.widgets import DataTable, Input
 
 from tests.ui.test_detail_support import connected, wait_until
 from ztui.api.models import Family
-from ztui.paths import cache_dir, state_path, stylesheet_paths
-from ztui.preflight import CheckTarget
+from ztui.core.paths import cache_dir, state_path, stylesheet_paths
+from ztui.ops.preflight import CheckTarget
+from ztui.ops.submit import save_template, template_cache_path
 from ztui.screens.file_picker import (
     STATE_KEY,
     FileChoice,
@@ -26,8 +27,7 @@ from ztui.screens.file_picker import (
     expand,
 )
 from ztui.screens.new_job import NewJobScreen
-from ztui.state import recall
-from ztui.submit import save_template, template_cache_path
+from ztui.store.state import recall
 from ztui.widgets.csv_preview import BLANK_MARK, CsvPreview
 
 pytestmark = pytest.mark.anyio
@@ -138,7 +138,7 @@ async def test_path_input_expands_tilde_and_chooses(isolated_home: Path) -> None
 
 async def test_opens_in_the_remembered_folder(isolated_home: Path) -> None:
     folder = _files(isolated_home)
-    from ztui.state import remember
+    from ztui.store.state import remember
 
     remember(STATE_KEY, str(folder))
     picker = FilePickerScreen(_target())

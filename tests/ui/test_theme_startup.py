@@ -10,7 +10,7 @@ from textual.css.stylesheet import Stylesheet
 
 from ztui.app import ZtuiApp
 from ztui.config import load_settings, resolve_profile
-from ztui.theme import ZTUI_THEME
+from ztui.widgets.theme import ZTUI_THEME
 
 pytestmark = pytest.mark.anyio
 

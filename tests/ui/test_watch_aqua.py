@@ -10,13 +10,13 @@ import pytest
 
 from tests.ui.pilot_support import wait_until
 from tests.ui.test_detail_support import notes
-from ztui import watchlist
 from ztui.api.models import Family
 from ztui.app import ZtuiApp
 from ztui.config import load_settings, resolve_profile
+from ztui.dialogs.watch_aqua import WatchAquaModal
 from ztui.screens.jobs import JobListScreen
-from ztui.screens.watch_aqua import WatchAquaModal
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from ztui.store import watchlist
 
 pytestmark = pytest.mark.anyio
 

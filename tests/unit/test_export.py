@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ztui.api.models import JobError
-from ztui.export import (
+from ztui.ops.export import (
     MALFORMED_CODE,
     ExportError,
     errors_to_csv_text,

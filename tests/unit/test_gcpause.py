@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ztui import gcpause
+from ztui.core import gcpause
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ztui import watchlist
-from ztui.state import load_state, save_state
+from ztui.store import watchlist
+from ztui.store.state import load_state, save_state
 
 ID_A = "8ad0823f8f3f4a5b9c0d1e2f3a4b5c6d"
 ID_B = "8ad0823f8f3f4a5b9c0d1e2f3a4b5c6e"

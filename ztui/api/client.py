@@ -61,8 +61,8 @@ from ztui.api.models import (
     parse_job_errors,
     parse_propagation_job,
 )
-from ztui.logsetup import register_secret
-from ztui.secret import Secret
+from ztui.core.logsetup import register_secret
+from ztui.core.secret import Secret
 
 __all__ = [
     "CUSTOM_OBJECT_MAX_PAGE_SIZE",

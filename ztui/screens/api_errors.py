@@ -2,7 +2,7 @@
 
 The rows come from the client's `error_log` (`ztui.api.errors.ApiErrorRecord`: time,
 method, path, status, request id, code, message). The client already keeps tokens and
-query strings out of it; every cell is passed through `ztui.logsetup.redact` again so a
+query strings out of it; every cell is passed through `ztui.core.logsetup.redact` again so a
 credential that slipped into a server message never reaches the screen.
 """
 
@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from ztui.api.errors import ApiErrorRecord
-from ztui.paths import stylesheet
+from ztui.core.paths import stylesheet
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ also in the highlighted row's detail lines below the table)."""
 
 
 def _redact(text: str) -> str:
-    from ztui.logsetup import redact
+    from ztui.core.logsetup import redact
 
     return redact(text)
 

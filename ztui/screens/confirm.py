@@ -7,7 +7,7 @@ The flow, started by `s` on the board or the detail screen (`ZtuiApp.request_sto
 3. A modal names the family, job id, kind, profile/tenant and current state. It opens
    focused on Cancel: `enter`, `escape` and `n` send nothing; `y` confirms. On a
    production profile the user types the tenant name instead.
-4. In the app's `action` worker, `ztui.actions.perform_stop` re-reads the job, refuses if
+4. In the app's `action` worker, `ztui.ops.stop.perform_stop` re-reads the job, refuses if
    it left an actionable state, and sends the request once.
 5. The outcome is notified, the row shows the new status at once, and API errors (kept
    in the client's error log) are shown with the server's message verbatim.
@@ -34,8 +34,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from ztui.actions import ActionOutcome, action_for, perform_stop, refusal_reason
-from ztui.paths import stylesheet
+from ztui.core.paths import stylesheet
+from ztui.ops.stop import ActionOutcome, action_for, perform_stop, refusal_reason
 
 if TYPE_CHECKING:
     from ztui.api.models import Family, Job

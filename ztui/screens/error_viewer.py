@@ -11,8 +11,8 @@ Per family (API doc §3-§7):
   exposes one;
 - booking date / auto-backfill: the failure message and error count.
 
-Malformed error entries are kept and shown raw (`ztui.export.parse_errors_tolerant`).
-`x` writes the failed rows to CSV (`ztui.export.export_failed_rows`), joined to the
+Malformed error entries are kept and shown raw (`ztui.ops.export.parse_errors_tolerant`).
+`x` writes the failed rows to CSV (`ztui.ops.export.export_failed_rows`), joined to the
 uploaded file when the journal knows it.
 """
 
@@ -41,7 +41,8 @@ from textual.widgets import DataTable, Header, Static
 
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import Family, Job, JobError, parse_aqua_batches
-from ztui.export import (
+from ztui.core.paths import stylesheet
+from ztui.ops.export import (
     MALFORMED_CODE,
     SYSTEM_FIELDS,
     ErrorGroup,
@@ -52,7 +53,6 @@ from ztui.export import (
     parse_errors_tolerant,
     read_backfill_result,
 )
-from ztui.paths import stylesheet
 from ztui.screens.job_detail import PathModal, default_folder
 from ztui.widgets.footer import KeyFooter
 

@@ -3,7 +3,7 @@
 A directory tree filtered to the upload's extensions (`a` shows every file), a path
 input that takes a typed or pasted path with `~` expansion and completion (right arrow
 accepts the suggestion), and a preview. The highlighted file is checked at once by
-`ztui.preflight.check_file` in a thread worker (progress bar; `c` or the button cancels),
+`ztui.ops.preflight.check_file` in a thread worker (progress bar; `c` or the button cancels),
 so its problems show before it is chosen. `t` saves the template of the chosen
 data-backfill type into the folder shown. The last folder is remembered in `state.toml`.
 
@@ -29,9 +29,9 @@ from textual.suggester import Suggester
 from textual.widgets import Button, DirectoryTree, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from ztui.paths import stylesheet
-from ztui.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
-from ztui.state import recall, remember
+from ztui.core.paths import stylesheet
+from ztui.ops.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
+from ztui.store.state import recall, remember
 from ztui.widgets.csv_preview import CsvPreview
 from ztui.widgets.footer import KeyFooter
 

@@ -32,10 +32,10 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Header, Input, Static
 
-from ztui.actions import action_for, refusal_reason
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import AquaBatch, Family, Job, JobState, parse_aqua_batches, parse_timestamp
-from ztui.paths import stylesheet
+from ztui.core.paths import stylesheet
+from ztui.ops.stop import action_for, refusal_reason
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:

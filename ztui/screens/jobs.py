@@ -477,7 +477,7 @@ class JobListScreen(Screen[None]):
             name = getattr(profile, "name", "")
             return f"Profile {name!r} is read-only: ztui sends no writes (see --write)."
         if action == "stop":
-            from ztui.actions import refusal_reason
+            from ztui.ops.stop import refusal_reason
 
             job = self.table.cursor_job if self.is_mounted else None
             return "No job is selected." if job is None else refusal_reason(job)
@@ -562,7 +562,7 @@ class JobListScreen(Screen[None]):
 
     def action_watch_aqua(self) -> None:
         """Ask for an AQuA job id and follow that job on the board."""
-        from ztui.screens.watch_aqua import WatchAquaModal
+        from ztui.dialogs.watch_aqua import WatchAquaModal
 
         def chosen(job_id: str | None) -> None:
             if job_id is None:

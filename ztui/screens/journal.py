@@ -1,6 +1,6 @@
 """Provides `JournalScreen` (`J`): every write ztui made, newest first.
 
-The journal (`ztui.journal.Journal`) is read in a thread worker; the table shows one
+The journal (`ztui.store.journal.Journal`) is read in a thread worker; the table shows one
 line per write (create, upload, stop, cancel) and the panel below shows every field of
 the highlighted one: file hashes, idempotency key, request id, HTTP status, outcome.
 """
@@ -18,8 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from ztui.journal import Journal, JournalEntry
-from ztui.paths import stylesheet
+from ztui.core.paths import stylesheet
+from ztui.store.journal import Journal, JournalEntry
 from ztui.widgets.footer import KeyFooter
 
 _FAMILY_LABELS = {

@@ -17,7 +17,7 @@ Every create ends in `SubmitConfirmModal`, which says what will be sent (profile
 family, file name, row count, MD5...) and opens focused on Cancel; on a production
 profile the tenant name must be typed instead of `y`. Confirming makes the submission's
 idempotency keys and hands it to an app worker (`start_submission`), which survives
-leaving this screen, runs `ztui.submit.submit`, and asks the user what to do when the
+leaving this screen, runs `ztui.ops.submit.submit`, and asks the user what to do when the
 outcome is ambiguous (resubmit after a checked key-less failure, retry with the same
 key, retry the upload or cancel an orphaned custom-object job). A finished dry-run
 auto-backfill offers to run for real with the same parameters.
@@ -58,10 +58,9 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ztui.api.models import Family, JobState
-from ztui.paths import stylesheet
-from ztui.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
-from ztui.screens.file_picker import FileChoice, FilePickerScreen, PathSuggester, display_path
-from ztui.submit import (
+from ztui.core.paths import stylesheet
+from ztui.ops.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
+from ztui.ops.submit import (
     AQUA_FORMATS,
     AQUA_MAX_QUERIES,
     CO_MAX_ACTIVE,
@@ -91,6 +90,7 @@ from ztui.submit import (
     template_header,
     wait_for_slot,
 )
+from ztui.screens.file_picker import FileChoice, FilePickerScreen, PathSuggester, display_path
 from ztui.widgets.csv_preview import CsvPreview, human_size
 from ztui.widgets.footer import KeyFooter
 
@@ -765,7 +765,7 @@ class NewJobScreen(Screen[None]):
         if self.family is not Family.DATA_BACKFILL:
             return
         from ztui.screens.file_picker import STATE_KEY
-        from ztui.state import recall
+        from ztui.store.state import recall
 
         remembered = recall(STATE_KEY)
         folder = Path(remembered) if isinstance(remembered, str) else Path.home()

@@ -1,6 +1,6 @@
 """Provides `CsvPreview`: the first rows of a checked CSV, its facts and its problems.
 
-It shows a `ztui.preflight.FileReport` and nothing else: total rows, delimiter,
+It shows a `ztui.ops.preflight.FileReport` and nothing else: total rows, delimiter,
 encoding, size and MD5 on one line; the first rows in a table, where a blank cell in a
 kept column (one Zuora would write null over) is highlighted; then every finding, errors
 first, each naming its line and column.
@@ -16,7 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 if TYPE_CHECKING:
-    from ztui.preflight import FileReport
+    from ztui.ops.preflight import FileReport
 
 BLANK_MARK = "␣ blank"
 """What a highlighted blank cell shows (an empty highlighted cell is easy to miss)."""

@@ -2,7 +2,7 @@
 
 The new-job screen builds a `JobSpec` from its form, makes a `Submission` when the user
 confirms (that is when the idempotency keys are made, API doc §2.8) and runs `submit` in
-an app worker. Every write that reaches the network is journalled (`ztui.journal`), and
+an app worker. Every write that reaches the network is journalled (`ztui.store.journal`), and
 every failure comes back as a `SubmitOutcome`, never as an exception.
 
 How "exactly once" is kept, per family:
@@ -49,7 +49,7 @@ from ztui.api.models import Family, Job
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
-    from ztui.preflight import FileReport
+    from ztui.ops.preflight import FileReport
 
 __all__ = [
     "AQUA_FORMATS",
@@ -85,7 +85,7 @@ __all__ = [
     "wait_for_slot",
 ]
 
-log = logging.getLogger("ztui.submit")
+log = logging.getLogger("ztui.ops.submit")
 
 DATA_BACKFILL_TYPES: Final = (
     "ProductRatePlanCharge",
@@ -354,7 +354,7 @@ class SubmitOutcome:
 
 
 class JournalLike(Protocol):
-    """Anything with `append(entry)`, i.e. `ztui.journal.Journal`."""
+    """Anything with `append(entry)`, i.e. `ztui.store.journal.Journal`."""
 
     def append(self, entry: Any) -> Any:
         """Record one entry."""
@@ -465,7 +465,7 @@ def _journal(
     if ctx.journal is None:
         return
     try:
-        from ztui.journal import JournalEntry
+        from ztui.store.journal import JournalEntry
 
         upload = _file_of(sub.spec) if with_file else None
         ctx.journal.append(
@@ -974,7 +974,7 @@ async def wait_for_slot(
 
 def template_cache_path(profile: str, job_type: str) -> Path:
     """Where the template of `job_type` is cached for `profile` (under the cache dir)."""
-    from ztui.paths import cache_dir
+    from ztui.core.paths import cache_dir
 
     safe_profile = re.sub(r"[^A-Za-z0-9_.-]", "_", profile) or "default"
     safe_type = re.sub(r"[^A-Za-z0-9_.-]", "_", job_type)

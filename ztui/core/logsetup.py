@@ -22,13 +22,13 @@ from types import TracebackType
 from typing import Final
 from urllib.parse import quote, quote_plus
 
-from ztui.paths import log_dir
+from ztui.core.paths import log_dir
 
 REDACTED: Final = "********"
-"""What a masked value is replaced with (the same mask `ztui.secret.Secret` shows)."""
+"""What a masked value is replaced with (the same mask `ztui.core.secret.Secret` shows)."""
 
 LOG_FILE_NAME: Final = "ztui.log"
-"""Name of the log file inside `ztui.paths.log_dir()`."""
+"""Name of the log file inside `ztui.core.paths.log_dir()`."""
 
 MAX_LOG_BYTES: Final = 1_000_000
 """Size at which the log file rotates."""
@@ -239,7 +239,7 @@ def setup_logging(debug: bool = False, *, directory: Path | None = None) -> Path
 
     Args:
         debug: Log at DEBUG (requests and responses, still redacted) instead of INFO.
-        directory: Where to put the log file; defaults to `ztui.paths.log_dir()`.
+        directory: Where to put the log file; defaults to `ztui.core.paths.log_dir()`.
 
     Returns:
         The path of the log file.

@@ -29,7 +29,7 @@ from ztui.api.errors import (
     ReadOnlyError,
 )
 from ztui.api.models import HEX32_RE, UUID_RE, Family, Job
-from ztui.headless.exitcodes import ExitCode
+from ztui.cli.headless.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
@@ -151,7 +151,7 @@ class TransientReporter:
         self._current: dict[str, str] = {}
 
     def _write(self, text: str) -> None:
-        from ztui.logsetup import redact
+        from ztui.core.logsetup import redact
 
         # Server text is echoed; redact in case it ever carries a credential.
         print(f"{self.prog}: {redact(text)}", file=self.stream or sys.stderr, flush=True)
@@ -305,8 +305,8 @@ def load_profile(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
     Raises:
         CommandError: The config is invalid or has no credentials (USAGE).
     """
+    from ztui.cli.launch import resolve_from_args
     from ztui.config import ConfigError
-    from ztui.launch import resolve_from_args
 
     try:
         settings, profile = resolve_from_args(args)

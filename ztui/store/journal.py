@@ -2,13 +2,13 @@
 
 Each create, upload, stop and cancel ztui sends is written as one line, flushed and
 fsynced before the call returns, under the platformdirs data directory
-(`ztui.paths.journal_path()`). The journal answers two questions after a restart: what
+(`ztui.core.paths.journal_path()`). The journal answers two questions after a restart: what
 did we do to this tenant (the `J` screen), and which AQuA jobs did we create (AQuA has no
 list endpoint, so the board follows the ids the journal knows).
 
 It never holds a secret: every string on its way in goes through
-`ztui.logsetup.redact`, which masks bearer tokens, `Authorization` values, credential
-keys and every value registered with `ztui.logsetup.register_secret`. A masked field
+`ztui.core.logsetup.redact`, which masks bearer tokens, `Authorization` values, credential
+keys and every value registered with `ztui.core.logsetup.register_secret`. A masked field
 keeps its place and its name is listed under `extra["redacted"]`, so the record of the
 action survives while the credential does not. Zuora access tokens are plain 32-hex
 strings, indistinguishable from job ids, so they are only caught once registered.
@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
-from ztui.logsetup import redact
-from ztui.paths import journal_path
+from ztui.core.logsetup import redact
+from ztui.core.paths import journal_path
 
 __all__ = ["ACTIONS", "OUTCOMES", "Journal", "JournalEntry", "host_of", "os_user"]
 
@@ -164,7 +164,7 @@ class Journal:
     """
 
     def __init__(self, path: Path | None = None) -> None:
-        """Open (lazily) the journal at `path`, default `ztui.paths.journal_path()`."""
+        """Open (lazily) the journal at `path`, default `ztui.core.paths.journal_path()`."""
         self.path = path if path is not None else journal_path()
         """The JSON-lines file."""
         self.skipped_lines: list[int] = []

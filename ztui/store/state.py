@@ -2,7 +2,7 @@
 
 The user's `config.toml` is never rewritten (tomli-w would drop its comments); what ztui
 learns while running (last upload folder, last profile, column widths) goes here
-instead, under `ztui.paths.state_path()`. Writes are atomic (temporary file, then
+instead, under `ztui.core.paths.state_path()`. Writes are atomic (temporary file, then
 rename), and a corrupt or unreadable state file is ignored with a logged warning: losing
 remembered trivia must never stop the app. Secrets never belong here.
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from ztui.paths import state_path
+from ztui.core.paths import state_path
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def load_state(path: Path | None = None) -> dict[str, Any]:
     """Read the state file.
 
     Args:
-        path: The file; defaults to `ztui.paths.state_path()`.
+        path: The file; defaults to `ztui.core.paths.state_path()`.
 
     Returns:
         Its contents, or an empty dict when it is missing, unreadable or corrupt (the
@@ -57,7 +57,7 @@ def save_state(data: Mapping[str, Any], path: Path | None = None) -> None:
 
     Args:
         data: TOML-serializable values (str, int, float, bool, dates, lists, tables).
-        path: The file; defaults to `ztui.paths.state_path()`.
+        path: The file; defaults to `ztui.core.paths.state_path()`.
 
     Raises:
         OSError: The file could not be written.
@@ -91,7 +91,7 @@ def remember(key: str, value: Any, path: Path | None = None) -> bool:
     Args:
         key: The name to store it under.
         value: A TOML-serializable value, a path, or None to delete the key.
-        path: The file; defaults to `ztui.paths.state_path()`.
+        path: The file; defaults to `ztui.core.paths.state_path()`.
 
     Returns:
         Whether the value was saved.
@@ -117,7 +117,7 @@ def recall(key: str, default: Any = None, path: Path | None = None) -> Any:
     Args:
         key: The name it was stored under.
         default: What to return when nothing is stored.
-        path: The file; defaults to `ztui.paths.state_path()`.
+        path: The file; defaults to `ztui.core.paths.state_path()`.
     """
     return load_state(path).get(key, default)
 

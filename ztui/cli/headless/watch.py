@@ -26,7 +26,7 @@ from ztui.api.errors import (
     PermissionDenied,
 )
 from ztui.api.models import Family, Job, JobState
-from ztui.headless.connection import (
+from ztui.cli.headless.connection import (
     CommandError,
     Connection,
     TransientReporter,
@@ -36,8 +36,8 @@ from ztui.headless.connection import (
     exit_for,
     resolve_job,
 )
-from ztui.headless.exitcodes import ExitCode, combine
-from ztui.headless.output import OUTCOME_WORDS, change_line, final_line, format_progress
+from ztui.cli.headless.exitcodes import ExitCode, combine
+from ztui.cli.headless.output import OUTCOME_WORDS, change_line, final_line, format_progress
 
 if TYPE_CHECKING:
     from ztui.service.poller import JobPoller
@@ -121,7 +121,7 @@ class Watch:
         print(text, file=self.out or sys.stdout, flush=True)
 
     def _warn(self, text: str) -> None:
-        from ztui.logsetup import redact
+        from ztui.core.logsetup import redact
 
         print(f"{PROG}: {redact(text)}", file=self.err or sys.stderr, flush=True)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ztui.api.models import HEX32_RE
-from ztui.journal import host_of
-from ztui.state import load_state, save_state
+from ztui.store.journal import host_of
+from ztui.store.state import load_state, save_state
 
 STATE_KEY = "aqua_watch"
 LIMIT = 100

@@ -1,9 +1,9 @@
 """Provides the headless commands for scripts and CI: `ztui jobs|show|errors|stop|watch`.
 
-`main(command, argv)` is what `ztui.__main__` calls. Every command takes the app's
+`main(command, argv)` is what `ztui.cli.main` calls. Every command takes the app's
 connection options and configuration, shares its API client and watcher service, prints
 results on stdout and problems on stderr (one line each, never a traceback), and exits
-with a documented code (`ztui.headless.exitcodes`).
+with a documented code (`ztui.cli.headless.exitcodes`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
-from ztui.headless.exitcodes import EXIT_STATUS_HELP, ExitCode
+from ztui.cli.headless.exitcodes import EXIT_STATUS_HELP, ExitCode
 
 if TYPE_CHECKING:
-    from ztui.headless.connection import Connection
+    from ztui.cli.headless.connection import Connection
 
 __all__ = ["COMMANDS", "ExitCode", "build_parser", "main", "parse_duration"]
 
@@ -56,7 +56,7 @@ def parse_duration(text: str) -> float:
 
 
 def _family_list(text: str) -> list[object]:
-    from ztui.headless.connection import parse_family
+    from ztui.cli.headless.connection import parse_family
 
     return [parse_family(part) for part in text.split(",") if part.strip()]
 
@@ -67,8 +67,8 @@ def _flatten(values: Sequence[Sequence[object]] | None) -> list[object]:
 
 def build_parser(command: str) -> argparse.ArgumentParser:
     """The argument parser of one headless command (usage errors: one line, exit 2)."""
-    from ztui.__main__ import OneLineParser, add_connection_options
-    from ztui.headless.connection import parse_family
+    from ztui.cli.headless.connection import parse_family
+    from ztui.cli.main import OneLineParser, add_connection_options
 
     def make(description: str, epilog: str = COMMON_EXIT_HELP) -> argparse.ArgumentParser:
         return OneLineParser(
@@ -197,8 +197,8 @@ def build_parser(command: str) -> argparse.ArgumentParser:
 
 
 async def _run(command: str, args: argparse.Namespace) -> int:
-    from ztui.headless import commands
-    from ztui.headless.connection import connect, load_profile
+    from ztui.cli.headless import commands
+    from ztui.cli.headless.connection import connect, load_profile
 
     settings, profile = load_profile(args)
     async with connect(settings, profile) as conn:
@@ -214,7 +214,7 @@ async def _run(command: str, args: argparse.Namespace) -> int:
 
 
 async def _watch(conn: Connection, args: argparse.Namespace) -> int:
-    from ztui.headless.watch import Watch, WatchOptions, dedupe
+    from ztui.cli.headless.watch import Watch, WatchOptions, dedupe
 
     ui = conn.settings.ui
     options = WatchOptions(
@@ -237,8 +237,8 @@ async def _watch(conn: Connection, args: argparse.Namespace) -> int:
 
 def _run_stop(args: argparse.Namespace) -> int:
     """`ztui stop`: look up, confirm (outside the event loop, so Ctrl-C works), send."""
-    from ztui.headless import commands
-    from ztui.headless.connection import connect, load_profile
+    from ztui.cli.headless import commands
+    from ztui.cli.headless.connection import connect, load_profile
 
     settings, profile = load_profile(args)
     with asyncio.Runner() as runner:
@@ -262,11 +262,11 @@ def main(command: str, argv: list[str]) -> int:
         argv: The arguments after the command name.
 
     Returns:
-        The process exit code (see `ztui.headless.exitcodes.ExitCode`).
+        The process exit code (see `ztui.cli.headless.exitcodes.ExitCode`).
     """
     from ztui.api.errors import ApiError
-    from ztui.headless.connection import CommandError, describe, exit_for
-    from ztui.logsetup import redact
+    from ztui.cli.headless.connection import CommandError, describe, exit_for
+    from ztui.core.logsetup import redact
 
     prog = f"ztui {command}"
     parser = build_parser(command)
@@ -276,7 +276,7 @@ def main(command: str, argv: list[str]) -> int:
         if isinstance(value, list):
             setattr(args, name, _flatten(value) if name == "family" else _split(value))
     try:
-        from ztui.logsetup import setup_logging
+        from ztui.core.logsetup import setup_logging
 
         try:
             setup_logging(debug=bool(args.debug))
@@ -313,7 +313,7 @@ def main(command: str, argv: list[str]) -> int:
 
 def commands_retry_s() -> float:
     """How long one-shot commands retry transient errors."""
-    from ztui.headless.commands import ONE_SHOT_RETRY_S
+    from ztui.cli.headless.commands import ONE_SHOT_RETRY_S
 
     return ONE_SHOT_RETRY_S
 

@@ -7,29 +7,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ztui.config import ResolvedProfile, Settings
-    from ztui.sim.process import SimProcess
-
-
-@dataclass(frozen=True)
-class DemoOptions:
-    """How to seed the embedded simulator for `ztui --demo`."""
-
-    jobs: int = 60
-    seed: int = 1
-    speed: float = 1.0
-    read_only: bool = False
-    """`--read-only` given with `--demo`: the demo refuses writes too."""
-
-    def simulator(self) -> SimProcess:
-        """The demo's simulator process, seeded as these options say (not yet started)."""
-        from ztui.sim.process import SimProcess
-
-        return SimProcess(jobs=self.jobs, seed=self.seed, speed=self.speed)
 
 
 def resolve_from_args(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
@@ -63,29 +45,9 @@ def resolve_from_args(args: argparse.Namespace) -> tuple[Settings, ResolvedProfi
     return settings, profile
 
 
-def demo_profile(base_url: str, base: ResolvedProfile, demo: DemoOptions) -> ResolvedProfile:
-    """The profile used by `--demo`: the simulator at `base_url` with its demo credentials."""
-    from ztui.secret import Secret
-    from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-
-    return replace(
-        base,
-        name="demo",
-        base_url=base_url,
-        environment="simulator",
-        is_production=False,
-        client_id=DEMO_CLIENT_ID,
-        client_secret=Secret(DEMO_CLIENT_SECRET),
-        org_ids=(),
-        entity_ids=(),
-        read_only=demo.read_only,
-        tenant_name="demo",
-    )
-
-
 def run_app(args: argparse.Namespace) -> int:
     """Run the TUI for parsed options and return the process exit code."""
-    from ztui import gcpause
+    from ztui.core import gcpause
 
     gcpause.pause()  # the app resumes it once the first jobs are on screen
     try:
@@ -96,7 +58,8 @@ def run_app(args: argparse.Namespace) -> int:
 
 def _run_app(args: argparse.Namespace) -> int:
     from ztui.config import ConfigError
-    from ztui.logsetup import install_excepthook, setup_logging
+    from ztui.core.logsetup import install_excepthook, setup_logging
+    from ztui.demo import DemoOptions
 
     install_excepthook()
     try:

@@ -1,6 +1,6 @@
 """Provides ztui's settings: the TOML config file, its validation, and profile resolution.
 
-The config file (`ztui.paths.config_path()`) is read with `tomllib` and never rewritten.
+The config file (`ztui.core.paths.config_path()`) is read with `tomllib` and never rewritten.
 A file that does not exist means defaults. Every bad value raises `ConfigError`, which
 names the file, the line (where known), the key and the reason in one line; the entry
 point prints it and exits with code 2 before any UI starts. Unknown keys are reported in
@@ -46,9 +46,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from ztui.logsetup import register_secret
-from ztui.paths import config_path
-from ztui.secret import Secret
+from ztui.core.logsetup import register_secret
+from ztui.core.paths import config_path
+from ztui.core.secret import Secret
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
@@ -761,7 +761,7 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read and validate the config file.
 
     Args:
-        path: The file to read; defaults to `ztui.paths.config_path()`.
+        path: The file to read; defaults to `ztui.core.paths.config_path()`.
 
     Returns:
         The settings; defaults (with `path=None`) when the file does not exist.

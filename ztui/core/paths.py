@@ -55,7 +55,7 @@ def journal_path() -> Path:
 
 def _styles_dir() -> Path | None:
     """Find the directory holding the `.tcss` files, installed wheel first, then checkout."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     # An installed wheel carries the stylesheets as `ztui/_styles` (pyproject's
     # force-include). It is checked first because a checkout's `../styles` would, for an
     # installed wheel, be `site-packages/styles`, which may belong to someone else.

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ztui import paths
+from ztui.core import paths
 
 EXAMPLE_CONFIG = """\
 # ztui configuration. ztui reads this file and never rewrites it.
@@ -74,7 +74,7 @@ def cmd_config_init(path: Path | None = None, *, out: TextIO | None = None) -> i
     """Write the example config (mode 0600) unless a file is already there.
 
     Args:
-        path: Where to write; defaults to `ztui.paths.config_path()`.
+        path: Where to write; defaults to `ztui.core.paths.config_path()`.
         out: Where to print; defaults to stdout (errors go to stderr).
 
     Returns:
@@ -245,7 +245,7 @@ def add_profile_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run `config ...` or `locate ...` from `argv` (for `python -m ztui.config_cli`)."""
+    """Run `config ...` or `locate ...` from `argv` (for `python -m ztui.cli.config_cmds`)."""
     parser = argparse.ArgumentParser(prog="ztui")
     add_config_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

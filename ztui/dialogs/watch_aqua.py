@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from ztui.paths import stylesheet
-from ztui.watchlist import parse_aqua_job_id
+from ztui.core.paths import stylesheet
+from ztui.store.watchlist import parse_aqua_job_id
 
 
 class WatchAquaModal(ModalScreen[str | None]):

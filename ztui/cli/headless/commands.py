@@ -2,7 +2,7 @@
 
 Each command is an async function over an open `Connection` that prints its result and
 returns an `ExitCode`; failures it cannot handle are raised as `CommandError` or
-`ApiError` and turned into one line on stderr by `ztui.headless.main`.
+`ApiError` and turned into one line on stderr by `ztui.cli.headless.main`.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import TextIO
 
 from ztui.api.models import Family, Job, JobError, JobState, parse_aqua_batches
-from ztui.headless.connection import (
+from ztui.cli.headless.connection import (
     CommandError,
     Connection,
     TransientReporter,
     resolve_job,
 )
-from ztui.headless.exitcodes import ExitCode
-from ztui.headless.output import (
+from ztui.cli.headless.exitcodes import ExitCode
+from ztui.cli.headless.output import (
     dumps,
     error_to_dict,
     errors_table,
@@ -93,7 +93,7 @@ def known_aqua_ids(conn: Connection) -> list[str]:
     from urllib.parse import urlsplit
 
     try:
-        from ztui.journal import Journal
+        from ztui.store.journal import Journal
     except ImportError:  # the journal is optional for headless listing
         return []
     host = urlsplit(conn.profile.base_url).netloc
@@ -277,7 +277,7 @@ def job_level_errors(job: Job) -> list[JobError]:
 
 async def cmd_errors(conn: Connection, args: argparse.Namespace) -> ExitCode:
     """`ztui errors ID`: row errors (custom objects) or the job's own error messages."""
-    from ztui.export import ExportError, errors_to_csv_text, export_failed_rows
+    from ztui.ops.export import ExportError, errors_to_csv_text, export_failed_rows
 
     job = await _resolve(conn, args, "ztui errors")
     if job.family is Family.CUSTOM_OBJECT:
@@ -335,7 +335,7 @@ def check_stoppable(job: Job) -> None:
         CommandError: The job is finished, already stopping, or in a status the family's
             stop/cancel does not accept (REFUSED).
     """
-    from ztui.actions import refusal_reason
+    from ztui.ops.stop import refusal_reason
 
     reason = refusal_reason(job)
     if reason is not None:
@@ -401,10 +401,10 @@ async def stop_job(conn: Connection, job: Job) -> ExitCode:
     """
     from urllib.parse import urlsplit
 
-    from ztui.actions import perform_stop
+    from ztui.ops.stop import perform_stop
 
     try:
-        from ztui.journal import Journal
+        from ztui.store.journal import Journal
 
         journal: Journal | None = Journal()
     except ImportError:  # pragma: no cover - the journal ships with ztui

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from ztui.service.snapshot import FamilyStatus, JobSnapshot
 
-log = logging.getLogger("ztui.notifications")
+log = logging.getLogger("ztui.flows.notify")
 
 MAX_SINGLE_TOASTS = 4
 """More transitions than this in one snapshot are summarised in one toast."""

@@ -25,7 +25,7 @@ from typing import Any, Final, Protocol
 from ztui.api.errors import ApiError, ReadOnlyError
 from ztui.api.models import Family, Job, JobState, normalise_status
 
-log = logging.getLogger("ztui.actions")
+log = logging.getLogger("ztui.ops.stop")
 
 
 class ActionKind(StrEnum):
@@ -149,7 +149,7 @@ class StopClient(Protocol):
 
 
 class JournalLike(Protocol):
-    """Anything with `append(entry)`, i.e. `ztui.journal.Journal`."""
+    """Anything with `append(entry)`, i.e. `ztui.store.journal.Journal`."""
 
     def append(self, entry: Any) -> Any:
         """Record one entry."""
@@ -207,7 +207,7 @@ def _journal(
     if journal is None:
         return
     try:
-        from ztui.journal import JournalEntry
+        from ztui.store.journal import JournalEntry
 
         entry = _make_entry(
             JournalEntry,

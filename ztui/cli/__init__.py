@@ -1,0 +1,1 @@
+"""The command line: argument parsing, the app launcher, config commands and headless commands."""

@@ -1,0 +1,1 @@
+"""Foundations with no UI and no network: file locations, secrets, logging, start-up GC pause."""

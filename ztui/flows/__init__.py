@@ -1,0 +1,1 @@
+"""App-owned workflows that outlive a screen: stop/cancel, submission, notifications."""

@@ -1,0 +1,1 @@
+"""Acting on a tenant, UI-free: stop/cancel, submit, the file pre-flight and error export."""
