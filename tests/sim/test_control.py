@@ -15,6 +15,7 @@ import pytest
 
 from tests.sim.support import Api
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SimConfig, SimServer, Simulator
+from ztui.sim.seed import seeded_simulator
 
 FORM = {
     "client_id": DEMO_CLIENT_ID,
@@ -150,9 +151,9 @@ def test_sim_jobs_groups_every_family(make_api: Callable[..., Api]) -> None:
 # Seeding ---
 def test_seed_is_reproducible_and_mixed() -> None:
     """Same seed, same jobs; a realistic status mix across the families."""
-    a = Simulator(SimConfig(jobs=200, seed=7, clock="manual")).jobs_wire("http://x")
-    b = Simulator(SimConfig(jobs=200, seed=7, clock="manual")).jobs_wire("http://x")
-    c = Simulator(SimConfig(jobs=200, seed=8, clock="manual")).jobs_wire("http://x")
+    a = seeded_simulator(SimConfig(jobs=200, seed=7, clock="manual")).jobs_wire("http://x")
+    b = seeded_simulator(SimConfig(jobs=200, seed=7, clock="manual")).jobs_wire("http://x")
+    c = seeded_simulator(SimConfig(jobs=200, seed=8, clock="manual")).jobs_wire("http://x")
     assert a == b
     assert a != c
     statuses = {j["status"] for j in a["data_backfill"]}
@@ -168,7 +169,7 @@ def test_seed_is_reproducible_and_mixed() -> None:
 def test_seed_10000_jobs_is_fast() -> None:
     """Seeding and listing 10,000 jobs stays well under a second each."""
     start = time.perf_counter()
-    sim = Simulator(SimConfig(jobs=10_000, clock="manual"))
+    sim = seeded_simulator(SimConfig(jobs=10_000, clock="manual"))
     seeded = time.perf_counter() - start
     start = time.perf_counter()
     listed = sim.db_list("http://x")
@@ -183,7 +184,7 @@ def test_seed_10000_jobs_is_fast() -> None:
 
 def test_running_seeded_jobs_move_over_time() -> None:
     """Running seeded jobs progress when the clock advances (the demo board moves)."""
-    sim = Simulator(SimConfig(jobs=100, clock="manual"))
+    sim = seeded_simulator(SimConfig(jobs=100, clock="manual"))
     before = {j["id"]: j["processedCount"] for j in sim.db_list("x") if j["status"] == "Processing"}
     assert before
     sim.advance(30)

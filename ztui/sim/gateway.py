@@ -20,13 +20,8 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ztui.sim.simulator import (
-    RES_GENERIC,
-    RateVerdict,
-    Simulator,
-    StoredResponse,
-    new_request_id,
-)
+from ztui.sim.core import RES_GENERIC, RateVerdict, StoredResponse, new_request_id
+from ztui.sim.simulator import Simulator
 
 WWW_AUTHENTICATE = "Basic realm=Zuora API, ZSession realm=Zuora API, Bearer realm=Zuora API"
 _TEXTUAL = ("application/json", "text/", "application/xml", "application/csv")

@@ -1,24 +1,23 @@
-"""Provides `seed_scenario`: a reproducible, realistic mix of jobs across the five families.
+"""Provides `seed_scenario` and `seeded_simulator`: a realistic, reproducible mix of jobs.
 
-Most jobs finished long ago, some are running (so the demo board moves), some failed with
-messages, a few custom-object jobs completed with hundreds of row errors, and AQuA jobs
-carry several batches with result files. Every seeded job is built by running its own
-state machine from its creation time up to the clock's now, so its fields are consistent.
+Across the five families, most jobs finished long ago, some are running (so the demo
+board moves), some failed with messages, a few custom-object jobs completed with hundreds
+of row errors, and AQuA jobs carry several batches with result files. Every seeded job
+is built by running its own state machine from its creation time up to the clock's now,
+so its fields are consistent.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from typing import TYPE_CHECKING
 
 from ztui.sim.aqua import AquaBatch, AquaJob
+from ztui.sim.config import SimConfig
 from ztui.sim.custom_objects import SEED_OBJECTS, CustomObjectJob
+from ztui.sim.simulator import Simulator
 from ztui.sim.uno import DB_TYPES, BatchJob, DataBackfillJob, Env
 from ztui.sim.util import IdMaker
-
-if TYPE_CHECKING:
-    from ztui.sim.simulator import Simulator
 
 DAY = 86400.0
 USERS = (
@@ -276,3 +275,11 @@ def _created(job: DataBackfillJob | BatchJob | CustomObjectJob | AquaJob) -> flo
     if isinstance(job, BatchJob):
         return job.created_on
     return job.created
+
+
+def seeded_simulator(config: SimConfig | None = None) -> Simulator:
+    """A new simulator holding the scenario its config asks for (`jobs` jobs, `seed`)."""
+    sim = Simulator(config or SimConfig())
+    if sim.config.jobs:
+        seed_scenario(sim, sim.config.jobs, sim.config.seed)
+    return sim

@@ -13,7 +13,7 @@ import uvicorn
 
 from ztui.sim.app import create_app
 from ztui.sim.config import SimConfig
-from ztui.sim.simulator import Simulator
+from ztui.sim.seed import seeded_simulator
 
 
 class _WakeableServer(uvicorn.Server):
@@ -67,7 +67,7 @@ class SimServer:
         """Create the simulator (seeding its scenario); nothing listens until `start()`."""
         self.host = host
         self.port = port
-        self.sim = Simulator(config or SimConfig())
+        self.sim = seeded_simulator(config or SimConfig())
         self.app = create_app(self.sim)
         self.base_url = ""
         self._server: _WakeableServer | None = None

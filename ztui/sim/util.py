@@ -9,7 +9,6 @@ import re
 import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -129,10 +128,3 @@ def parse_csv(text: str) -> tuple[list[str], list[list[str]]]:
     if not rows:
         raise ValueError("the file has no header row")
     return [h.strip() for h in rows[0]], rows[1:]
-
-
-def json_obj(value: Any) -> dict[str, Any]:
-    """`value` if it is a JSON object, else raise ValueError."""
-    if not isinstance(value, dict):
-        raise ValueError("the body must be a JSON object")
-    return value
