@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ztui.sim.quirks import segment_count
 from ztui.sim.uno import Env
 from ztui.sim.util import aqua_time, csv_bytes, zip_one
 
@@ -49,6 +50,8 @@ class AquaBatch:
     file_id: str | None = None
     message: str | None = None
     deleted: dict[str, Any] | None = None
+    segments: list[str] = field(default_factory=list)
+    """File ids of a result split into segments (then `fileId` is absent)."""
 
     def wire(self) -> dict[str, Any]:
         """The batch as the API sends it."""
@@ -63,7 +66,9 @@ class AquaBatch:
             "localizedStatus": self.status,
             "recordCount": self.record_count,
         }
-        if self.file_id is not None:
+        if self.segments:
+            d["segments"] = list(self.segments)
+        elif self.file_id is not None:
             d["fileId"] = self.file_id
         if self.message:
             d["message"] = self.message
@@ -176,16 +181,32 @@ class AquaJob:
         else:
             name, media = f"{base}.csv", "text/csv"
         job_id, null = self.id, self.null_replacement
+        parts = segment_count(batch.batch_id) if env.config.quirks else 1
 
-        def produce() -> bytes:
+        def produce(part: int = 0) -> bytes:
             data = result_csv(batch.query, batch.record_count, f"{job_id}/{i}", null)
+            if parts > 1:
+                data = _segment(data, part, parts)
             if fmt == "GZIP":
                 return gzip.compress(data, mtime=0)
             if fmt == "ZIP":
                 return zip_one(f"{base}.csv", data)
             return data
 
-        env.files.add(batch.file_id, name, media, t, produce)
+        if parts == 1:
+            env.files.add(batch.file_id, name, media, t, produce)
+            return
+        # Real-tenant mode: the result is split into segment files (docs/zuora-api.md §7).
+        batch.segments = [batch.file_id, *(env.ids.aqua() for _ in range(parts - 1))]
+        stem, dot, ext = name.partition(".")
+        for part, file_id in enumerate(batch.segments):
+            env.files.add(
+                file_id,
+                f"{stem}-{part + 1}{dot}{ext}",
+                media,
+                t,
+                lambda part=part: produce(part),  # type: ignore[misc]
+            )
 
     def _finish(self, outcome: str, t: float, k: int, env: Env) -> None:
         """End the job at `t`; batch `k` is the one that was about to run or running."""
@@ -262,6 +283,14 @@ class AquaJob:
         return d
 
 
+def _segment(data: bytes, part: int, parts: int) -> bytes:
+    """Segment `part` of `parts` of a CSV: the header plus its share of the rows."""
+    lines = data.splitlines(keepends=True)
+    header, rows = lines[:1], lines[1:]
+    size = -(-len(rows) // parts) if rows else 0
+    return b"".join(header + rows[part * size : (part + 1) * size])
+
+
 def error_job(code: str, message: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """The answer to a create that fails validation: a job with a null id."""
     d: dict[str, Any] = {"id": None, "status": "error", "localizedStatus": "error"}
@@ -327,8 +356,12 @@ def _opt_str(body: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def validate_create(body: Any) -> dict[str, Any]:
+def validate_create(body: Any, *, allow_v12: bool = False) -> dict[str, Any]:
     """Check an AQuA create body and return the normalised job settings.
+
+    Args:
+        body: The decoded JSON body.
+        allow_v12: Accept `version` 1.2 too (real-tenant mode).
 
     Raises:
         AquaValidationError: with the AQuA error code (90004, 90005, 90014, 90016, ...).
@@ -341,8 +374,10 @@ def validate_create(body: Any) -> dict[str, Any]:
     version = body.get("version", "1.0")
     if isinstance(version, int | float) and not isinstance(version, bool):
         version = f"{float(version):.1f}"
-    if version not in ("1.0", "1.1"):
-        raise AquaValidationError("90010", "'version' must be 1.0 or 1.1.")
+    if version not in ("1.0", "1.1", *(("1.2",) if allow_v12 else ())):
+        raise AquaValidationError(
+            "90010", f"'version' must be {'1.0, 1.1 or 1.2' if allow_v12 else '1.0 or 1.1'}."
+        )
     name = _opt_str(body, "name")
     if name is not None and len(name) > 32:
         raise AquaValidationError("90010", "'name' must be at most 32 characters.")
@@ -356,7 +391,7 @@ def validate_create(body: Any) -> dict[str, Any]:
     if bool(partner) != bool(project):
         raise AquaValidationError("90019", "'partner' and 'project' must be given together.")
     stateful = bool(partner and project)
-    if stateful and version != "1.1":
+    if stateful and version not in ("1.1", "1.2"):
         raise AquaValidationError("90010", "Stateful mode (partner/project) needs version 1.1.")
     offset = body.get("offset", 0)
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= 3600:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ztui.sim import quirks
 from ztui.sim.aqua import AQUA_ACTIVE, AquaBatch, AquaJob, AquaValidationError, validate_create
 from ztui.sim.core import SimCore
 from ztui.sim.util import SimApiError
@@ -37,7 +38,7 @@ class AquaApi(SimCore):
         Raises:
             AquaValidationError: the request fails validation (answered as a job with a null id).
         """
-        spec = validate_create(body)
+        spec = validate_create(body, allow_v12=self.config.quirks)
         with self.lock:
             now = self.tick()
             cfg = self.config
@@ -109,7 +110,7 @@ class AquaApi(SimCore):
             job = self.aqua.get(job_id)
             if job is None:
                 raise SimApiError(404, "90002", f"Invalid job id: {job_id}")
-            return job.wire()
+            return quirks.aqua(job.wire()) if self.config.quirks else job.wire()
 
     def aqua_cancel(self, job_id: str) -> dict[str, Any]:
         """DELETE an AQuA job.
@@ -122,6 +123,13 @@ class AquaApi(SimCore):
             job = self.aqua.get(job_id)
             if job is None:
                 raise SimApiError(404, "90002", f"Invalid job id: {job_id}")
+            if not job.active and self._just_finished(job, now):
+                # Real-tenant mode: the job ended while the DELETE was on its way; the
+                # answer is the finished job with an errorCode, at HTTP 200.
+                wire = job.wire()
+                wire["errorCode"] = "90003"
+                wire["message"] = f"Job {job_id} is {job.status} and cannot be cancelled."
+                return wire
             if not job.active:
                 raise SimApiError(
                     400, "90003", f"Job {job_id} is {job.status} and cannot be cancelled."
@@ -129,6 +137,12 @@ class AquaApi(SimCore):
             job.cancel(now)
             self._active.pop(job.id, None)
             return job.wire()
+
+    def _just_finished(self, job: AquaJob, now: float) -> bool:
+        ended = job.finished_at
+        return (
+            self.config.quirks and ended is not None and now - ended <= quirks.AQUA_JUST_FINISHED_S
+        )
 
     def aqua_last_completed(self, partner: str, project: str) -> dict[str, Any]:
         """The newest completed stateful job for partner/project.

@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--client-secret", default=None, help="accepted client secret (<= 42 chars)"
     )
     parser.add_argument(
+        "--quirks",
+        action="store_true",
+        help="real-tenant mode: answer with every variant Zuora's sources allow (odd types "
+        "and timestamps, an unreadable job per family, pages of 20, ...); see docs/tolerance.md",
+    )
+    parser.add_argument(
         "--embedded",
         action="store_true",
         help="print one JSON line ({url, aqua}) when listening and stop when standard "
@@ -109,6 +115,7 @@ def main(argv: list[str]) -> int:
         speed=args.sim_speed,
         client_id=args.client_id,
         client_secret=secret,
+        quirks=args.quirks,
     )
     try:
         config.validate()
@@ -142,13 +149,25 @@ def main(argv: list[str]) -> int:
 
 
 def _announce(config: SimConfig, url: str, *, custom_secret: bool) -> None:
-    """Tell a person where the simulator listens and which credentials it accepts."""
-    print(f"Zuora simulator listening on {url}", flush=True)
+    """Tell a person where the simulator listens and how to point ztui at it.
+
+    The last line can be pasted into a shell so that the headless commands (`ztui jobs`)
+    and the app connect to this simulator. The demo secret is no secret; a secret given
+    with `--client-secret` is not printed.
+    """
+    mode = " (real-tenant mode)" if config.quirks else ""
+    print(f"Zuora simulator listening on {url}{mode}", flush=True)
     print(f"client_id: {config.client_id}", flush=True)
     if custom_secret:
         print("client_secret: the one given with --client-secret", flush=True)
+        secret = "'<the secret given with --client-secret>'"
     else:
-        print("client_secret: the default demo secret (ztui --demo uses it)", flush=True)
+        print(f"client_secret: {config.client_secret} (the demo secret)", flush=True)
+        secret = config.client_secret
+    print(
+        f"export ZTUI_BASE_URL={url} ZTUI_CLIENT_ID={config.client_id} ZTUI_CLIENT_SECRET={secret}",
+        flush=True,
+    )
 
 
 def _announce_embedded(server: SimServer, url: str, stop: threading.Event) -> None:

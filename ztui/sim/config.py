@@ -77,6 +77,8 @@ class SimConfig:
     """Uno 4xx errors come back as HTTP 200 with `success:false`."""
     readable_utc_offset_min: int = 0
     """Offset of the booking `*Readable` strings, in minutes east of UTC."""
+    quirks: bool = False
+    """Real-tenant mode: answer with every variant the sources allow (`ztui.sim.quirks`)."""
 
     # --- custom objects / AQuA limits ------------------------------------------------------
     co_permissions: tuple[str, ...] = ("view", "edit", "delete")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ztui.sim import quirks
 from ztui.sim.core import API_USER_ID, MAX_CO_FILE, SimCore
 from ztui.sim.custom_objects import CO_STATUSES, CustomObjectJob
 from ztui.sim.util import SimApiError, parse_csv
@@ -49,11 +50,18 @@ class CustomObjectApi(SimCore):
                         break
                 else:
                     raise SimApiError(400, 71013020, "Bad Request")
+            if self.config.quirks:
+                page_size = min(page_size, quirks.CO_PAGE_CAP)
             page = jobs[start : start + page_size]
-            body: dict[str, Any] = {"count": len(page)}
+            wires: list[Any] = [j.wire() for j in page]
+            if self.config.quirks:
+                wires = [quirks.custom_object(w) for w in wires]
+                if cursor is None and status is None:
+                    wires.insert(0, quirks.UNREADABLE["custom_object"])
+            body: dict[str, Any] = {"count": len(wires)}
             if page:
                 body["cursor"] = page[-1].id
-            body["jobs"] = [j.wire() for j in page]
+            body["jobs"] = wires
             return body
 
     def co_get(self, job_id: str) -> dict[str, Any]:
@@ -61,7 +69,8 @@ class CustomObjectApi(SimCore):
         with self.lock:
             self.tick()
             self._co_perm("view")
-            return self._co_get(job_id).wire()
+            wire = self._co_get(job_id).wire()
+            return quirks.custom_object(wire) if self.config.quirks else wire
 
     def co_errors(self, job_id: str) -> list[dict[str, Any]]:
         """Row errors of a custom-object job."""

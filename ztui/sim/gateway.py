@@ -20,6 +20,7 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ztui.sim import quirks
 from ztui.sim.core import RES_GENERIC, RateVerdict, StoredResponse, new_request_id
 from ztui.sim.simulator import Simulator
 
@@ -117,12 +118,18 @@ def auth_error() -> StoredResponse:
     )
 
 
-def too_many(verdict: RateVerdict) -> StoredResponse:
-    """A quota 429 (SIM-CHOICE body `{"message":"Too many requests"}`)."""
+def too_many(verdict: RateVerdict, *, retry_after: bool = True) -> StoredResponse:
+    """A quota 429 (SIM-CHOICE body `{"message":"Too many requests"}`).
+
+    Args:
+        verdict: The quota verdict that refused the request.
+        retry_after: Send `Retry-After`; real-tenant mode leaves it out, as the rate-limit
+            page's own sample does (docs/zuora-api.md §2.7), so only `RateLimit-Reset` says
+            when to come back.
+    """
+    wait = str(max(1, verdict.retry_after or verdict.reset))
     return json_response(
-        429,
-        {"message": "Too many requests"},
-        [("retry-after", str(max(1, verdict.retry_after or verdict.reset)))],
+        429, {"message": "Too many requests"}, [("retry-after", wait)] if retry_after else []
     )
 
 
@@ -200,7 +207,7 @@ class Gateway:
                     ("ratelimit-reset", str(verdict.reset)),
                 ]
             if verdict is not None and not verdict.allowed:
-                out = too_many(verdict)
+                out = too_many(verdict, retry_after=not sim.config.quirks)
                 await self._finish(send, entry, out, extra, headers)
                 return
             # 2. Concurrency slot for /v1 paths (the token endpoint is exempt).
@@ -247,7 +254,7 @@ class Gateway:
                     fake = RateVerdict(False, 0, 0, wait, "0", wait)
                     extra = [(k, v) for k, v in extra if not k.startswith("ratelimit-")]
                     extra += [("ratelimit-remaining", "0"), ("ratelimit-reset", str(wait))]
-                    out = too_many(fake)
+                    out = too_many(fake, retry_after=not sim.config.quirks)
                     await self._finish(send, entry, out, extra, headers)
                     return
                 if fault.kind == "success_false":
@@ -277,6 +284,17 @@ class Gateway:
                     out = error_response(family, 400, "20", problem, request_id)
                     await self._finish(send, entry, out, extra, headers)
                     return
+            # 4b. One entity id per request (docs/zuora-api.md §2.3), checked in real-tenant
+            # mode: a comma-joined list is refused.
+            entities = headers.get("zuora-entity-ids")
+            if sim.config.quirks and entities is not None and "," in entities:
+                message = "Zuora-Entity-Ids takes one entity id, not a list."
+                if family == "uno":
+                    out = json_response(400, quirks.v1_error(RES_GENERIC + "20", message))
+                else:
+                    out = error_response(family, 400, "20", message, request_id)
+                await self._finish(send, entry, out, extra, headers)
+                return
             # 5. Bearer token.
             tenant = "anonymous"
             if not is_token:

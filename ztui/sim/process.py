@@ -44,8 +44,11 @@ class SimProcess:
         process.stop()
     """
 
-    def __init__(self, *, jobs: int = 60, seed: int = 1, speed: float = 1.0) -> None:
+    def __init__(
+        self, *, jobs: int = 60, seed: int = 1, speed: float = 1.0, quirks: bool = False
+    ) -> None:
         """Describe the child; nothing runs until `spawn()`."""
+        self.quirks = quirks
         self.jobs = jobs
         self.seed = seed
         self.speed = speed
@@ -74,6 +77,7 @@ class SimProcess:
             str(self.seed),
             "--sim-speed",
             repr(self.speed),
+            *(["--quirks"] if self.quirks else []),
         ]
 
     @property

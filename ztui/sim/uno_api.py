@@ -8,6 +8,7 @@ import math
 import zipfile
 from typing import Any
 
+from ztui.sim import quirks
 from ztui.sim.core import (
     API_USER,
     MAX_DB_FILE,
@@ -34,7 +35,10 @@ class UnoApi(SimCore):
         with self.lock:
             self.tick()
             jobs = sorted(self.data_backfill.values(), key=lambda j: j.uploaded_on, reverse=True)
-            return [j.wire(self.config, base_url, listing=True) for j in jobs]
+            wires = [j.wire(self.config, base_url, listing=True) for j in jobs]
+            if not self.config.quirks:
+                return wires
+            return [*map(quirks.data_backfill, wires), quirks.UNREADABLE["data_backfill"]]
 
     def db_get(self, job_id: str, base_url: str) -> dict[str, Any]:
         """One data-backfill job in get shape."""
@@ -42,7 +46,7 @@ class UnoApi(SimCore):
             self.tick()
             job = self._uno_get(self.data_backfill, job_id, RES_DATA_BACKFILL)
             wire: dict[str, Any] = job.wire(self.config, base_url, listing=False)
-            return wire
+            return quirks.data_backfill(wire) if self.config.quirks else wire
 
     def db_create(
         self, import_type: str, file_name: str, data: bytes, checksum: str | None
@@ -163,7 +167,10 @@ class UnoApi(SimCore):
             self.tick()
             store = self.booking_date if family == "booking_date" else self.propagation
             jobs = sorted(store.values(), key=lambda j: j.created_on, reverse=True)
-            return [j.wire(self.config) for j in jobs]
+            wires = [j.wire(self.config) for j in jobs]
+            if not self.config.quirks:
+                return wires
+            return [*map(quirks.batch_job, wires), quirks.UNREADABLE[family]]
 
     def batch_get(self, family: str, job_id: str) -> dict[str, Any]:
         """One booking-date or propagation job."""
@@ -175,7 +182,8 @@ class UnoApi(SimCore):
                 else (self.propagation, RES_PROPAGATION)
             )
             job: BatchJob = self._uno_get(store, job_id, res)
-            return job.wire(self.config)
+            wire = job.wire(self.config)
+            return quirks.batch_job(wire) if self.config.quirks else wire
 
     def booking_create(self) -> BatchJob:
         """Create a booking-date job."""

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ztui.sim import quirks
 from ztui.sim.gateway import error_body, process_id
 from ztui.sim.simulator import Simulator
 from ztui.sim.util import SimApiError
@@ -77,6 +78,9 @@ def guard(sim: Simulator, family: str, fn: Handler) -> Handler:
             if family == "uno" and status == 400 and sim.config.success_false_http_200:
                 status = 200  # docs/zuora-api.md §2.5A: v1 may answer 200 with success:false
             body = error_body(family, exc.code, exc.message, request_id(request))
+            if family == "uno" and sim.config.quirks and str(exc.code)[-2:] in ("30", "40"):
+                # Real-tenant mode: refusals in the older v1 `Success`/`Errors` shape.
+                body = quirks.v1_error(exc.code, exc.message)
             return json_answer(body, status)
 
     return handler

@@ -33,6 +33,9 @@ def routes(sim: Simulator) -> list[Route]:
         async def handler(request: Request) -> Response:
             if spelling not in sim.config.data_backfill_list_paths:
                 raise SimApiError(404, RES_DATA_BACKFILL + "40", "Not Found")
+            if spelling == "data" and sim.config.quirks:
+                # Real-tenant mode: only the SDK's `date-backfill` spelling lists jobs.
+                raise SimApiError(405, RES_DATA_BACKFILL + "45", "Method Not Allowed")
             return uno_ok(jobs=sim.db_list(base_url(request)))
 
         return handler
