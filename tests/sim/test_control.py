@@ -222,7 +222,8 @@ CLI = "import sys; from ztui.sim.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def test_cli_serves_until_sigterm() -> None:
-    """`ztui sim --port 0`: first line has the URL, a token works, SIGTERM exits 0."""
+    """`ztui sim --port 0`: the URL, the credentials and a pasteable export line; SIGTERM
+    exits 0."""
     proc = subprocess.Popen(
         [sys.executable, "-c", CLI, "--port", "0", "--sim-jobs", "5"],
         stdout=subprocess.PIPE,
@@ -234,14 +235,29 @@ def test_cli_serves_until_sigterm() -> None:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         second = proc.stdout.readline()
+        third = proc.stdout.readline()
+        export = proc.stdout.readline()
         url = first.split()[-1]
         assert url.startswith("http://127.0.0.1:")
         assert DEMO_CLIENT_ID in second
-        response = httpx.post(url + "/oauth/token", data=FORM)
+        assert DEMO_CLIENT_SECRET in third
+        # The export line, pasted into a shell, points the headless commands here.
+        assert export.startswith("export ")
+        values = dict(item.split("=", 1) for item in export.split()[1:])
+        assert values == {
+            "ZTUI_BASE_URL": url,
+            "ZTUI_CLIENT_ID": DEMO_CLIENT_ID,
+            "ZTUI_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        }
+        form = {
+            "client_id": values["ZTUI_CLIENT_ID"],
+            "client_secret": values["ZTUI_CLIENT_SECRET"],
+            "grant_type": "client_credentials",
+        }
+        response = httpx.post(values["ZTUI_BASE_URL"] + "/oauth/token", data=form)
         assert response.status_code == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
-        assert DEMO_CLIENT_SECRET not in proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
