@@ -191,6 +191,7 @@ class ZtuiApp(App[None]):
         """Start the demo simulator if asked, open the client and run the watcher."""
         import asyncio
 
+        from ztui.service.connection import open_client
         from ztui.service.poller import DEFAULT_FATAL_HINT, JobPoller
         from ztui.store.journal import Journal
 
@@ -216,7 +217,7 @@ class ZtuiApp(App[None]):
             self.post_message(JobsUpdated(snapshot, generation))
 
         profile = self.profile
-        client = profile.client(max_retry_wait=MAX_RETRY_WAIT_S)
+        client = open_client(profile, max_retry_wait=MAX_RETRY_WAIT_S)
         self.client = client
         aqua_ids = self._known_aqua_ids()
         poller = JobPoller(

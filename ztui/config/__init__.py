@@ -35,30 +35,25 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import stat
-import subprocess
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from ztui.core.logsetup import register_secret
 from ztui.core.paths import config_path
-from ztui.core.secret import Secret
-
-if TYPE_CHECKING:
-    from ztui.api.client import ZuoraClient
+from ztui.core.secret import (
+    SECRET_COMMAND_TIMEOUT_S,
+    Secret,
+    run_secret_command,
+)
 
 DEFAULT_BASE_URL: Final = "http://127.0.0.1:8787"
 """The base URL used when nothing is configured: the local simulator's default address."""
-
-SECRET_COMMAND_TIMEOUT_S: Final = 15.0
-"""How long `client_secret_command` may run before it is killed (a password manager may
-prompt for a passphrase, so this is generous)."""
 
 FALSE_WORDS: Final = frozenset({"0", "false", "no", "off", ""})
 """`ZTUI_READ_ONLY` values that mean writable; any other value means read-only."""
@@ -305,24 +300,6 @@ class ResolvedProfile:
     """Calls per day ztui may spend, or None for no budget."""
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Where each value came from (`base_url` -> `ZTUI_BASE_URL`), for `config check`."""
-
-    def client(self, **options: Any) -> ZuoraClient:
-        """A `ZuoraClient` on this connection; `options` go to its constructor.
-
-        Raises:
-            ValueError: the connection settings are not usable (from the client).
-        """
-        from ztui.api.client import ZuoraClient
-
-        return ZuoraClient(
-            self.base_url,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            org_ids=self.org_ids,
-            entity_ids=self.entity_ids,
-            read_only=self.read_only,
-            **options,
-        )
 
     @property
     def needs_typed_confirm(self) -> bool:
@@ -1037,60 +1014,3 @@ def resolve_profile(
         daily_call_budget=config.daily_call_budget,
         sources=MappingProxyType(sources),
     )
-
-
-def run_secret_command(
-    argv: Sequence[str], *, timeout_s: float, fail: Callable[[str], ConfigError]
-) -> str:
-    """Run `argv` without a shell and return its stdout, stripped, as the secret.
-
-    Neither its output nor its error output ever appears in a message or log.
-
-    Args:
-        argv: The command and its arguments.
-        timeout_s: Seconds before the command (and its process group) is killed.
-        fail: Called with a reason; must return the exception to raise.
-
-    Returns:
-        The secret text.
-    """
-    program = argv[0]
-    try:
-        proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            # Its own session, so a timeout can kill helpers it spawned too.
-            start_new_session=True,
-        )
-    except FileNotFoundError:
-        raise fail(f"command not found: {program!r}") from None
-    except PermissionError:
-        raise fail(f"command not executable: {program!r}") from None
-    except OSError as exc:
-        raise fail(f"cannot run {program!r}: {exc.strerror or type(exc).__name__}") from None
-    try:
-        out, _ = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        proc.communicate()
-        raise fail(f"command {program!r} timed out after {timeout_s:g} s") from None
-    if proc.returncode != 0:
-        raise fail(
-            f"command {program!r} exited with code {proc.returncode} (its output is not shown)"
-        )
-    try:
-        secret = out.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise fail(f"command {program!r} printed something that is not UTF-8 text") from None
-    if not secret:
-        raise fail(f"command {program!r} printed nothing")
-    return secret
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        proc.kill()

@@ -324,8 +324,10 @@ def load_profile(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
 @asynccontextmanager
 async def connect(settings: Settings, profile: ResolvedProfile) -> AsyncIterator[Connection]:
     """Open the API client on `profile`, and close it when the block ends."""
+    from ztui.service.connection import open_client
+
     try:
-        client = profile.client()
+        client = open_client(profile)
     except ValueError as exc:
         raise CommandError(f"profile {profile.name!r}: {exc}", ExitCode.USAGE) from None
     try:
