@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from ztui.api.client import ZuoraClient
     from ztui.api.models import Family
-    from ztui.config import ResolvedProfile, Settings
+    from ztui.config.schema import ResolvedProfile, Settings
     from ztui.demo import DemoOptions, FaultPreset
     from ztui.service.pacing import PollSettings
     from ztui.service.poller import JobPoller
@@ -362,7 +362,8 @@ class ZtuiApp(App[None]):
         Args:
             name: A profile name from the config file.
         """
-        from ztui.config import ConfigError, resolve_profile
+        from ztui.config.load import ConfigError
+        from ztui.config.resolve import resolve_profile
 
         try:
             profile = resolve_profile(self.settings, profile=name)

@@ -83,7 +83,7 @@ def test_demo_ignores_configured_profiles(isolated_home: object) -> None:
     from pathlib import Path
 
     from ztui.cli.launch import resolve_from_args
-    from ztui.config import ConfigError
+    from ztui.config.load import ConfigError
 
     config = Path(os.environ["ZTUI_CONFIG"])
     config.parent.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,8 @@ def cmd_config_check(args: argparse.Namespace | None = None, *, out: TextIO | No
     Returns:
         0 when the config is valid, 2 on a config error.
     """
-    from ztui.config import ConfigError, load_settings, resolve_profile
+    from ztui.config.load import ConfigError, load_settings
+    from ztui.config.resolve import resolve_profile
 
     stdout = out if out is not None else sys.stdout
     try:

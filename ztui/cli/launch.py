@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ztui.config import ResolvedProfile, Settings
+    from ztui.config.schema import ResolvedProfile, Settings
 
 
 def resolve_from_args(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
@@ -20,7 +20,8 @@ def resolve_from_args(args: argparse.Namespace) -> tuple[Settings, ResolvedProfi
     Raises:
         ConfigError: the config file or an override is invalid.
     """
-    from ztui.config import ConfigError, load_settings, resolve_profile
+    from ztui.config.load import ConfigError, load_settings
+    from ztui.config.resolve import resolve_profile
 
     settings = load_settings()
     if getattr(args, "demo", False):
@@ -57,7 +58,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    from ztui.config import ConfigError
+    from ztui.config.load import ConfigError
     from ztui.core.logsetup import install_excepthook, setup_logging
     from ztui.demo import DemoOptions
 

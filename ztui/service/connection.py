@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ztui.api.client import ZuoraClient
 
 if TYPE_CHECKING:
-    from ztui.config import ResolvedProfile
+    from ztui.config.schema import ResolvedProfile
 
 
 def open_client(profile: ResolvedProfile, **options: Any) -> ZuoraClient:

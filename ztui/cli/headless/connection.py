@@ -33,7 +33,7 @@ from ztui.cli.headless.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
-    from ztui.config import ResolvedProfile, Settings
+    from ztui.config.schema import ResolvedProfile, Settings
 
 T = TypeVar("T")
 
@@ -306,7 +306,7 @@ def load_profile(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
         CommandError: The config is invalid or has no credentials (USAGE).
     """
     from ztui.cli.launch import resolve_from_args
-    from ztui.config import ConfigError
+    from ztui.config.load import ConfigError
 
     try:
         settings, profile = resolve_from_args(args)
