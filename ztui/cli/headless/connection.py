@@ -305,7 +305,7 @@ def load_profile(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
     Raises:
         CommandError: The config is invalid or has no credentials (USAGE).
     """
-    from ztui.cli.launch import resolve_from_args
+    from ztui.cli.args import resolve_from_args
     from ztui.config.load import ConfigError
 
     try:
