@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from ztui.api.client import ZuoraClient
     from ztui.api.models import Family
-    from ztui.config import ResolvedProfile, Settings
+    from ztui.config.schema import ResolvedProfile, Settings
     from ztui.demo import DemoOptions, FaultPreset
     from ztui.service.pacing import PollSettings
     from ztui.service.poller import JobPoller
@@ -191,6 +191,7 @@ class ZtuiApp(App[None]):
         """Start the demo simulator if asked, open the client and run the watcher."""
         import asyncio
 
+        from ztui.service.connection import open_client
         from ztui.service.poller import DEFAULT_FATAL_HINT, JobPoller
         from ztui.store.journal import Journal
 
@@ -216,7 +217,7 @@ class ZtuiApp(App[None]):
             self.post_message(JobsUpdated(snapshot, generation))
 
         profile = self.profile
-        client = profile.client(max_retry_wait=MAX_RETRY_WAIT_S)
+        client = open_client(profile, max_retry_wait=MAX_RETRY_WAIT_S)
         self.client = client
         aqua_ids = self._known_aqua_ids()
         poller = JobPoller(
@@ -361,7 +362,8 @@ class ZtuiApp(App[None]):
         Args:
             name: A profile name from the config file.
         """
-        from ztui.config import ConfigError, resolve_profile
+        from ztui.config.load import ConfigError
+        from ztui.config.resolve import resolve_profile
 
         try:
             profile = resolve_profile(self.settings, profile=name)

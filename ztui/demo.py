@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
-    from ztui.config import ResolvedProfile
+    from ztui.config.schema import ResolvedProfile
     from ztui.sim.process import SimProcess
 
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ztui.api.models import Family, Job, JobState
-from ztui.cli.headless import build_parser, parse_duration
+from ztui.cli.args import parse_duration
+from ztui.cli.headless import build_parser
 from ztui.cli.headless.commands import board_order, confirm_stop, job_level_errors, state_matcher
 from ztui.cli.headless.connection import CommandError, candidate_families, parse_family
 from ztui.cli.headless.exitcodes import EXIT_STATUS_HELP, PRECEDENCE, ExitCode, combine

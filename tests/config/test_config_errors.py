@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ztui.config import ENVIRONMENTS, ConfigError, load_settings
+from ztui.config.environments import ENVIRONMENTS
+from ztui.config.load import ConfigError, load_settings
 from ztui.core.paths import config_path
 
 

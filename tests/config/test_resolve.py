@@ -9,14 +9,9 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from ztui.config import (
-    DEFAULT_BASE_URL,
-    ConfigError,
-    Settings,
-    load_settings,
-    parse_read_only,
-    resolve_profile,
-)
+from ztui.config.load import ConfigError, load_settings
+from ztui.config.resolve import parse_read_only, resolve_profile
+from ztui.config.schema import DEFAULT_BASE_URL, Settings
 from ztui.core.logsetup import clear_registered_secrets, redact
 from ztui.core.paths import config_path
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from ztui.cli import config_cmds as config_cli
-from ztui.config import load_settings, resolve_profile
+from ztui.config.load import load_settings
+from ztui.config.resolve import resolve_profile
 from ztui.core import paths
 from ztui.store.state import load_state, recall, remember, save_state
 

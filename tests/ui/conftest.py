@@ -20,7 +20,8 @@ def make_app(make_sim: Callable[..., Any]) -> Callable[..., Any]:
     `read_only=True`), renders times from a frozen wall clock and does not stop the server.
     """
     from ztui.app import ZtuiApp
-    from ztui.config import load_settings, resolve_profile
+    from ztui.config.load import load_settings
+    from ztui.config.resolve import resolve_profile
     from ztui.demo import DemoOptions
 
     def factory(sim: Any = None, *, read_only: bool = False, **kwargs: Any) -> ZtuiApp:

@@ -16,7 +16,8 @@ from tests.ui.pilot_support import wait_until as _wait
 from tests.ui.test_detail_support import notes
 from ztui.api.models import Family
 from ztui.app import ZtuiApp
-from ztui.config import load_settings, resolve_profile
+from ztui.config.load import load_settings
+from ztui.config.resolve import resolve_profile
 from ztui.demo import DemoOptions
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from ztui.sim.process import SimProcess

@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.ui.pilot_support import wait_until as _wait
-from ztui.config import Settings, UiSettings
+from ztui.config.schema import Settings, UiSettings
 from ztui.screens.jobs import JobListScreen
 
 pytestmark = pytest.mark.anyio

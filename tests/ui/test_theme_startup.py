@@ -9,7 +9,8 @@ import pytest
 from textual.css.stylesheet import Stylesheet
 
 from ztui.app import ZtuiApp
-from ztui.config import load_settings, resolve_profile
+from ztui.config.load import load_settings
+from ztui.config.resolve import resolve_profile
 from ztui.widgets.theme import ZTUI_THEME
 
 pytestmark = pytest.mark.anyio

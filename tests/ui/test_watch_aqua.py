@@ -12,7 +12,8 @@ from tests.ui.pilot_support import wait_until
 from tests.ui.test_detail_support import notes
 from ztui.api.models import Family
 from ztui.app import ZtuiApp
-from ztui.config import load_settings, resolve_profile
+from ztui.config.load import load_settings
+from ztui.config.resolve import resolve_profile
 from ztui.dialogs.watch_aqua import WatchAquaModal
 from ztui.screens.jobs import JobListScreen
 from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET

@@ -82,8 +82,8 @@ def test_demo_ignores_configured_profiles(isolated_home: object) -> None:
     import os
     from pathlib import Path
 
-    from ztui.cli.launch import resolve_from_args
-    from ztui.config import ConfigError
+    from ztui.cli.args import resolve_from_args
+    from ztui.config.load import ConfigError
 
     config = Path(os.environ["ZTUI_CONFIG"])
     config.parent.mkdir(parents=True, exist_ok=True)
@@ -101,3 +101,35 @@ def test_demo_ignores_configured_profiles(isolated_home: object) -> None:
     no_demo = argparse.Namespace(**{**vars(args), "demo": False})
     with pytest.raises(ConfigError, match="several profiles"):
         resolve_from_args(no_demo)
+
+
+def test_help_epilog_lists_every_command() -> None:
+    """`ztui --help` ends with the app's forms and one line per entry of the command list."""
+    from ztui.cli.args import epilog
+
+    assert epilog() == (
+        "commands:\n"
+        "  ztui [options]              start the app on the configured profile\n"
+        "  ztui --demo                 start the app on an embedded simulator (no tenant needed)\n"
+        "  ztui sim [...]              serve the Zuora simulator (see `ztui sim --help`)\n"
+        "  ztui jobs|show|errors|stop|watch [...]\n"
+        "                              headless commands for scripts and CI "
+        "(see `ztui watch --help`)\n"
+        "  ztui config init|check      write an example config / validate the config\n"
+        "  ztui locate config|state|log|data|cache|journal\n"
+        "                              print where ztui keeps a file\n"
+    )
+
+
+def test_command_list_matches_the_commands() -> None:
+    """Each listed runner exists, and `locate` lists the locations it knows."""
+    from ztui.cli.args import COMMANDS, find_command
+    from ztui.cli.config_cmds import LOCATIONS
+    from ztui.cli.main import load_runner
+
+    for command in COMMANDS:
+        assert callable(load_runner(command))
+    locate = find_command("locate")
+    assert locate is not None
+    assert locate.args == "|".join(LOCATIONS)
+    assert find_command("--demo") is None

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from ztui.cli.args import OneLineParser, add_connection_options, connection_overrides
 from ztui.core import paths
 
 EXAMPLE_CONFIG = """\
@@ -110,20 +111,15 @@ def cmd_config_check(args: argparse.Namespace | None = None, *, out: TextIO | No
     Returns:
         0 when the config is valid, 2 on a config error.
     """
-    from ztui.config import ConfigError, load_settings, resolve_profile
+    from ztui.config.load import ConfigError, load_settings
+    from ztui.config.resolve import resolve_profile
 
     stdout = out if out is not None else sys.stdout
     try:
         settings = load_settings()
         for warning in settings.warnings:
             print(warning, file=sys.stderr)
-        resolved = resolve_profile(
-            settings,
-            profile=getattr(args, "profile", None),
-            base_url=getattr(args, "base_url", None),
-            read_only=True if getattr(args, "read_only", None) else None,
-            write=bool(getattr(args, "write", False)),
-        )
+        resolved = resolve_profile(settings, **connection_overrides(args))
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -218,39 +214,34 @@ def cmd_locate(what: str, *, out: TextIO | None = None) -> int:
     return 0
 
 
-def add_config_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `config init|check` and `locate` on an argparse subparsers object.
-
-    Each command's parser gets `func(args) -> int` as a default.
-    """
-    config = subparsers.add_parser("config", help="write or validate config.toml")
-    actions = config.add_subparsers(dest="config_action", required=True)
-    init = actions.add_parser("init", help="write a commented example config if none exists")
-    init.set_defaults(func=lambda args: cmd_config_init(None))
-    check = actions.add_parser("check", help="validate the config, print the resolved profile")
-    add_profile_arguments(check)
-    check.set_defaults(func=cmd_config_check)
-    loc = subparsers.add_parser("locate", help="print where ztui keeps a file")
-    loc.add_argument("what", choices=LOCATIONS)
-    loc.set_defaults(func=lambda args: cmd_locate(args.what))
+def run_config(name: str, argv: list[str]) -> int:
+    """`ztui config init|check`: parse `argv` and run the action; return the exit code."""
+    parser = OneLineParser(prog=f"ztui {name}", description="Write or validate config.toml.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("init", help="write a commented example config (mode 0600) if none exists")
+    check = sub.add_parser("check", help="validate the config and print the resolved profile")
+    add_connection_options(check)
+    args = parser.parse_args(argv)
+    if args.action == "init":
+        return cmd_config_init(None)
+    return cmd_config_check(args)
 
 
-def add_profile_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add `--profile`, `--base-url`, and the exclusive `--read-only` / `--write`."""
-    parser.add_argument("--profile", help="profile name from config.toml")
-    parser.add_argument("--base-url", help="REST root to connect to (overrides the profile)")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--read-only", action="store_true", default=None, help="refuse every write")
-    mode.add_argument("--write", action="store_true", help="lift read-only for this run")
+def run_locate(name: str, argv: list[str]) -> int:
+    """`ztui locate WHAT`: parse `argv` and print the location; return the exit code."""
+    parser = OneLineParser(prog=f"ztui {name}", description="Print where ztui keeps a file.")
+    parser.add_argument("what", choices=LOCATIONS)
+    args = parser.parse_args(argv)
+    return cmd_locate(args.what)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run `config ...` or `locate ...` from `argv` (for `python -m ztui.cli.config_cmds`)."""
-    parser = argparse.ArgumentParser(prog="ztui")
-    add_config_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
-    return result
+    words = list(sys.argv[1:] if argv is None else argv)
+    runners = {"config": run_config, "locate": run_locate}
+    if not words or words[0] not in runners:
+        OneLineParser(prog="ztui").error("expected `config init|check` or `locate WHAT`")
+    return runners[words[0]](words[0], words[1:])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Turns parsed command-line options into a connection and runs the app.
+"""Provides `ztui [options]`: the app's command line, turned into a connection, then the app.
 
 Config errors are reported here, in one line, with exit code 2, before any UI starts.
 """
@@ -7,42 +7,44 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ztui.config import ResolvedProfile, Settings
+from ztui import __version__
+from ztui.cli.args import (
+    OneLineParser,
+    add_connection_options,
+    epilog,
+    non_negative_int,
+    positive_float,
+    resolve_from_args,
+)
 
 
-def resolve_from_args(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
-    """Load the config and resolve the profile the options ask for.
-
-    Raises:
-        ConfigError: the config file or an override is invalid.
-    """
-    from ztui.config import ConfigError, load_settings, resolve_profile
-
-    settings = load_settings()
-    if getattr(args, "demo", False):
-        # The demo runs on its own simulator: the config's [ui] applies, its profiles
-        # (and ZTUI_PROFILE / ZTUI_BASE_URL / credentials) do not.
-        if getattr(args, "profile", None) or getattr(args, "base_url", None):
-            raise ConfigError(
-                "--demo runs on its own simulator; drop --profile / --base-url",
-                path=None,
-                line=None,
-                key="--demo",
-            )
-        bare = replace(settings, profiles={}, default_profile=None)
-        return settings, resolve_profile(bare, env={})
-    profile = resolve_profile(
-        settings,
-        profile=getattr(args, "profile", None),
-        base_url=getattr(args, "base_url", None),
-        read_only=True if getattr(args, "read_only", None) else None,
-        write=bool(getattr(args, "write", False)),
+def build_app_parser() -> OneLineParser:
+    """Return the parser for `ztui [options]` (the TUI)."""
+    parser = OneLineParser(
+        prog="ztui",
+        description="A terminal UI for watching and operating Zuora bulk jobs.",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    return settings, profile
+    parser.add_argument("--version", action="version", version=f"ztui {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="run on an embedded simulator with demo jobs"
+    )
+    parser.add_argument(
+        "--sim-jobs", type=non_negative_int, default=60, help="demo: jobs to seed (default 60)"
+    )
+    parser.add_argument("--sim-seed", type=int, default=1, help="demo: scenario seed (default 1)")
+    parser.add_argument(
+        "--sim-speed", type=positive_float, default=1.0, help="demo: clock speed (default 1.0)"
+    )
+    add_connection_options(parser)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Parse the app's options from `argv` and run it; return the process exit code."""
+    return run_app(build_app_parser().parse_args(argv))
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -57,7 +59,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    from ztui.config import ConfigError
+    from ztui.config.load import ConfigError
     from ztui.core.logsetup import install_excepthook, setup_logging
     from ztui.demo import DemoOptions
 

@@ -1,7 +1,15 @@
-"""Provides `Secret`, a holder for credentials whose text never shows in repr, str or logs."""
+"""Provides `Secret`, a holder for credentials whose text never shows in repr, str or logs.
+
+It also runs the command that prints a secret (a profile's `client_secret_command`): without
+a shell, in its own process group, killed as a group when it runs too long.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+from collections.abc import Callable, Sequence
 from typing import Final
 
 _MASK: Final = "********"
@@ -51,3 +59,78 @@ def mask(value: str, keep: int = 4) -> str:
     if len(value) <= keep * 2:
         return _MASK
     return _MASK + value[-keep:]
+
+
+SECRET_COMMAND_TIMEOUT_S: Final = 15.0
+"""How long a secret command may run before it is killed (a password manager may prompt
+for a passphrase, so this is generous)."""
+
+
+class SecretCommandError(Exception):
+    """A secret command could not give a secret; `str()` says why, never what it printed."""
+
+
+def run_secret_command(
+    argv: Sequence[str],
+    *,
+    timeout_s: float = SECRET_COMMAND_TIMEOUT_S,
+    fail: Callable[[str], Exception] = SecretCommandError,
+) -> str:
+    """Run `argv` without a shell and return its stdout, stripped, as the secret.
+
+    Neither its output nor its error output ever appears in a message or log.
+
+    Args:
+        argv: The command and its arguments.
+        timeout_s: Seconds before the command (and its process group) is killed.
+        fail: Makes the exception raised for a reason (the caller's own error type, so it
+            can say where the command was configured).
+
+    Returns:
+        The secret text.
+
+    Raises:
+        SecretCommandError: (or what `fail` makes) The command is missing or not
+            executable, timed out, failed, or printed nothing or no UTF-8 text.
+    """
+    program = argv[0]
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            # Its own session, so a timeout can kill helpers it spawned too.
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise fail(f"command not found: {program!r}") from None
+    except PermissionError:
+        raise fail(f"command not executable: {program!r}") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise fail(f"cannot run {program!r}: {reason}") from None
+    try:
+        out, _ = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.communicate()
+        raise fail(f"command {program!r} timed out after {timeout_s:g} s") from None
+    if proc.returncode != 0:
+        raise fail(
+            f"command {program!r} exited with code {proc.returncode} (its output is not shown)"
+        )
+    try:
+        secret = out.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise fail(f"command {program!r} printed something that is not UTF-8 text") from None
+    if not secret:
+        raise fail(f"command {program!r} printed nothing")
+    return secret
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        proc.kill()

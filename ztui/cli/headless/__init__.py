@@ -11,48 +11,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import sys
 import textwrap
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
+from ztui.cli.args import OneLineParser, add_connection_options, parse_duration
 from ztui.cli.headless.exitcodes import EXIT_STATUS_HELP, ExitCode
 
 if TYPE_CHECKING:
     from ztui.cli.headless.connection import Connection
 
-__all__ = ["COMMANDS", "ExitCode", "build_parser", "main", "parse_duration"]
-
-COMMANDS = ("jobs", "show", "errors", "stop", "watch")
-"""The headless command names."""
-
-_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
+__all__ = ["build_parser", "main"]
 
 COMMON_EXIT_HELP = """\
 exit status: 0 done; 1 other error; 2 usage or configuration error; 6 job not found;
 7 authentication or permission refused; 130 interrupted (Ctrl-C).
 """
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in `90`, `90s`, `15m`, `1.5h`, `2d` or `1w`.
-
-    Raises:
-        argparse.ArgumentTypeError: Not a positive duration (argparse makes it a usage
-            error that names the option).
-    """
-    match = _DURATION.match(text)
-    if match is None:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a duration (seconds, or a number with s, m, h, d or w)"
-        )
-    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than zero")
-    return seconds
 
 
 def _family_list(text: str) -> list[object]:
@@ -68,7 +44,6 @@ def _flatten(values: Sequence[Sequence[object]] | None) -> list[object]:
 def build_parser(command: str) -> argparse.ArgumentParser:
     """The argument parser of one headless command (usage errors: one line, exit 2)."""
     from ztui.cli.headless.connection import parse_family
-    from ztui.cli.main import OneLineParser, add_connection_options
 
     def make(description: str, epilog: str = COMMON_EXIT_HELP) -> argparse.ArgumentParser:
         return OneLineParser(
@@ -258,7 +233,7 @@ def main(command: str, argv: list[str]) -> int:
     """Run one headless command and return its exit code.
 
     Args:
-        command: One of `COMMANDS`.
+        command: One of `ztui.cli.args.HEADLESS_COMMANDS`.
         argv: The arguments after the command name.
 
     Returns:

@@ -33,7 +33,7 @@ from ztui.cli.headless.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
-    from ztui.config import ResolvedProfile, Settings
+    from ztui.config.schema import ResolvedProfile, Settings
 
 T = TypeVar("T")
 
@@ -305,8 +305,8 @@ def load_profile(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
     Raises:
         CommandError: The config is invalid or has no credentials (USAGE).
     """
-    from ztui.cli.launch import resolve_from_args
-    from ztui.config import ConfigError
+    from ztui.cli.args import resolve_from_args
+    from ztui.config.load import ConfigError
 
     try:
         settings, profile = resolve_from_args(args)
@@ -324,8 +324,10 @@ def load_profile(args: argparse.Namespace) -> tuple[Settings, ResolvedProfile]:
 @asynccontextmanager
 async def connect(settings: Settings, profile: ResolvedProfile) -> AsyncIterator[Connection]:
     """Open the API client on `profile`, and close it when the block ends."""
+    from ztui.service.connection import open_client
+
     try:
-        client = profile.client()
+        client = open_client(profile)
     except ValueError as exc:
         raise CommandError(f"profile {profile.name!r}: {exc}", ExitCode.USAGE) from None
     try:
