@@ -48,30 +48,22 @@ from ztui.api.errors import (
     ServerError,
     TransportError,
 )
-from ztui.api.models import (
-    AquaBatch,
-    Family,
-    Job,
-    JobError,
-    parse_aqua_batches,
-    parse_aqua_job,
-    parse_booking_date_job,
-    parse_custom_object_job,
-    parse_data_backfill_job,
-    parse_job_errors,
-    parse_propagation_job,
-)
+from ztui.api.models import AquaBatch, Family, Job, JobError
 from ztui.core.logsetup import register_secret
 from ztui.core.secret import Secret
+from ztui.families.aqua import parse_aqua_batches, parse_aqua_job
+from ztui.families.booking_date import parse_booking_date_job
+from ztui.families.custom_object import (
+    CUSTOM_OBJECT_MAX_BYTES,
+    CUSTOM_OBJECT_MAX_PAGE_SIZE,
+    CustomObjectPage,
+    parse_custom_object_job,
+    parse_job_errors,
+)
+from ztui.families.data_backfill import DATA_BACKFILL_MAX_BYTES, parse_data_backfill_job
+from ztui.families.propagation import PROPAGATION_MAX_BATCH_SIZE, parse_propagation_job
 
-__all__ = [
-    "CUSTOM_OBJECT_MAX_PAGE_SIZE",
-    "DATA_BACKFILL_JOB_TYPES",
-    "PROPAGATION_TYPES",
-    "CustomObjectPage",
-    "ZuoraClient",
-    "backoff_delay",
-]
+__all__ = ["ZuoraClient"]
 
 log = logging.getLogger("ztui.api")
 
@@ -114,26 +106,6 @@ def call_ids(client: object = None) -> tuple[str | None, str | None]:
     return (value if isinstance(value, str) else None), None
 
 
-DATA_BACKFILL_JOB_TYPES: Final = (
-    "ProductRatePlanCharge",
-    "RatePlanCharge",
-    "InvoiceDetail",
-    "MemoDetail",
-    "InvoiceItemAdjustment",
-)
-"""The documented data backfill `JobType` values (API doc §3)."""
-
-PROPAGATION_TYPES: Final = ("RatePlanCharge", "OrderLineItem")
-"""The documented auto-backfill `type` values (API doc §5)."""
-
-CUSTOM_OBJECT_MAX_PAGE_SIZE: Final = 40
-"""The SDK rejects larger pages; sources disagree above this (API doc §6)."""
-
-DATA_BACKFILL_MAX_FILE = 4 * 1024 * 1024
-"""Largest data backfill upload (API doc §3)."""
-CUSTOM_OBJECT_MAX_FILE = 15 * 1024 * 1024
-"""Largest custom-object CSV upload (API doc §6)."""
-
 TOKEN_PATH: Final = "/oauth/token"
 _UNO: Final = "/v1/uno/data-backfill"
 _DATA_LIST_PATHS: Final = (f"{_UNO}/listjobs", "/v1/uno/date-backfill/listjobs")
@@ -147,25 +119,6 @@ _Shape = Literal["uno", "co", "aqua", "raw"]
 
 _EXCERPT = 200
 _TRACK_FORBIDDEN = re.compile(r"[:;\"']")
-
-
-@dataclass(frozen=True)
-class CustomObjectPage:
-    """One page of `GET /objects/jobs`."""
-
-    jobs: list[Job]
-    """The jobs on this page, newest first."""
-    cursor: str | None
-    """The `Id` to pass as `cursor` for the next page (None on an empty page)."""
-    count: int
-    """The server's `count`: jobs on this page."""
-    page_size: int
-    """The `pageSize` that was sent."""
-
-    @property
-    def is_last(self) -> bool:
-        """True when no further page can follow (API doc §6: INFERRED end-of-list rule)."""
-        return not self.jobs or self.count < self.page_size or not self.cursor
 
 
 @dataclass
@@ -930,7 +883,7 @@ class ZuoraClient:
         may still have created a job; re-list before trying again (API doc §2.6).
 
         Args:
-            job_type: One of `DATA_BACKFILL_JOB_TYPES`.
+            job_type: One of `DATA_BACKFILL_TYPES`.
             content: The file's bytes (≤ 4 MB).
             filename: The file name sent in the multipart part.
             checksum: MD5 hex of `content`; computed when not given.
@@ -940,7 +893,7 @@ class ZuoraClient:
         """
         if not job_type.strip():
             raise BadRequest("Data backfill job type is empty")
-        if len(content) > DATA_BACKFILL_MAX_FILE:
+        if len(content) > DATA_BACKFILL_MAX_BYTES:
             raise BadRequest(
                 f"{filename} is {len(content):,} bytes; data backfill files must be ≤ 4 MB"
             )
@@ -1018,8 +971,11 @@ class ZuoraClient:
         if batch_size is not None:
             if isinstance(batch_size, bool) or not isinstance(batch_size, int):
                 raise BadRequest("Auto-backfill batch size must be a whole number")
-            if not 1 <= batch_size <= 1000:
-                raise BadRequest(f"Auto-backfill batch size must be 1-1000, not {batch_size}")
+            if not 1 <= batch_size <= PROPAGATION_MAX_BATCH_SIZE:
+                raise BadRequest(
+                    f"Auto-backfill batch size must be 1-{PROPAGATION_MAX_BATCH_SIZE}, "
+                    f"not {batch_size}"
+                )
             payload["batchSize"] = batch_size
         if dry_run is not None:
             payload["dryRun"] = bool(dry_run)
@@ -1241,7 +1197,7 @@ class ZuoraClient:
         Returns:
             The job, usually `in_progress` already.
         """
-        if len(content) > CUSTOM_OBJECT_MAX_FILE:
+        if len(content) > CUSTOM_OBJECT_MAX_BYTES:
             raise BadRequest(
                 f"The CSV is {len(content):,} bytes; custom-object files must be ≤ 15 MB"
             )
