@@ -51,6 +51,7 @@ from ztui.api.errors import (
 from ztui.api.models import AquaBatch, Family, Job, JobError
 from ztui.core.logsetup import register_secret
 from ztui.core.secret import Secret
+from ztui.families import family_def
 from ztui.families.aqua import parse_aqua_batches, parse_aqua_job
 from ztui.families.booking_date import parse_booking_date_job
 from ztui.families.custom_object import (
@@ -1301,58 +1302,28 @@ class ZuoraClient:
     # ------------------------------------------------------------------ generic
 
     async def get_job(self, family: Family, job_id: str) -> Job:
-        """Fetch one job of any family."""
-        match family:
-            case Family.DATA_BACKFILL:
-                return await self.get_data_backfill_job(job_id)
-            case Family.BOOKING_DATE:
-                return await self.get_booking_date_job(job_id)
-            case Family.PROPAGATION:
-                return await self.get_propagation_job(job_id)
-            case Family.CUSTOM_OBJECT:
-                return await self.get_custom_object_job(job_id)
-            case Family.AQUA:
-                return await self.get_aqua_job(job_id)
+        """Fetch one job of any family with its family's get."""
+        return await family_def(family).calls.get(self, job_id)
 
     async def stop_job(self, family: Family, job_id: str) -> Job | None:
         """Stop or cancel a job with its family's call.
 
         Returns:
-            None for the uno families (stop only acknowledges), the updated job for custom
-            objects and AQuA.
+            The updated job when the family's response carries it (custom objects, AQuA),
+            else None (the uno stop only acknowledges).
         """
-        match family:
-            case Family.DATA_BACKFILL:
-                await self.stop_data_backfill_job(job_id)
-                return None
-            case Family.BOOKING_DATE:
-                await self.stop_booking_date_job(job_id)
-                return None
-            case Family.PROPAGATION:
-                await self.stop_propagation_job(job_id)
-                return None
-            case Family.CUSTOM_OBJECT:
-                return await self.cancel_custom_object_job(job_id)
-            case Family.AQUA:
-                return await self.cancel_aqua_job(job_id)
+        return await family_def(family).calls.stop(self, job_id)
 
     async def list_jobs(self, family: Family, *, max_pages: int | None = None) -> list[Job]:
-        """List the jobs of one family (every custom-object page unless `max_pages`).
+        """List the jobs of one family (every page of a paged list unless `max_pages`).
 
         Raises:
-            NotSupported: AQuA has no list call; follow known ids with `get_aqua_job`.
+            NotSupported: The family has no list call (AQuA); follow known job ids instead.
         """
-        match family:
-            case Family.DATA_BACKFILL:
-                return await self.list_data_backfill_jobs()
-            case Family.BOOKING_DATE:
-                return await self.list_booking_date_jobs()
-            case Family.PROPAGATION:
-                return await self.list_propagation_jobs()
-            case Family.CUSTOM_OBJECT:
-                return await self.list_all_custom_object_jobs(max_pages=max_pages)
-            case Family.AQUA:
-                raise NotSupported("AQuA has no job list; follow known job ids instead")
+        definition = family_def(family)
+        if definition.calls.list_all is None:
+            raise NotSupported(f"{definition.label} has no job list; follow known job ids instead")
+        return await definition.calls.list_all(self, max_pages)
 
 
 # ---------------------------------------------------------------------- module helpers
