@@ -143,7 +143,7 @@ def _job_from_response(family: Family, response: Any) -> Job | None:
 
 def _call_ids(client: object = None) -> tuple[str | None, str | None]:
     # Imported here: the client module brings httpx, which this module does not need.
-    from ztui.api.client import call_ids
+    from ztui.api.transport import call_ids
 
     return call_ids(client)
 

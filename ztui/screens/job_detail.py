@@ -644,7 +644,7 @@ class JobDetailScreen(Screen[None]):
             self._fetch_error = (self._now(), str(exc))
             self._refresh_view()
             return
-        from ztui.api.client import current_call
+        from ztui.api.transport import current_call
 
         # This worker's own call (the watcher's polls run in another task); a cached
         # terminal job made no call, so the previous request id stays.
