@@ -185,7 +185,8 @@ class CustomObjectEndpoints:
         """
         if len(content) > CUSTOM_OBJECT_MAX_BYTES:
             raise BadRequest(
-                f"The CSV is {len(content):,} bytes; custom-object files must be ≤ 15 MB"
+                f"The CSV is {len(content):,} bytes; custom-object files must be "
+                f"≤ {CUSTOM_OBJECT_MAX_BYTES // (1024 * 1024)} MB"
             )
         path = f"{_CO}/{segment(job_id, 'Job id')}/files"
         response, body = await self._t.call(

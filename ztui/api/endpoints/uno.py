@@ -33,6 +33,7 @@ _DATA_LIST_PATHS: Final = (f"{UNO}/listjobs", "/v1/uno/date-backfill/listjobs")
 _BOOKING: Final = f"{UNO}/bookingdate/jobs"
 _PROPAGATION: Final = f"{UNO}/propagation/jobs"
 _STOPPING: Final = {"status": "Stopping"}
+_MIB: Final = 1024 * 1024
 
 
 class UnoEndpoints:
@@ -105,7 +106,8 @@ class UnoEndpoints:
             raise BadRequest("Data backfill job type is empty")
         if len(content) > DATA_BACKFILL_MAX_BYTES:
             raise BadRequest(
-                f"{filename} is {len(content):,} bytes; data backfill files must be ≤ 4 MB"
+                f"{filename} is {len(content):,} bytes; data backfill files must be "
+                f"≤ {DATA_BACKFILL_MAX_BYTES // _MIB} MB"
             )
         digest = checksum if checksum is not None else hashlib.md5(content).hexdigest()
         is_zip = filename.lower().endswith(".zip")
