@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ztui.api.client import CustomObjectPage, ZuoraClient
+from ztui.api.client import ZuoraClient
 from ztui.api.errors import BadRequest, NotFound, NotSupported
 from ztui.api.models import Family, JobState
+from ztui.families.custom_object import CustomObjectPage
 
 from .helpers import OpenClient, SimControl
 

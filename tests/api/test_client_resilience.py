@@ -468,17 +468,23 @@ async def test_secrets_stay_out_of_logs(
     from ztui.sim import DEMO_CLIENT_SECRET
 
     caplog.set_level(logging.DEBUG)
+    sent: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        sent.append(request.headers.get("Authorization", "").removeprefix("Bearer "))
+
     async with open_client(sim) as client:
+        client._http.event_hooks["request"].append(hook)
         await client.list_custom_object_jobs()
-        token = client._token
+        token = sent[-1]
         await ctl.fault("* *", "expire_tokens")
         await ctl.fault("GET /objects/jobs", "status", status=503, times=1)
         await client.list_custom_object_jobs()
         records = list(client.error_log)
-    assert token is not None
+    assert token
     assert "ztui.api" in {r.name for r in caplog.records}
     assert "GET /objects/jobs -> 200" in caplog.text
-    for secret in (DEMO_CLIENT_SECRET, token.reveal()):
+    for secret in (DEMO_CLIENT_SECRET, token):
         assert secret not in caplog.text
         assert all(secret not in repr(r) for r in records)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ztui.api.client import _disposition_filename, _error_class_for_code, _extract_error
+from ztui.api.endpoints.files import disposition_filename
 from ztui.api.errors import (
     ApiError,
     AuthError,
@@ -15,10 +15,11 @@ from ztui.api.errors import (
     Reason,
     ServerError,
 )
+from ztui.api.shapes import error_class_for_code, extract_error
 
 
 def test_uno_reasons_string_and_integer_codes() -> None:
-    reasons, text = _extract_error(
+    reasons, text = extract_error(
         {
             "success": False,
             "processId": "CBCFED6580B4E076",
@@ -33,14 +34,14 @@ def test_uno_reasons_string_and_integer_codes() -> None:
 
 
 def test_custom_object_shape() -> None:
-    assert _extract_error({"code": 71013040, "message": "Not Found."}) == (
+    assert extract_error({"code": 71013040, "message": "Not Found."}) == (
         [Reason("71013040", "Not Found.")],
         "Not Found.",
     )
 
 
 def test_aqua_shape() -> None:
-    reasons, text = _extract_error(
+    reasons, text = extract_error(
         {"id": None, "status": "error", "errorCode": "90005", "message": "syntax error"}
     )
     assert reasons == [Reason("90005", "syntax error")]
@@ -59,7 +60,7 @@ def test_aqua_shape() -> None:
     ],
 )
 def test_other_bodies(body: object, text: str) -> None:
-    assert _extract_error(body)[1] == text
+    assert extract_error(body)[1] == text
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,7 @@ def test_other_bodies(body: object, text: str) -> None:
     ],
 )
 def test_code_categories(code: str, shape: str, kind: type[ApiError]) -> None:
-    assert _error_class_for_code(code, shape) is kind  # type: ignore[arg-type]
+    assert error_class_for_code(code, shape) is kind  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -94,5 +95,5 @@ def test_code_categories(code: str, shape: str, kind: type[ApiError]) -> None:
         (None, None),
     ],
 )
-def test_disposition_filename(header: str | None, name: str | None) -> None:
-    assert _disposition_filename(header) == name
+def testdisposition_filename(header: str | None, name: str | None) -> None:
+    assert disposition_filename(header) == name

@@ -10,19 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ztui.api.errors import MalformedResponse
-from ztui.api.models import (
-    Family,
-    JobState,
-    parse_aqua_batches,
-    parse_aqua_job,
-    parse_booking_date_job,
-    parse_custom_object_job,
-    parse_data_backfill_job,
-    parse_job,
-    parse_job_errors,
-    parse_propagation_job,
-    parse_timestamp,
-)
+from ztui.api.models import Family, JobState
+from ztui.api.parsing import parse_timestamp
+from ztui.families import parse_job
+from ztui.families.aqua import parse_aqua_batches, parse_aqua_job
+from ztui.families.booking_date import parse_booking_date_job
+from ztui.families.custom_object import parse_custom_object_job, parse_job_errors
+from ztui.families.data_backfill import parse_data_backfill_job
+from ztui.families.propagation import parse_propagation_job
 
 HEX = "ff8080818bb300af018bb325fe0c58f3"
 

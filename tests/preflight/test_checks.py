@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from ztui.families.custom_object import CUSTOM_OBJECT_MAX_BYTES
+from ztui.families.data_backfill import DATA_BACKFILL_MAX_BYTES
 from ztui.ops.preflight import (
-    CUSTOM_OBJECT_MAX_BYTES,
-    DATA_BACKFILL_MAX_BYTES,
     CheckTarget,
     FileReport,
     Finding,

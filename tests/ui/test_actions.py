@@ -17,8 +17,10 @@ from tests.ui.test_detail_support import (
     wait_until,
     writes_to,
 )
-from ztui.api.models import Family, Job, JobState, normalise_status
-from ztui.ops.stop import ActionKind, action_for, is_actionable, refusal_reason
+from ztui.api.models import Family, Job, JobState
+from ztui.families import normalise_status
+from ztui.families.base import ActionKind
+from ztui.ops.stop import action_for, is_actionable, refusal_reason
 from ztui.screens.confirm import ConfirmModal, pending_keys
 
 pytestmark = pytest.mark.anyio

@@ -39,7 +39,7 @@ CO_CSV = "name__c,brand__c\nAlpha,x\nBeta,y\n"
 @pytest.fixture(autouse=True)
 def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """No real waiting: client retries, re-reads, the large-file countdown, the queue."""
-    monkeypatch.setattr("ztui.api.client.backoff_delay", lambda *a, **k: 0.0)
+    monkeypatch.setattr("ztui.api.transport.backoff_delay", lambda *a, **k: 0.0)
     monkeypatch.setattr(new_job, "REREAD_DELAY_S", 0.05)
     monkeypatch.setattr(new_job, "SEND_DELAY_S", 0.0)
     monkeypatch.setattr(new_job, "QUEUE_POLL_S", 0.1)

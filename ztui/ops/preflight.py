@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
+from ztui.families.custom_object import CUSTOM_OBJECT_MAX_BYTES
+from ztui.families.data_backfill import DATA_BACKFILL_MAX_BYTES
+
 __all__ = [
-    "CUSTOM_OBJECT_MAX_BYTES",
-    "DATA_BACKFILL_MAX_BYTES",
     "FILE_LEVEL_CODES",
     "CheckTarget",
     "FileReport",
@@ -48,10 +49,6 @@ Severity = Literal["error", "warning"]
 TargetFamily = Literal["data_backfill", "custom_object"]
 
 MIB: Final = 1024 * 1024
-DATA_BACKFILL_MAX_BYTES: Final = 4 * MIB
-"""Upload limit for data-backfill files (API doc §3: "≤4 MB"; read as MiB)."""
-CUSTOM_OBJECT_MAX_BYTES: Final = 15 * MIB
-"""Upload limit for custom-object files (API doc §6: "≤15 MB"; read as MiB)."""
 
 HARD_READ_CAP: Final = 64 * MIB
 """Files (or zip members) larger than this are never read into memory."""

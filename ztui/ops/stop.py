@@ -2,12 +2,9 @@
 
 UI-free on purpose (no Textual): the confirm flow in `ztui.screens.confirm` asks
 `refusal_reason` before it opens the modal, and runs `perform_stop` in the app's `action`
-worker once the user confirmed. The rules come from the API doc:
-
-- data backfill (§3), booking date (§4) and auto-backfill (§5): `PUT {"status":"Stopping"}`
-  while the job is pending/accepted or processing;
-- custom-object bulk jobs (§6): `PATCH .../cancel`, only from `accepted` or `pending`;
-- AQuA (§7): `DELETE`, only while `submitted` or `executing`.
+worker once the user confirmed. Each family's `StopAction` (`ztui.families`) says what
+its action is called, what it sends and in which statuses Zuora accepts it (API doc
+§3-§7).
 
 `perform_stop` re-reads the job right before sending, refuses when it has meanwhile left
 an actionable state, sends the request exactly once, and records the outcome in the
@@ -19,52 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Final, Protocol
 
 from ztui.api.errors import ApiError, ReadOnlyError
-from ztui.api.models import Family, Job, JobState, normalise_status
+from ztui.api.models import Family, Job, JobState
+from ztui.families import family_def
+from ztui.families.base import ActionKind, StopAction
 
 log = logging.getLogger("ztui.ops.stop")
-
-
-class ActionKind(StrEnum):
-    """What the family's own action is called; also the journal's `action` value."""
-
-    STOP = "stop"
-    CANCEL = "cancel"
-
-
-@dataclass(frozen=True)
-class StopAction:
-    """The stop/cancel action of one family."""
-
-    kind: ActionKind
-    """Stop (uno families) or cancel (custom objects, AQuA)."""
-    verb: str
-    """Capitalised verb for buttons and titles ("Stop", "Cancel")."""
-    request: str
-    """The request it sends, for the confirm modal (method and body)."""
-    allowed: tuple[str, ...]
-    """Raw statuses (lower case) in which the server accepts the action."""
-
-
-ACTIONS: Final[Mapping[Family, StopAction]] = {
-    Family.DATA_BACKFILL: StopAction(
-        ActionKind.STOP, "Stop", 'PUT {"status":"Stopping"}', ("pending", "processing")
-    ),
-    Family.BOOKING_DATE: StopAction(
-        ActionKind.STOP, "Stop", 'PUT {"status":"Stopping"}', ("accepted", "processing")
-    ),
-    Family.PROPAGATION: StopAction(
-        ActionKind.STOP, "Stop", 'PUT {"status":"Stopping"}', ("accepted", "processing")
-    ),
-    Family.CUSTOM_OBJECT: StopAction(
-        ActionKind.CANCEL, "Cancel", "PATCH …/cancel", ("accepted", "pending")
-    ),
-    Family.AQUA: StopAction(ActionKind.CANCEL, "Cancel", "DELETE", ("submitted", "executing")),
-}
-"""The action of each family and the states it is offered in (API doc §3-§7)."""
 
 _STATE_WORDS: Final[Mapping[JobState, str]] = {
     JobState.SUCCEEDED: "completed",
@@ -76,7 +35,7 @@ _STATE_WORDS: Final[Mapping[JobState, str]] = {
 
 def action_for(family: Family) -> StopAction:
     """The stop/cancel action of `family`."""
-    return ACTIONS[family]
+    return family_def(family).stop
 
 
 def is_actionable(job: Job) -> bool:
@@ -169,15 +128,14 @@ def _server_text(error: ApiError) -> str:
     return error.message
 
 
-def _job_from_response(family: Family, job_id: str, response: Any) -> Job | None:
-    """The job as a stop/cancel response shows it (CO and AQuA return the job)."""
+def _job_from_response(family: Family, response: Any) -> Job | None:
+    """The job as a stop/cancel response shows it (when the family's response carries it)."""
     if isinstance(response, Job):
         return response
-    if isinstance(response, Mapping) and family in (Family.CUSTOM_OBJECT, Family.AQUA):
-        from ztui.api.models import parse_job
-
+    definition = family_def(family)
+    if isinstance(response, Mapping) and definition.stop.returns_job:
         try:
-            return parse_job(family, response)
+            return definition.parse(response)
         except ApiError:
             return None
     return None
@@ -185,7 +143,7 @@ def _job_from_response(family: Family, job_id: str, response: Any) -> Job | None
 
 def _call_ids(client: object = None) -> tuple[str | None, str | None]:
     # Imported here: the client module brings httpx, which this module does not need.
-    from ztui.api.client import call_ids
+    from ztui.api.transport import call_ids
 
     return call_ids(client)
 
@@ -316,7 +274,7 @@ async def perform_stop(
             http_status=exc.status,
         )
     request_id, track_id = _call_ids(client)  # before the re-read makes another call
-    job = _job_from_response(family, job_id, response)
+    job = _job_from_response(family, response)
     if job is None:
         # Uno stop answers with a bare CommonResponse; show the job as it is now.
         try:
@@ -352,5 +310,6 @@ def _assumed_after_stop(job: Job) -> Job:
     """The job with the status the stop asked for, when it cannot be re-read."""
     from dataclasses import replace
 
-    status = "Stopping" if job.family is Family.DATA_BACKFILL else job.status
-    return replace(job, status=status, state=normalise_status(job.family, status))
+    definition = family_def(job.family)
+    status = definition.stop.status_after or job.status
+    return replace(job, status=status, state=definition.normalise(status))

@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ztui.api.errors import (
     ApiError,
@@ -46,19 +46,15 @@ from ztui.api.errors import (
     TransportError,
 )
 from ztui.api.models import Family, Job
+from ztui.families import family_def, noun
+from ztui.families.custom_object import CO_ACTIVE_STATUSES, CO_MAX_ACTIVE, CO_SLOTS_FULL_CODE
+from ztui.families.propagation import PROPAGATION_MAX_BATCH_SIZE
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
     from ztui.ops.preflight import FileReport
 
 __all__ = [
-    "AQUA_FORMATS",
-    "AQUA_MAX_QUERIES",
-    "CO_ACTIVE_STATUSES",
-    "CO_MAX_ACTIVE",
-    "CO_SLOTS_FULL_CODE",
-    "DATA_BACKFILL_TYPES",
-    "PROPAGATION_TYPES",
     "AquaSpec",
     "BookingDateSpec",
     "CustomObjectSpec",
@@ -75,7 +71,6 @@ __all__ = [
     "describe",
     "family_of",
     "load_template",
-    "noun",
     "parse_zoql",
     "retry_upload",
     "save_template",
@@ -86,28 +81,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("ztui.ops.submit")
-
-DATA_BACKFILL_TYPES: Final = (
-    "ProductRatePlanCharge",
-    "RatePlanCharge",
-    "InvoiceDetail",
-    "MemoDetail",
-    "InvoiceItemAdjustment",
-)
-"""Data-backfill JobType values (API doc §3)."""
-PROPAGATION_TYPES: Final = ("RatePlanCharge", "OrderLineItem")
-"""Auto-backfill `type` values (API doc §5)."""
-AQUA_FORMATS: Final = ("csv", "zip", "gzip")
-"""AQuA result formats (API doc §7)."""
-AQUA_MAX_QUERIES: Final = 50
-"""At most this many queries per AQuA job (API doc §7, error 90004)."""
-CO_MAX_ACTIVE: Final = 5
-"""Custom-object jobs a tenant may have accepted, pending or in progress (API doc §6)."""
-CO_ACTIVE_STATUSES: Final = frozenset({"accepted", "pending", "in_progress"})
-"""Statuses that take one of the 5 custom-object slots."""
-CO_SLOTS_FULL_CODE: Final = "71012560"
-""""Service limit reached, please retry later." (API doc §2.5B, §9 item 18)."""
-
 
 # ------------------------------------------------------------------------------ specs
 
@@ -171,7 +144,7 @@ class PropagationSpec:
 
     job_type: str
     """`RatePlanCharge` or `OrderLineItem`."""
-    batch_size: int = 1000
+    batch_size: int = PROPAGATION_MAX_BATCH_SIZE
     """1..1000."""
     dry_run: bool = True
     """Run without updating data; on by default in ztui."""
@@ -244,11 +217,6 @@ def family_of(spec: JobSpec) -> Family:
             return Family.CUSTOM_OBJECT
         case AquaSpec():
             return Family.AQUA
-
-
-def noun(family: Family) -> str:
-    """The family's label inside a sentence ("data backfill", but "AQuA")."""
-    return family.label if family is Family.AQUA else family.label.lower()
 
 
 def _file_of(spec: JobSpec) -> UploadFile | None:
@@ -383,7 +351,7 @@ class Submission:
     @property
     def uses_key(self) -> bool:
         """Whether the create request carries `key` (API doc §2.8)."""
-        return self.family in (Family.PROPAGATION, Family.CUSTOM_OBJECT, Family.AQUA)
+        return family_def(self.family).create.uses_idempotency_key
 
     def renew_key(self) -> None:
         """Make a new create key: only after the server answered a definite no."""
@@ -494,7 +462,7 @@ def _journal(
 
 def _call_ids(client: object = None) -> tuple[str | None, str | None]:
     # Imported here: the client module brings httpx, which this module does not need.
-    from ztui.api.client import call_ids
+    from ztui.api.transport import call_ids
 
     return call_ids(client)
 
@@ -517,13 +485,11 @@ def _matches(spec: JobSpec, job: Job) -> bool:
 
 async def _list(client: ZuoraClient, family: Family) -> list[Job] | None:
     """The family's jobs now, or None when they cannot be listed."""
+    if not family_def(family).has_list:
+        return None
     try:
-        if family is Family.CUSTOM_OBJECT:
-            # Newest first: a job made seconds ago is on the first pages.
-            return await client.list_all_custom_object_jobs(max_pages=3)
-        if family is Family.AQUA:
-            return None
-        return await client.list_jobs(family)
+        # A paged list is newest first: a job made seconds ago is on the first pages.
+        return await client.list_jobs(family, max_pages=3)
     except (ApiError, NotSupported) as exc:
         log.info("could not list %s jobs: %s", family, exc)
         return None
@@ -533,7 +499,7 @@ async def _find_new(
     client: ZuoraClient, sub: Submission, before: set[str] | None, ctx: SubmitContext
 ) -> Job | None:
     """List the family after an ambiguous failure and return a new matching job."""
-    if before is None or sub.family is Family.AQUA:
+    if before is None or not family_def(sub.family).has_list:
         return None
     for attempt in range(max(1, ctx.reread_attempts)):
         if attempt:
@@ -565,7 +531,7 @@ async def submit(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> Su
         sub: The submission, with the keys made when the user confirmed.
         ctx: Journal and re-read settings.
     """
-    if sub.family is Family.CUSTOM_OBJECT:
+    if isinstance(sub.spec, CustomObjectSpec):
         return await _custom_object(client, sub, ctx)
     return await _create(client, sub, ctx)
 
@@ -607,6 +573,8 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
     """The create (or custom-object submit) step, with re-read on ambiguous answers."""
     family = sub.family
     label = family.label
+    # A custom-object job is created in two steps: this submit, then the file upload.
+    two_step = isinstance(sub.spec, CustomObjectSpec)
     key = sub.key if sub.uses_key else None
     listed = await _list(client, family)
     before: set[str] | None = {j.id for j in listed} if listed is not None else None
@@ -647,7 +615,7 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
                 http_status=exc.status,
                 request_id=exc.request_id,
             )
-            if family is Family.CUSTOM_OBJECT and exc.code == CO_SLOTS_FULL_CODE:
+            if two_step and exc.code == CO_SLOTS_FULL_CODE:
                 # A definite no: the stored answer under this key is the refusal, so a
                 # later try needs a fresh key.
                 sub.renew_key()
@@ -671,14 +639,14 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
             ctx,
             sub,
             action="create",
-            outcome="ok" if family is not Family.CUSTOM_OBJECT else "pending",
-            message="created" if family is not Family.CUSTOM_OBJECT else "submitted",
+            outcome="pending" if two_step else "ok",
+            message="submitted" if two_step else "created",
             key=key,
             job_id=job_id,
             http_status=200,
             request_id=request_id,
             track_id=track_id,
-            with_file=family is not Family.CUSTOM_OBJECT,
+            with_file=not two_step,
         )
         return SubmitOutcome(
             "created",
@@ -694,17 +662,18 @@ def _found(
     ctx: SubmitContext, sub: Submission, job: Job, exc: ApiError, key: str | None
 ) -> SubmitOutcome:
     text = f"{_status_text(exc)} on create, but the job exists: {job.id} ({job.status})"
+    two_step = isinstance(sub.spec, CustomObjectSpec)
     _journal(
         ctx,
         sub,
         action="create",
-        outcome="ok" if sub.family is not Family.CUSTOM_OBJECT else "pending",
+        outcome="pending" if two_step else "ok",
         message=text,
         key=key,
         job_id=job.id,
         http_status=exc.status,
         request_id=exc.request_id,
-        with_file=sub.family is not Family.CUSTOM_OBJECT,
+        with_file=not two_step,
     )
     return SubmitOutcome(
         "found",

@@ -40,8 +40,9 @@ from textual.strip import Strip
 from textual.widgets import DataTable, Header, Static
 
 from ztui.api.errors import ApiError, MalformedResponse
-from ztui.api.models import Family, Job, JobError, parse_aqua_batches
+from ztui.api.models import Family, Job, JobError
 from ztui.core.paths import stylesheet
+from ztui.families.aqua import parse_aqua_batches
 from ztui.ops.export import (
     MALFORMED_CODE,
     SYSTEM_FIELDS,

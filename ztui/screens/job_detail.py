@@ -33,8 +33,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Header, Input, Static
 
 from ztui.api.errors import ApiError, MalformedResponse
-from ztui.api.models import AquaBatch, Family, Job, JobState, parse_aqua_batches, parse_timestamp
+from ztui.api.models import AquaBatch, Family, Job, JobState
+from ztui.api.parsing import parse_timestamp
 from ztui.core.paths import stylesheet
+from ztui.families.aqua import parse_aqua_batches
 from ztui.ops.stop import action_for, refusal_reason
 from ztui.widgets.footer import KeyFooter
 
@@ -642,7 +644,7 @@ class JobDetailScreen(Screen[None]):
             self._fetch_error = (self._now(), str(exc))
             self._refresh_view()
             return
-        from ztui.api.client import current_call
+        from ztui.api.transport import current_call
 
         # This worker's own call (the watcher's polls run in another task); a cached
         # terminal job made no call, so the previous request id stays.

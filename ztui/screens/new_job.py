@@ -59,13 +59,13 @@ from textual.worker import get_current_worker
 
 from ztui.api.models import Family, JobState
 from ztui.core.paths import stylesheet
+from ztui.families import noun
+from ztui.families.aqua import AQUA_FORMATS, AQUA_MAX_QUERIES
+from ztui.families.custom_object import CO_MAX_ACTIVE
+from ztui.families.data_backfill import DATA_BACKFILL_TYPES
+from ztui.families.propagation import PROPAGATION_TYPES
 from ztui.ops.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
 from ztui.ops.submit import (
-    AQUA_FORMATS,
-    AQUA_MAX_QUERIES,
-    CO_MAX_ACTIVE,
-    DATA_BACKFILL_TYPES,
-    PROPAGATION_TYPES,
     AquaSpec,
     BookingDateSpec,
     CustomObjectSpec,
@@ -82,7 +82,6 @@ from ztui.ops.submit import (
     describe,
     family_of,
     load_template,
-    noun,
     parse_zoql,
     retry_upload,
     save_template,

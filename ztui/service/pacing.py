@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ztui.families.custom_object import CUSTOM_OBJECT_MAX_PAGE_SIZE
 from ztui.service.snapshot import JobSnapshot
 
 RESET_MARGIN_S = 1.0
@@ -38,7 +39,7 @@ class PollSettings:
     """Minimum interval while the rate-limit budget is low."""
     low_budget_fraction: float = 0.10
     """Budget fraction (`remaining / limit`) below which `low_budget_s` applies."""
-    co_page_size: int = 40
+    co_page_size: int = CUSTOM_OBJECT_MAX_PAGE_SIZE
     """Custom-object list page size; the API doc (§6) says never above 40."""
     co_max_pages: int = 50
     """Most custom-object pages read per poll (bounds the first poll of a big tenant)."""
@@ -62,9 +63,10 @@ class PollSettings:
                 "poll setting low_budget_fraction must be between 0 and 1, "
                 f"got {self.low_budget_fraction!r}"
             )
-        if not (isinstance(self.co_page_size, int) and 1 <= self.co_page_size <= 40):
+        top = CUSTOM_OBJECT_MAX_PAGE_SIZE
+        if not (isinstance(self.co_page_size, int) and 1 <= self.co_page_size <= top):
             raise ValueError(
-                f"poll setting co_page_size must be an integer from 1 to 40, "
+                f"poll setting co_page_size must be an integer from 1 to {top}, "
                 f"got {self.co_page_size!r}"
             )
         if not (isinstance(self.co_max_pages, int) and self.co_max_pages >= 1):

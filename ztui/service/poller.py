@@ -27,13 +27,12 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 from ztui.api.budget import backoff_delay
 from ztui.api.errors import (
     ApiError,
     AuthError,
-    BadRequest,
     NotFound,
     NotSupported,
     PermissionDenied,
@@ -42,23 +41,13 @@ from ztui.api.errors import (
     TransportError,
 )
 from ztui.api.models import Family, Job
+from ztui.families import POLL_ORDER, family_def
+from ztui.families.base import JobPage, JobsApi
+from ztui.service.aqua_watch import AquaWatch
 from ztui.service.pacing import PollSettings, next_interval
 from ztui.service.snapshot import BudgetView, FamilyStatus, JobSnapshot
 
-AQUA_CONCURRENCY = 6
-"""How many AQuA gets one poll runs at once."""
-
 log = logging.getLogger("ztui.service")
-
-ALL_FAMILIES: tuple[Family, ...] = (
-    Family.BOOKING_DATE,
-    Family.PROPAGATION,
-    Family.DATA_BACKFILL,
-    Family.CUSTOM_OBJECT,
-    Family.AQUA,
-)
-"""Every family, in the order a tick polls them: the usually short lists first, so the
-first poll puts jobs on screen sooner (each family is shown as it arrives)."""
 
 DEFAULT_FATAL_HINT = (
     "Fix the profile's client_id and secret (client_secret_env or client_secret_command, "
@@ -66,44 +55,6 @@ DEFAULT_FATAL_HINT = (
     "writes an example config."
 )
 """What to fix when the server refuses the credentials."""
-
-
-class _CustomObjectPage(Protocol):
-    @property
-    def jobs(self) -> list[Job]: ...
-
-    @property
-    def cursor(self) -> str | None: ...
-
-
-class JobsClient(Protocol):
-    """The part of `ztui.api.client.ZuoraClient` the watcher uses."""
-
-    async def list_data_backfill_jobs(self) -> list[Job]:
-        """All data-backfill jobs."""
-        ...
-
-    async def list_booking_date_jobs(self) -> list[Job]:
-        """All booking-date jobs."""
-        ...
-
-    async def list_propagation_jobs(self) -> list[Job]:
-        """All auto-backfill jobs; raises `NotSupported` when the tenant lacks the list."""
-        ...
-
-    async def list_custom_object_jobs(
-        self, page_size: int = 40, cursor: str | None = None, status: str | None = None
-    ) -> Any:
-        """One page of custom-object jobs, newest first (a `CustomObjectPage`)."""
-        ...
-
-    async def get_aqua_job(self, job_id: str) -> Job:
-        """One AQuA job."""
-        ...
-
-    async def get_job(self, family: Family, job_id: str) -> Job:
-        """One job of any family."""
-        ...
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -118,11 +69,11 @@ class JobPoller:
     `resume()`. An `async with` block runs the loop in a task and cancels it on exit.
 
     Args:
-        client: The API client (a `ZuoraClient`, or anything with the same list calls).
+        client: The API client (a `ZuoraClient`, or anything with the same family calls).
         settings: Intervals and custom-object paging limits.
         on_snapshot: Called with every new snapshot (whole state, not a delta). It runs
             in the poller's task, so it should only hand the snapshot over.
-        families: The families to poll; all five by default.
+        families: The families to poll; all of them by default.
         aqua_ids: AQuA jobs to watch from the start (AQuA has no list endpoint).
         job_ids: When given, snapshots hold only the listed jobs with these ids (the
             headless `ztui watch ID...`); watched AQuA jobs are always included.
@@ -130,15 +81,18 @@ class JobPoller:
         sleep: Awaitable sleep used between polls; tests inject a fake.
         rng: Source of floats in [0, 1) for the 429 backoff jitter.
         fatal_hint: What to tell the user to fix when the credentials are refused.
+
+    Raises:
+        LookupError: A family in `families` is not in the registry.
     """
 
     def __init__(
         self,
-        client: JobsClient,
+        client: JobsApi,
         *,
         settings: PollSettings | None = None,
         on_snapshot: Callable[[JobSnapshot], None] | None = None,
-        families: Collection[Family] = ALL_FAMILIES,
+        families: Collection[Family] = POLL_ORDER,
         aqua_ids: Iterable[str] = (),
         job_ids: Collection[str] | None = None,
         clock: Callable[[], float] = time.time,
@@ -151,7 +105,9 @@ class JobPoller:
         """The pacing in force; replace it to change intervals from the next wait on."""
         self._on_snapshot = on_snapshot
         wanted = set(families)
-        self._families: tuple[Family, ...] = tuple(f for f in ALL_FAMILIES if f in wanted)
+        for family in wanted:
+            family_def(family)  # refuses a family the registry does not know
+        self._families: tuple[Family, ...] = tuple(f for f in POLL_ORDER if f in wanted)
         self._job_ids = frozenset(job_ids) if job_ids is not None else None
         self._clock = clock
         self._sleep = sleep
@@ -161,7 +117,7 @@ class JobPoller:
         self._jobs: dict[Family, dict[str, Job]] = {f: {} for f in self._families}
         self._status: dict[Family, FamilyStatus] = {f: FamilyStatus(f) for f in self._families}
         self._details: dict[tuple[Family, str], Job] = {}
-        self._aqua_watch: dict[str, None] = dict.fromkeys(aqua_ids)
+        self._aqua = AquaWatch(aqua_ids)
         self._disabled: set[Family] = set()
         self._fatal: str | None = None
         self._rate_limit_attempt = 0
@@ -204,7 +160,7 @@ class JobPoller:
     @property
     def aqua_ids(self) -> tuple[str, ...]:
         """The AQuA job ids being watched (terminal ones included)."""
-        return tuple(self._aqua_watch)
+        return tuple(self._aqua)
 
     # ------------------------------------------------------------------ control
 
@@ -241,18 +197,17 @@ class JobPoller:
 
         It is fetched on the next poll, then on every poll until it is terminal.
         """
-        if job_id not in self._aqua_watch:
-            self._aqua_watch[job_id] = None
+        self._aqua.add(job_id)
 
     def is_watching_aqua(self, job_id: str) -> bool:
         """True while `job_id` is on the AQuA watch list (a get answered 404 takes it off)."""
-        return job_id in self._aqua_watch
+        return job_id in self._aqua
 
     def forget_aqua(self, job_id: str) -> None:
         """Stop watching an AQuA job and drop it from later snapshots."""
-        self._aqua_watch.pop(job_id, None)
-        if Family.AQUA in self._jobs:
-            self._jobs[Family.AQUA].pop(job_id, None)
+        self._aqua.discard(job_id)
+        if self._aqua.family in self._jobs:
+            self._jobs[self._aqua.family].pop(job_id, None)
 
     # ------------------------------------------------------------------ running
 
@@ -319,19 +274,12 @@ class JobPoller:
         cached = self._details.get(key)
         if cached is not None:
             return cached
-        if family is Family.AQUA:
-            job = await self._client.get_aqua_job(job_id)
-        else:
-            job = await self._client.get_job(family, job_id)
+        job = await family_def(family).calls.get(self._client, job_id)
         if job.state.is_terminal:
             self._details[key] = job
         if family in self._jobs:
             self._jobs[family][job_id] = job
         return job
-
-    def cached_detail(self, family: Family, job_id: str) -> Job | None:
-        """The cached detail of a terminal job, or None (no network)."""
-        return self._details.get((family, job_id))
 
     # ------------------------------------------------------------------ one tick
 
@@ -361,11 +309,13 @@ class JobPoller:
                 )
                 continue
             except (NotSupported, NotFound) as exc:
-                if family is Family.PROPAGATION:
-                    # API doc §5: list/get exist only on newer tenants; skip it quietly.
+                definition = family_def(family)
+                if definition.list_optional:
+                    # E.g. auto-backfill list/get exist only on newer tenants (API doc §5):
+                    # skip the family quietly.
                     self._disabled.add(family)
                     self._status[family] = FamilyStatus(family, "unsupported")
-                    log.info("auto-backfill list not offered by this tenant: %s", exc)
+                    log.info("%s list not offered by this tenant: %s", definition.noun, exc)
                     continue
                 self._transient(family, exc)
                 continue
@@ -383,21 +333,21 @@ class JobPoller:
                 self._publish_interim()
 
     async def _poll_family(self, family: Family) -> None:
-        if family is Family.CUSTOM_OBJECT:
-            await self._poll_custom_objects()
-        elif family is Family.AQUA:
-            await self._poll_aqua()
-        else:
-            if family is Family.DATA_BACKFILL:
-                jobs = await self._client.list_data_backfill_jobs()
-            elif family is Family.BOOKING_DATE:
-                jobs = await self._client.list_booking_date_jobs()
-            else:
-                jobs = await self._client.list_propagation_jobs()
+        definition = family_def(family)
+        if definition.calls.page is not None:
+            await self._poll_pages(family, definition.calls.page)
+        elif definition.calls.list_all is not None:
+            jobs = await definition.calls.list_all(self._client, None)
             # These lists return every job, so a job missing from it is gone.
             self._jobs[family] = {job.id: job for job in jobs}
+        elif family == self._aqua.family:
+            await self._aqua.poll(self._client, self._jobs[family])
+        else:
+            raise LookupError(f"{definition.label} jobs have no list and no watch list")
 
-    async def _poll_custom_objects(self) -> None:
+    async def _poll_pages(
+        self, family: Family, page_of: Callable[[JobsApi, int, str | None], Awaitable[JobPage]]
+    ) -> None:
         """Read the newest pages, going deeper only while they tell us something new.
 
         The list is newest first with no total (API doc §6). A page is worth following
@@ -405,20 +355,18 @@ class JobPoller:
         while a job we show as unfinished has not turned up yet. A short or empty page
         ends the list; only then can a known job be declared gone.
         """
-        known = self._jobs[Family.CUSTOM_OBJECT]
+        known = self._jobs[family]
         awaited = {
             job_id
             for job_id, job in known.items()
-            if not job.state.is_terminal and self._wanted(Family.CUSTOM_OBJECT, job_id)
+            if not job.state.is_terminal and self._wanted(family, job_id)
         }
         seen: dict[str, Job] = {}
         size = self.settings.co_page_size
         cursor: str | None = None
         reached_end = False
         for _ in range(self.settings.co_max_pages):
-            page: _CustomObjectPage = await self._client.list_custom_object_jobs(
-                page_size=size, cursor=cursor
-            )
+            page = await page_of(self._client, size, cursor)
             new_here = False
             for job in page.jobs:
                 new_here = new_here or job.id not in known
@@ -431,45 +379,9 @@ class JobPoller:
                 break
             cursor = page.cursor
         if reached_end:
-            self._jobs[Family.CUSTOM_OBJECT] = seen
+            self._jobs[family] = seen
         else:
             known.update(seen)
-
-    async def _poll_aqua(self) -> None:
-        """Fetch each watched AQuA job that is not terminal yet (§7 has no list).
-
-        Gets run a few at a time (well under the tenant's concurrency limit of 40), so a
-        journal that knows hundreds of AQuA jobs does not hold up the first snapshot.
-        Successful answers are kept even when another get fails; the first failure is
-        then raised so the family is marked stale.
-        """
-        jobs = self._jobs[Family.AQUA]
-        pending = [
-            job_id
-            for job_id in self._aqua_watch
-            if not ((current := jobs.get(job_id)) is not None and current.state.is_terminal)
-        ]
-        if not pending:
-            return
-        gate = asyncio.Semaphore(AQUA_CONCURRENCY)
-
-        async def fetch(job_id: str) -> Job:
-            async with gate:
-                return await self._client.get_aqua_job(job_id)
-
-        results = await asyncio.gather(*(fetch(i) for i in pending), return_exceptions=True)
-        failure: BaseException | None = None
-        for job_id, result in zip(pending, results, strict=True):
-            if isinstance(result, Job):
-                jobs[job_id] = result
-            elif isinstance(result, NotFound | BadRequest):
-                # Purged (180 days) or mistyped: nothing will ever come of polling it.
-                log.warning("AQuA job %s no longer watched: %s", job_id, result)
-                self._aqua_watch.pop(job_id, None)
-            elif failure is None:
-                failure = result
-        if failure is not None:
-            raise failure
 
     # ------------------------------------------------------------------ failures
 
@@ -513,13 +425,13 @@ class JobPoller:
     def _wanted(self, family: Family, job_id: str) -> bool:
         if self._job_ids is None or job_id in self._job_ids:
             return True
-        return family is Family.AQUA and job_id in self._aqua_watch
+        return family == self._aqua.family and job_id in self._aqua
 
     def _snapshot_jobs(self) -> dict[tuple[Family, str], Job]:
         out: dict[tuple[Family, str], Job] = {}
         for family, jobs in self._jobs.items():
             for job_id, job in jobs.items():
-                if family is Family.AQUA and job_id not in self._aqua_watch:
+                if family == self._aqua.family and job_id not in self._aqua:
                     continue
                 if not self._wanted(family, job_id):
                     continue

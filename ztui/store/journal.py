@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from ztui.core.logsetup import redact
 from ztui.core.paths import journal_path
+from ztui.families import aqua
 
 __all__ = ["ACTIONS", "OUTCOMES", "Journal", "JournalEntry", "host_of", "os_user"]
 
@@ -43,7 +44,7 @@ ACTIONS: Final = ("create", "upload", "stop", "cancel")
 OUTCOMES: Final = ("ok", "error", "pending", "unknown")
 """What became of an action, as far as ztui knows when it writes the line."""
 
-_AQUA: Final = "aqua"  # ztui.api.models.Family.AQUA; a StrEnum, so plain strings compare
+_AQUA: Final = aqua.DEFINITION.family.value
 
 
 def os_user() -> str:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from ztui.api.models import Family, Job, JobError, JobState, parse_aqua_batches
+from ztui.api.models import Family, Job, JobError, JobState
 from ztui.cli.headless.connection import (
     CommandError,
     Connection,
@@ -31,6 +31,7 @@ from ztui.cli.headless.output import (
     job_to_dict,
     jobs_table,
 )
+from ztui.families import POLL_ORDER, family_def
 
 ONE_SHOT_RETRY_S = 30.0
 """How long a one-shot command keeps retrying transient errors before giving up."""
@@ -110,9 +111,9 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
 
     from ztui.api.budget import backoff_delay
     from ztui.service.pacing import PollSettings
-    from ztui.service.poller import ALL_FAMILIES, JobPoller
+    from ztui.service.poller import JobPoller
 
-    families: tuple[Family, ...] = tuple(args.family) if args.family else ALL_FAMILIES
+    families: tuple[Family, ...] = tuple(args.family) if args.family else POLL_ORDER
     aqua_ids = list(dict.fromkeys([*known_aqua_ids(conn), *(args.aqua_id or [])]))
     poller = JobPoller(conn.client, settings=PollSettings(), families=families, aqua_ids=aqua_ids)
     reporter = TransientReporter("ztui jobs")
@@ -230,9 +231,10 @@ async def _resolve(conn: Connection, args: argparse.Namespace, prog: str) -> Job
 async def cmd_show(conn: Connection, args: argparse.Namespace) -> ExitCode:
     """`ztui show ID`: the job in full (normalised fields, AQuA batches, raw JSON)."""
     job = await _resolve(conn, args, "ztui show")
+    parse_batches = family_def(job.family).parse_batches
     if args.json:
         data = job_to_dict(job)
-        if job.family is Family.AQUA:
+        if parse_batches is not None:
             data["batches"] = [
                 {
                     "batch_id": b.batch_id,
@@ -244,7 +246,7 @@ async def cmd_show(conn: Connection, args: argparse.Namespace) -> ExitCode:
                     "segments": list(b.segments),
                     "message": b.message,
                 }
-                for b in parse_aqua_batches(job.raw)
+                for b in parse_batches(job.raw)
             ]
         _print(dumps(data))
     else:
@@ -265,8 +267,9 @@ def job_level_errors(job: Job) -> list[JobError]:
     raw_code = job.raw.get("errorCode")
     if job.message:
         errors.append(JobError(row=None, code=str(raw_code or ""), message=job.message))
-    if job.family is Family.AQUA:
-        for batch in parse_aqua_batches(job.raw):
+    parse_batches = family_def(job.family).parse_batches
+    if parse_batches is not None:
+        for batch in parse_batches(job.raw):
             if batch.message:
                 label = batch.name or batch.batch_id or "?"
                 errors.append(
@@ -280,8 +283,9 @@ async def cmd_errors(conn: Connection, args: argparse.Namespace) -> ExitCode:
     from ztui.ops.export import ExportError, errors_to_csv_text, export_failed_rows
 
     job = await _resolve(conn, args, "ztui errors")
-    if job.family is Family.CUSTOM_OBJECT:
-        errors = list(await conn.client.list_custom_object_errors(job.id))
+    row_errors = family_def(job.family).calls.row_errors
+    if row_errors is not None:
+        errors = list(await row_errors(conn.client, job.id))
     else:
         if args.csv is not None:
             raise CommandError(
@@ -366,7 +370,7 @@ def confirm_stop(
             f"stdin is not a terminal, so stopping job {job.id} cannot be confirmed: pass --yes",
             ExitCode.USAGE,
         )
-    verb = "cancel" if job.family in (Family.CUSTOM_OBJECT, Family.AQUA) else "stop"
+    verb = str(family_def(job.family).stop.kind)
     what = f"{job.family.label} job {job.id} ({job.kind}, {job.status or 'no status'})"
     if conn.profile.needs_typed_confirm:
         phrase = conn.profile.confirm_phrase

@@ -28,8 +28,9 @@ from ztui.api.errors import (
     RateLimited,
     ReadOnlyError,
 )
-from ztui.api.models import HEX32_RE, UUID_RE, Family, Job
+from ztui.api.models import Family, Job
 from ztui.cli.headless.exitcodes import ExitCode
+from ztui.families import FAMILIES, family_def
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
@@ -37,28 +38,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-UNO_THEN_AQUA: tuple[Family, ...] = (
-    Family.DATA_BACKFILL,
-    Family.BOOKING_DATE,
-    Family.PROPAGATION,
-    Family.AQUA,
-)
-"""Families a 32-hex id may belong to, in the order they are tried."""
-
 FAMILY_ALIASES: dict[str, Family] = {
-    **{f.value: f for f in Family},
-    **{f.value.replace("_", "-"): f for f in Family},
-    "backfill": Family.DATA_BACKFILL,
-    "databackfill": Family.DATA_BACKFILL,
-    "booking": Family.BOOKING_DATE,
-    "bookingdate": Family.BOOKING_DATE,
-    "auto-backfill": Family.PROPAGATION,
-    "auto_backfill": Family.PROPAGATION,
-    "autobackfill": Family.PROPAGATION,
-    "co": Family.CUSTOM_OBJECT,
-    "custom-objects": Family.CUSTOM_OBJECT,
-    "custom_objects": Family.CUSTOM_OBJECT,
-    "batch-query": Family.AQUA,
+    **{f.value: f for f in FAMILIES},
+    **{f.value.replace("_", "-"): f for f in FAMILIES},
+    **{alias: f for f, definition in FAMILIES.items() for alias in definition.aliases},
 }
 """Spellings `--family` accepts (case-insensitive)."""
 
@@ -80,7 +63,7 @@ def parse_family(text: str) -> Family:
     """
     family = FAMILY_ALIASES.get(text.strip().lower())
     if family is None:
-        names = ", ".join(f.value for f in Family)
+        names = ", ".join(f.value for f in FAMILIES)
         raise argparse.ArgumentTypeError(f"unknown family {text!r} (one of: {names})")
     return family
 
@@ -92,11 +75,9 @@ def candidate_families(job_id: str, family: Family | None) -> tuple[Family, ...]
         CommandError: The id has neither job-id shape (USAGE), or the shape cannot belong
             to `family` (NOT_FOUND).
     """
-    if UUID_RE.match(job_id):
-        shape: tuple[Family, ...] = (Family.CUSTOM_OBJECT,)
-    elif HEX32_RE.match(job_id):
-        shape = UNO_THEN_AQUA
-    else:
+    # In registry order: the uno families first, then AQuA, which shares their id shape.
+    shape = tuple(f for f, definition in FAMILIES.items() if definition.id_pattern.match(job_id))
+    if not shape:
         raise CommandError(
             f"{job_id!r} is not a job id (expected 32 hex characters, or a 36-character "
             "UUID for custom-object jobs)",
@@ -278,9 +259,9 @@ async def resolve_job(
         except (NotFound, NotSupported):
             continue
         except BadRequest:
-            # Unknown AQuA ids may come back as 400 with code 90002 rather than 404
-            # (API doc §7, INFERRED); while guessing the family, that means "not here".
-            if fam is Family.AQUA and family is None:
+            # Some families answer an unknown id with 400 rather than 404 (AQuA's 90002,
+            # API doc §7); while guessing the family, that means "not here".
+            if family_def(fam).unknown_id_is_bad_request and family is None:
                 continue
             raise
     where = family.label if family is not None else " or ".join(f.label for f in families)

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ztui.api.models import Family, Job, JobError, JobState, parse_aqua_batches
+from ztui.api.models import Job, JobError, JobState
+from ztui.families import family_def
 
 OUTCOME_WORDS: Mapping[JobState, str] = {
     JobState.SUCCEEDED: "succeeded",
@@ -137,7 +138,7 @@ def _count(value: int | None) -> str:
 
 
 def job_detail(job: Job) -> str:
-    """Everything about one job as `key: value` lines, AQuA batches, then the raw JSON."""
+    """Everything about one job as `key: value` lines, its queries (AQuA), then the raw JSON."""
     lines = [
         f"id:         {job.id}",
         f"family:     {job.family.label} ({job.family.value})",
@@ -154,8 +155,9 @@ def job_detail(job: Job) -> str:
     ]
     if job.message:
         lines.append(f"message:    {job.message}")
-    if job.family is Family.AQUA:
-        batches = parse_aqua_batches(job.raw)
+    parse_batches = family_def(job.family).parse_batches
+    if parse_batches is not None:
+        batches = parse_batches(job.raw)
         if batches:
             lines.append("batches:")
             for batch in batches:

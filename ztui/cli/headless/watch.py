@@ -38,6 +38,7 @@ from ztui.cli.headless.connection import (
 )
 from ztui.cli.headless.exitcodes import ExitCode, combine
 from ztui.cli.headless.output import OUTCOME_WORDS, change_line, final_line, format_progress
+from ztui.families import family_def
 
 if TYPE_CHECKING:
     from ztui.service.poller import JobPoller
@@ -249,7 +250,7 @@ class Watch:
             self.conn.client,
             settings=settings,
             families=families,
-            aqua_ids=[job.id for job in jobs if job.family is Family.AQUA],
+            aqua_ids=[job.id for job in jobs if family_def(job.family).followed_by_id],
             job_ids=[job.id for job in jobs],
         )
         delay = interval

@@ -1,0 +1,108 @@
+"""Provides the data backfill family (API doc §3): parser, statuses, constants, definition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from ztui.api.models import HEX32_RE, Family, Job, JobState
+from ztui.api.parsing import (
+    as_mapping,
+    clamp01,
+    latest,
+    non_empty,
+    opt_int,
+    opt_number,
+    opt_str,
+    ratio,
+    req_id,
+    status_field,
+    timestamp,
+)
+from ztui.families.base import ActionKind, Calls, CreateFacts, FamilyDef, StopAction
+
+DATA_BACKFILL_TYPES: Final = (
+    "ProductRatePlanCharge",
+    "RatePlanCharge",
+    "InvoiceDetail",
+    "MemoDetail",
+    "InvoiceItemAdjustment",
+)
+"""The documented data backfill `JobType` values (API doc §3)."""
+
+DATA_BACKFILL_MAX_BYTES: Final = 4 * 1024 * 1024
+"""Upload limit for data backfill files (API doc §3: "≤4 MB"; read as MiB)."""
+
+DATA_BACKFILL_STATES: Final[Mapping[str, JobState]] = {
+    "pending": JobState.QUEUED,
+    "processing": JobState.RUNNING,
+    "stopping": JobState.STOPPING,
+    "completed": JobState.SUCCEEDED,
+    "failed": JobState.FAILED,
+    "canceled": JobState.CANCELLED,
+    "stopped": JobState.STOPPED,
+}
+"""Data backfill `DataBackfillJobStatus` (title case on the wire; "Accepted" is not one)."""
+
+
+def parse_data_backfill_job(data: object) -> Job:
+    """Parse a data backfill `Job` (API doc §3).
+
+    `kind` is `importType` (get) or `type` (list). Progress is `completedPercentage / 100`,
+    else `processedCount / totalCount`; counts are the row counters.
+
+    Raises:
+        MalformedResponse: Not an object, no id, or a field of the wrong type.
+    """
+    what = "data backfill job"
+    d = as_mapping(data, what)
+    job_id = req_id(d, ("id",), what)
+    status, state = status_field(d, DATA_BACKFILL_STATES, what)
+    kind = opt_str(d, "importType", what) or opt_str(d, "type", what) or "(unknown)"
+    processed = opt_int(d, "processedCount", what)
+    total = opt_int(d, "totalCount", what)
+    percentage = opt_number(d, "completedPercentage", what)
+    progress = clamp01(percentage / 100) if percentage is not None else ratio(processed, total)
+    uploaded = timestamp(d, "uploadedOn", what)
+    started = timestamp(d, "startedProcessingOn", what)
+    completed = timestamp(d, "completedOn", what)
+    return Job(
+        family=Family.DATA_BACKFILL,
+        id=job_id,
+        kind=kind,
+        status=status,
+        state=state,
+        progress=progress,
+        processed=processed,
+        succeeded=opt_int(d, "successCount", what),
+        failed=opt_int(d, "failedCount", what),
+        total=total,
+        created_at=uploaded,
+        updated_at=latest(uploaded, started, completed),
+        message=non_empty(opt_str(d, "failureMessage", what)),
+        raw=d,
+    )
+
+
+DEFINITION: Final = FamilyDef(
+    family=Family.DATA_BACKFILL,
+    noun="data backfill",
+    states=DATA_BACKFILL_STATES,
+    parse=parse_data_backfill_job,
+    calls=Calls(
+        get=lambda api, job_id: api.get_data_backfill_job(job_id),
+        stop=lambda api, job_id: api.stop_data_backfill_job(job_id),
+        list_all=lambda api, _pages: api.list_data_backfill_jobs(),
+    ),
+    stop=StopAction(
+        ActionKind.STOP,
+        "Stop",
+        'PUT {"status":"Stopping"}',
+        ("pending", "processing"),
+        status_after="Stopping",
+    ),
+    create=CreateFacts(job_types=DATA_BACKFILL_TYPES, max_file_bytes=DATA_BACKFILL_MAX_BYTES),
+    id_pattern=HEX32_RE,
+    aliases=("backfill", "databackfill"),
+)
+"""The data backfill family."""
