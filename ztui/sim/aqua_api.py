@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ztui.sim import quirks
+import ztui.sim.quirks as quirks
 from ztui.sim.aqua import AQUA_ACTIVE, AquaBatch, AquaJob, AquaValidationError, validate_create
 from ztui.sim.core import SimCore
 from ztui.sim.util import SimApiError

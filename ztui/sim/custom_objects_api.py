@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ztui.sim import quirks
+import ztui.sim.quirks as quirks
 from ztui.sim.core import API_USER_ID, MAX_CO_FILE, SimCore
 from ztui.sim.custom_objects import CO_STATUSES, CustomObjectJob
 from ztui.sim.util import SimApiError, parse_csv

@@ -20,7 +20,7 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ztui.sim import quirks
+import ztui.sim.quirks as quirks
 from ztui.sim.core import RES_GENERIC, RateVerdict, StoredResponse, new_request_id
 from ztui.sim.simulator import Simulator
 

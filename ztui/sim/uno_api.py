@@ -8,7 +8,7 @@ import math
 import zipfile
 from typing import Any
 
-from ztui.sim import quirks
+import ztui.sim.quirks as quirks
 from ztui.sim.core import (
     API_USER,
     MAX_DB_FILE,

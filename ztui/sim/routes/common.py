@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ztui.sim import quirks
+import ztui.sim.quirks as quirks
 from ztui.sim.gateway import error_body, process_id
 from ztui.sim.simulator import Simulator
 from ztui.sim.util import SimApiError
