@@ -4,13 +4,13 @@
     python benchmarks/run.py --runs 9
     python benchmarks/run.py --skip-terminal   # API calls only (no pty needed)
 
-Terminal figures come from `../shared/tools/tuibench.py` (found next to the repository,
-as CI lays it out), which runs each target in a pseudo-terminal with an emulated screen;
+Terminal figures come from `tools/tuibench.py` (in this folder), which runs each target
+in a pseudo-terminal with an emulated screen;
 `bench.toml` lists the targets and budgets. Ratios compare ztui with the minimal Textual
 app measured in the same run. The API-call figure comes from `api_calls.py` (one
 simulated hour against the simulator). Every figure is printed beside its budget; the
 exit code is 1 when one is missed, 0 when all are met or the benchmark had to be
-skipped (tuibench or pyte absent), 2 on a usage error.
+skipped (pyte absent), 2 on a usage error.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import tomli_w
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-TOOLS = REPO.parent / "shared" / "tools"
+TOOLS = HERE / "tools"
 TUIBENCH = TOOLS / "tuibench.py"
 CONFIG = HERE / "bench.toml"
 
@@ -251,9 +251,6 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: list[Figure] = []
     if not args.skip_terminal:
-        if not TUIBENCH.is_file():
-            print(f"benchmarks skipped: {TUIBENCH} not found (shared/ beside the repo)")
-            return 0
         if importlib.util.find_spec("pyte") is None:
             print("benchmarks skipped: tuibench needs `pyte` (pip install '.[dev]')")
             return 0
