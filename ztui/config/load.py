@@ -9,6 +9,7 @@ point prints it and exits with code 2 before any UI starts. Unknown keys are rep
 
 from __future__ import annotations
 
+import difflib
 import re
 import stat
 import tomllib
@@ -19,7 +20,13 @@ from typing import Any, Final
 
 from ztui.config.environments import ENVIRONMENTS, check_url
 from ztui.config.lines import dotted, locate_syntax_error, scan_lines
-from ztui.config.schema import NotifySettings, ProfileConfig, Settings, UiSettings
+from ztui.config.schema import (
+    KNOWN_THEMES,
+    NotifySettings,
+    ProfileConfig,
+    Settings,
+    UiSettings,
+)
 from ztui.core.paths import config_path
 
 
@@ -221,6 +228,13 @@ class _Validator:
         self.unknown(table, known, prefix)
         defaults = UiSettings()
         theme = self.string(table, "theme", prefix)
+        if theme is not None and theme not in KNOWN_THEMES:
+            close = difflib.get_close_matches(theme, KNOWN_THEMES, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise self.error(
+                (*prefix, "theme"),
+                f"unknown theme {theme!r}; {hint}known themes: {', '.join(KNOWN_THEMES)}",
+            )
         keymap = self.keymap(table, prefix)
         numbers: dict[str, float] = {}
         for key, minimum in (
@@ -438,6 +452,12 @@ def load_settings(path: Path | None = None) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(file, text, exc) from None
+    except RecursionError:
+        # tomllib recurses per nesting level of arrays and inline tables.
+        raise ConfigError(
+            "TOML nested too deeply to read (arrays or inline tables inside each other)",
+            path=file,
+        ) from None
     validator = _Validator(file, text)
     validator.unknown(data, {"ui", "profiles", "default_profile"}, ())
     ui = validator.ui(data)

@@ -37,6 +37,34 @@ class NotifySettings:
     """An argv run without a shell on each terminal transition, or None."""
 
 
+KNOWN_THEMES: tuple[str, ...] = (
+    "ztui",
+    "ansi-dark",
+    "ansi-light",
+    "atom-one-dark",
+    "atom-one-light",
+    "catppuccin-frappe",
+    "catppuccin-latte",
+    "catppuccin-macchiato",
+    "catppuccin-mocha",
+    "dracula",
+    "flexoki",
+    "gruvbox",
+    "monokai",
+    "nord",
+    "rose-pine",
+    "rose-pine-dawn",
+    "rose-pine-moon",
+    "solarized-dark",
+    "solarized-light",
+    "textual-dark",
+    "textual-light",
+    "tokyo-night",
+)
+"""The themes `ui.theme` may name: ztui's own, then Textual's built-in ones (a test keeps
+this list equal to Textual's, so configuration needs no Textual import)."""
+
+
 @dataclass(frozen=True)
 class UiSettings:
     """The `[ui]` table: look, keys, pacing and notifications."""
