@@ -27,6 +27,14 @@ CO_CREATE = CheckTarget("custom_object", "create")
 CO_UPDATE = CheckTarget("custom_object", "update")
 CO_DELETE = CheckTarget("custom_object", "delete")
 
+ID1 = "8ad0823f8b2b4c5d018b2c3d4e5f0001"
+ID2 = "8ad0823f8b2b4c5d018b2c3d4e5f0002"
+ID3 = "8ad0823f8b2b4c5d018b2c3d4e5f0003"
+"""Well-formed Zuora record ids (32 hex characters) for data-backfill rows."""
+UUID1 = "1a2b3c4d-0000-4000-8000-00000000abcd"
+UUID2 = "1a2b3c4d-0000-4000-8000-00000000abce"
+"""Well-formed custom-object record ids."""
+
 
 def write(tmp_path: Path, name: str, content: bytes | str) -> Path:
     """Write `content` (str as UTF-8) to `tmp_path / name`."""
@@ -60,7 +68,7 @@ def make_zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> b
 
 
 def test_clean_backfill_file_passes_and_describes_itself(tmp_path: Path) -> None:
-    text = "Id,Name,#Description,Amount__c\r\n1,Alpha,ref,10\r\n2,Beta,,20\r\n"
+    text = f"Id,Name,#Description,Amount__c\r\n{ID1},Alpha,ref,10\r\n{ID2},Beta,,20\r\n"
     path = write(tmp_path, "rows.csv", text)
     report = check_file(path, target=BACKFILL)
     assert report.ok, report.findings
@@ -68,7 +76,7 @@ def test_clean_backfill_file_passes_and_describes_itself(tmp_path: Path) -> None
     assert report.header == TEMPLATE
     assert report.kept_columns == ["Id", "Name", "Amount__c"]
     assert report.row_count == 2
-    assert report.preview_rows == [["1", "Alpha", "ref", "10"], ["2", "Beta", "", "20"]]
+    assert report.preview_rows == [[ID1, "Alpha", "ref", "10"], [ID2, "Beta", "", "20"]]
     assert report.preview_lines == [2, 3]
     # A blank '#' column is a comment, not a null write.
     assert report.blank_cells == set()
@@ -112,7 +120,7 @@ def test_wrong_extension_is_a_file_level_error(tmp_path: Path, name: str) -> Non
 
 
 def test_uppercase_extension_is_fine(tmp_path: Path) -> None:
-    path = write(tmp_path, "ROWS.CSV", "Id,Name\n1,a\n")
+    path = write(tmp_path, "ROWS.CSV", f"Id,Name\n{ID1},a\n")
     assert check_file(path, target=BACKFILL).ok
 
 
@@ -172,12 +180,12 @@ def test_unreadable_file_is_a_finding(tmp_path: Path) -> None:
 
 
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.csv", b"\xef\xbb\xbfId,Name\n1,Caf\xc3\xa9\n")
+    path = write(tmp_path, "a.csv", b"\xef\xbb\xbfId,Name\n" + ID1.encode() + b",Caf\xc3\xa9\n")
     report = check_file(path, target=BACKFILL)
     assert report.ok, report.findings
     assert report.encoding == "utf-8-sig"
     assert report.header == ["Id", "Name"]  # no BOM glued to the first column name
-    assert report.preview_rows == [["1", "Café"]]
+    assert report.preview_rows == [[ID1, "Café"]]
 
 
 def test_latin1_reports_line_and_byte_offset(tmp_path: Path) -> None:
@@ -255,12 +263,12 @@ def test_reference_only_column_used_as_writable(tmp_path: Path) -> None:
 
 
 def test_missing_template_columns_are_fine(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.csv", "Id,Amount__c\n1,2\n")
+    path = write(tmp_path, "a.csv", f"Id,Amount__c\n{ID1},2\n")
     assert check_file(path, target=BACKFILL).findings == []
 
 
 def test_hash_columns_are_not_checked_against_the_template(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.csv", "Id,#My own notes,Amount__c\n1,,2\n")
+    path = write(tmp_path, "a.csv", f"Id,#My own notes,Amount__c\n{ID1},,2\n")
     report = check_file(path, target=BACKFILL)
     assert report.findings == []
     assert report.kept_columns == ["Id", "Amount__c"]
@@ -311,7 +319,7 @@ def test_custom_object_update_and_delete_need_id(tmp_path: Path, target: CheckTa
 
 @pytest.mark.parametrize("name", ["id", "Id", "ID"])
 def test_id_column_is_case_insensitive(tmp_path: Path, name: str) -> None:
-    path = write(tmp_path, "a.csv", f"{name},brand__c\nabc,x\n")
+    path = write(tmp_path, "a.csv", f"{name},brand__c\n{UUID1},x\n")
     assert check_file(path, target=CO_UPDATE).ok
 
 
@@ -336,11 +344,78 @@ def test_duplicate_ids_name_both_lines(tmp_path: Path) -> None:
     assert "line 6" in finding.message.lower()
 
 
-def test_blank_id_in_a_backfill_file_is_a_blank_cell_warning(tmp_path: Path) -> None:
-    text = "Id,Name\n1,a\n,b\n"
+def test_blank_id_in_a_backfill_file_is_an_error_naming_line_and_column(tmp_path: Path) -> None:
+    text = f"Id,Name\n{ID1},a\n,b\n"
     report = check_file(write(tmp_path, "a.csv", text), target=BACKFILL)
-    finding = only(report, "blank-cells")
+    assert not report.ok
+    finding = only(report, "id-blank")
+    assert finding.is_error
     assert (finding.line, finding.column, finding.column_name) == (3, 1, "Id")
+    assert "Line 3, column 1 (Id)" in finding.message
+    # The key column is never part of the blank-cells advice (which could suggest
+    # leaving the column out).
+    assert "blank-cells" not in codes(report)
+
+
+@pytest.mark.parametrize(
+    ("target", "value"),
+    [
+        (BACKFILL, "not-an-id"),
+        (BACKFILL, "1"),
+        (BACKFILL, ID1[:-1]),  # 31 characters
+        (BACKFILL, ID1 + "0"),  # 33 characters
+        (BACKFILL, ID1[:-1] + "g"),  # not hexadecimal
+        (BACKFILL, UUID1),  # a custom-object id is not a Zuora record id
+        (CO_UPDATE, "not-an-id"),
+        (CO_UPDATE, ID1),  # a Zuora record id is not a custom-object id
+        (CO_DELETE, UUID1.replace("-", "")),
+        (CO_DELETE, UUID1[:-1]),
+    ],
+)
+def test_malformed_key_id_is_an_error_naming_line_and_column(
+    tmp_path: Path, target: CheckTarget, value: str
+) -> None:
+    first = ID2 if target is BACKFILL else UUID2
+    name = "Id" if target is BACKFILL else "id"
+    text = f"{name},Name__c\n{first},a\n{value},b\n"
+    report = check_file(write(tmp_path, "a.csv", text), target=target)
+    assert not report.ok
+    finding = only(report, "id-malformed")
+    assert (finding.line, finding.column, finding.column_name) == (3, 1, name)
+    assert f"Line 3, column 1 ({name})" in finding.message
+    assert repr(value) in finding.message
+
+
+@pytest.mark.parametrize(
+    ("target", "value"),
+    [
+        (BACKFILL, ID1.upper()),
+        (CO_UPDATE, UUID1.upper()),
+        (CO_DELETE, f" {UUID1} "),  # surrounding blanks are not part of the id
+    ],
+)
+def test_well_formed_ids_pass_whatever_their_case(
+    tmp_path: Path, target: CheckTarget, value: str
+) -> None:
+    name = "Id" if target is BACKFILL else "id"
+    report = check_file(write(tmp_path, "a.csv", f"{name},Name__c\n{value},a\n"), target=target)
+    assert "id-malformed" not in codes(report), report.findings
+
+
+def test_ids_of_a_create_file_are_not_checked(tmp_path: Path) -> None:
+    # A create file carries no id column that names an existing record.
+    report = check_file(write(tmp_path, "c.csv", "id,brand__c\nnot-an-id,x\n"), target=CO_CREATE)
+    assert "id-malformed" not in codes(report)
+
+
+def test_no_advice_ever_says_to_drop_the_key_column(tmp_path: Path) -> None:
+    text = f"Id,Name,Amount__c\n{ID1},,\n,b,\nnot-an-id,,3\n"
+    report = check_file(write(tmp_path, "a.csv", text), target=BACKFILL)
+    assert report.findings
+    for finding in report.findings:
+        assert "drop" not in finding.message.lower(), finding.message
+        if finding.code == "blank-cells":
+            assert finding.column_name != "Id"
 
 
 def test_blank_id_on_update(tmp_path: Path) -> None:
@@ -350,7 +425,7 @@ def test_blank_id_on_update(tmp_path: Path) -> None:
 
 
 def test_semicolon_delimiter_is_an_error_on_line_1(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.csv", "Id;Name\n1;a\n2;b\n")
+    path = write(tmp_path, "a.csv", f"Id;Name\n{ID1};a\n{ID2};b\n")
     report = check_file(path, target=BACKFILL)
     assert report.delimiter == ";"
     assert codes(report) == ["delimiter"]  # parsed with ';', the header itself is fine
@@ -364,14 +439,14 @@ def test_tab_delimiter(tmp_path: Path) -> None:
 
 
 def test_commas_inside_quotes_do_not_fool_the_delimiter(tmp_path: Path) -> None:
-    text = 'Id,Name\n1,"a;b;c;d"\n2,"x;y;z"\n'
+    text = f'Id,Name\n{ID1},"a;b;c;d"\n{ID2},"x;y;z"\n'
     report = check_file(write(tmp_path, "a.csv", text), target=BACKFILL)
     assert report.delimiter == ","
     assert report.ok
 
 
 def test_single_column_file(tmp_path: Path) -> None:
-    report = check_file(write(tmp_path, "a.csv", "id\n1\n2\n"), target=CO_DELETE)
+    report = check_file(write(tmp_path, "a.csv", f"id\n{UUID1}\n{UUID2}\n"), target=CO_DELETE)
     assert report.ok
     assert report.delimiter == ","
 
@@ -447,7 +522,7 @@ def test_floods_are_summarised(tmp_path: Path) -> None:
 
 
 def test_blank_cells_in_kept_columns_warn_once_per_column(tmp_path: Path) -> None:
-    text = "Id,Name,#Description,Amount__c\n1,,,5\n2,b,,\n3,,,7\n"
+    text = f"Id,Name,#Description,Amount__c\n{ID1},,,5\n{ID2},b,,\n{ID3},,,7\n"
     report = check_file(write(tmp_path, "a.csv", text), target=BACKFILL)
     assert report.ok  # warnings don't block
     blanks = [f for f in report.warnings if f.code == "blank-cells"]
@@ -480,12 +555,12 @@ def test_formula_cells_warn(tmp_path: Path, cell: str) -> None:
 
 @pytest.mark.parametrize("cell", ["-12.50", "+3", "-1e5", "-.5", "-1,234.00"])
 def test_plain_numbers_are_not_formulas(tmp_path: Path, cell: str) -> None:
-    text = f'Id,Amount__c\n1,"{cell}"\n'
+    text = f'Id,Amount__c\n{ID1},"{cell}"\n'
     assert check_file(write(tmp_path, "a.csv", text), target=BACKFILL).findings == []
 
 
 def test_formula_in_reference_column_is_ignored(tmp_path: Path) -> None:
-    text = "Id,#Description\n1,=1+1\n"
+    text = f"Id,#Description\n{ID1},=1+1\n"
     assert check_file(write(tmp_path, "a.csv", text), target=BACKFILL).findings == []
 
 
@@ -507,7 +582,7 @@ def test_zip_directory_entries_are_ignored(tmp_path: Path) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("folder/", b"")
-        zf.writestr("folder/rows.csv", b"Id,Name\n1,a\n")
+        zf.writestr("folder/rows.csv", f"Id,Name\n{ID1},a\n".encode())
     report = check_file(write(tmp_path, "r.zip", buf.getvalue()), target=BACKFILL)
     assert report.ok, report.findings
 
@@ -611,7 +686,10 @@ def test_cancel_before_start(tmp_path: Path) -> None:
 def test_fifteen_megabytes_check_quickly(tmp_path: Path) -> None:
     import time
 
-    rows = "".join(f'{i:032x},Brand {i % 50},"Model, {i}",{i * 1.5},-{i}\n' for i in range(210_000))
+    rows = "".join(
+        f'{i:08x}-0000-4000-8000-{i:012x},Brand {i % 50},"Model, {i}",{i * 1.5},-{i}\n'
+        for i in range(195_000)
+    )
     text = "id,brand__c,model__c,price__c,#note\n" + rows
     path = write(tmp_path, "big.csv", text)
     assert path.stat().st_size > 14 * 1024 * 1024
@@ -619,7 +697,7 @@ def test_fifteen_megabytes_check_quickly(tmp_path: Path) -> None:
     report = check_file(path, target=CO_UPDATE)
     elapsed = time.perf_counter() - start
     assert report.ok, report.findings[:3]
-    assert report.row_count == 210_000
+    assert report.row_count == 195_000
     assert elapsed < 4.0
 
 

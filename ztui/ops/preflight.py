@@ -86,6 +86,17 @@ FILE_LEVEL_CODES: Final = frozenset(
 # A cell that is a plain number ("-12.5", "+3", "1e-3") is not a formula even though it
 # starts with "-" or "+"; flagging every negative amount in a revenue file would drown the
 # real warnings.
+_ID_SHAPES: Final[dict[str, tuple[str, re.Pattern[str]]]] = {
+    # docs/zuora-api.md §2.9: Zuora record ids are 32 hex characters; custom-object
+    # records are UUIDs (36 characters with hyphens).
+    "data_backfill": ("32 hexadecimal characters", re.compile(r"[0-9a-fA-F]{32}")),
+    "custom_object": (
+        "a UUID of 36 characters, like 1a2b3c4d-0000-4000-8000-00000000abcd",
+        re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+    ),
+}
+"""Per family: how a key id looks, said to the user, and the pattern it must match."""
+
 _NUMBER_RE: Final = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _DELIMITERS: Final = (",", ";", "\t", "|")
 _SNIFF_SAMPLE: Final = 64 * 1024
@@ -164,6 +175,12 @@ class CheckTarget:
     def needs_id(self) -> bool:
         """True when the file must carry an `id` column (custom-object update/delete)."""
         return self.family == "custom_object" and self.operation in ("update", "delete")
+
+    @property
+    def key_is_checked(self) -> bool:
+        """True when the id column names the record each row changes, so each cell must
+        hold a well-formed id: data backfill, and custom-object update and delete."""
+        return self.family == "data_backfill" or self.needs_id
 
     @property
     def blanks_write_null(self) -> bool:
@@ -624,7 +641,7 @@ class _Checker:
         seen_ids: dict[str, int] = {}
         check_blanks = target.blanks_write_null
         # Where a blank id is already an error, don't also warn about it.
-        blank_id_col = id_col if target.needs_id else None
+        blank_id_col = id_col if target.key_is_checked else None
         ncols = len(header)
         blank_lines = 0
         first_blank_line = 0
@@ -681,8 +698,8 @@ class _Checker:
             self.warning(
                 "blank-cells",
                 f"Column {j + 1} ({header[j]}) has {n:,} blank cell(s), the first at line "
-                f"{at}: Zuora writes null over the field there. Drop the column if you do "
-                "not mean to update it.",
+                f"{at}: Zuora writes null over the field there. Fill them in, or leave "
+                "the column out if you do not mean to update that field.",
                 line=at,
                 column=j + 1,
                 column_name=header[j],
@@ -813,15 +830,27 @@ class _Checker:
         value = row[j].strip()
         name = header[j]
         if not value:
-            if self.target.needs_id:
+            if self.target.key_is_checked:
                 self.error(
                     "id-blank",
-                    f"Line {line}, column {j + 1} ({name}): the id is blank.",
+                    f"Line {line}, column {j + 1} ({name}): the id is blank; every row "
+                    "must name the record it changes.",
                     line=line,
                     column=j + 1,
                     column_name=name,
                 )
             return
+        if self.target.key_is_checked:
+            shape, pattern = _ID_SHAPES[self.target.family]
+            if not pattern.fullmatch(value):
+                self.error(
+                    "id-malformed",
+                    f"Line {line}, column {j + 1} ({name}): {_short(value)!r} is not a "
+                    f"record id ({shape}).",
+                    line=line,
+                    column=j + 1,
+                    column_name=name,
+                )
         key = value.lower()  # UUIDs and 32-hex ids are case-insensitive
         earlier = seen.get(key)
         if earlier is None:
