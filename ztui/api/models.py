@@ -27,7 +27,7 @@ class Family(StrEnum):
     @property
     def label(self) -> str:
         """Short human label for tables."""
-        return _FAMILY_LABELS[self]
+        return _FAMILY_LABELS[self.value]
 
 
 UUID_RE = re.compile(
@@ -37,13 +37,20 @@ UUID_RE = re.compile(
 HEX32_RE = re.compile(r"^[0-9a-fA-F]{32}$")
 """A uno or AQuA job id (API doc §2.9)."""
 
-_FAMILY_LABELS = {
-    Family.DATA_BACKFILL: "Data backfill",
-    Family.BOOKING_DATE: "Booking date",
-    Family.PROPAGATION: "Auto-backfill",
-    Family.CUSTOM_OBJECT: "Custom object",
-    Family.AQUA: "AQuA",
+_FAMILY_LABELS: dict[str, str] = {
+    "data_backfill": "Data backfill",
+    "booking_date": "Booking date",
+    "propagation": "Auto-backfill",
+    "custom_object": "Custom object",
+    "aqua": "AQuA",
 }
+"""Each family's short label, by the family's value."""
+
+
+def family_label(value: str) -> str:
+    """The short label of the family spelt `value`; `value` itself when it names none
+    (a journal line from a newer ztui)."""
+    return _FAMILY_LABELS.get(value, value)
 
 
 class JobState(StrEnum):

@@ -59,6 +59,12 @@ class CreateFacts:
     """The upload size limit, for families that upload a file."""
     uses_idempotency_key: bool = False
     """Whether the create request carries an `Idempotency-Key` (API doc §2.8)."""
+    max_active: int | None = None
+    """How many of the family's jobs the tenant runs at once (None: no documented cap)."""
+    active_statuses: frozenset[str] = frozenset()
+    """Raw statuses (lower case) in which a job counts against `max_active`."""
+    slots_full_code: str | None = None
+    """The error code of a create refused because every slot is taken."""
 
 
 class JobPage(Protocol):

@@ -19,27 +19,24 @@ How "exactly once" is kept, per family:
 - A custom-object job is two requests. When the upload fails after the job was
   submitted, the outcome is `orphan`: the UI offers to retry the upload with its key or to
   cancel the pending job, so no pending job is left behind without the user knowing.
-- The tenant runs at most 5 custom-object jobs at a time (§6); `custom_object_slots`
-  counts them so the UI can queue a submit locally while all are taken.
+- The tenant runs at most 5 custom-object jobs at a time (docs/zuora-api.md §6);
+  `ztui.ops.slots.custom_object_slots` counts them so the UI can queue a submit locally
+  while all are taken.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
-import re
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ztui.api.errors import (
     ApiError,
     Conflict,
     MalformedResponse,
-    NotSupported,
     RateLimited,
     ReadOnlyError,
     ServerError,
@@ -47,12 +44,31 @@ from ztui.api.errors import (
 )
 from ztui.api.models import Family, Job
 from ztui.families import family_def, noun
-from ztui.families.custom_object import CO_ACTIVE_STATUSES, CO_MAX_ACTIVE, CO_SLOTS_FULL_CODE
-from ztui.families.propagation import PROPAGATION_MAX_BATCH_SIZE
+from ztui.ops.slots import (
+    active_custom_object_jobs,
+    custom_object_slots,
+    list_recent,
+    wait_for_slot,
+)
+from ztui.ops.specs import (
+    AquaSpec,
+    BookingDateSpec,
+    CustomObjectSpec,
+    DataBackfillSpec,
+    JobSpec,
+    PropagationSpec,
+    UploadFile,
+    describe,
+    family_of,
+    file_of,
+    journal_extra,
+    matches,
+    parse_zoql,
+)
+from ztui.ops.templates import load_template, save_template, template_cache_path, template_header
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
-    from ztui.ops.preflight import FileReport
 
 __all__ = [
     "AquaSpec",
@@ -81,212 +97,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("ztui.ops.submit")
-
-# ------------------------------------------------------------------------------ specs
-
-
-@dataclass(frozen=True)
-class UploadFile:
-    """The checked bytes of a file and the facts the journal and the modal need."""
-
-    name: str
-    """Base name sent to Zuora (the multipart file name for data backfill)."""
-    size: int
-    """Bytes sent."""
-    md5: str
-    """MD5 hex of the payload (the data-backfill `checksum`)."""
-    sha256: str
-    """SHA-256 hex of the payload, for the journal."""
-    rows: int
-    """Data rows counted by the pre-flight check."""
-    payload: bytes = field(repr=False)
-    """Exactly the bytes that were checked; these are what is sent."""
-    path: str | None = None
-    """The local file's absolute path, journalled so failed rows can later be joined to
-    the original upload for a fix-and-resubmit export."""
-
-    @classmethod
-    def from_report(cls, report: FileReport) -> UploadFile:
-        """Build from a pre-flight report that has a payload.
-
-        Raises:
-            ValueError: The report holds no payload (the file could not be read).
-        """
-        if report.payload is None:
-            raise ValueError(f"{report.path.name}: the file could not be read")
-        return cls(
-            name=report.path.name,
-            size=len(report.payload),
-            md5=report.md5,
-            sha256=report.sha256,
-            rows=report.row_count,
-            payload=report.payload,
-            path=str(report.path.expanduser().resolve()),
-        )
-
-
-@dataclass(frozen=True)
-class DataBackfillSpec:
-    """A data-backfill create: a JobType and a CSV or zipped CSV (API doc §3)."""
-
-    job_type: str
-    file: UploadFile
-
-
-@dataclass(frozen=True)
-class BookingDateSpec:
-    """A booking-date backfill create; it has no parameters (API doc §4)."""
-
-
-@dataclass(frozen=True)
-class PropagationSpec:
-    """An auto-backfill create (API doc §5)."""
-
-    job_type: str
-    """`RatePlanCharge` or `OrderLineItem`."""
-    batch_size: int = PROPAGATION_MAX_BATCH_SIZE
-    """1..1000."""
-    dry_run: bool = True
-    """Run without updating data; on by default in ztui."""
-
-
-@dataclass(frozen=True)
-class CustomObjectSpec:
-    """A custom-object bulk job: submit, then (create/update) upload the CSV (API doc §6)."""
-
-    object: str
-    namespace: str
-    operation: str
-    """`create`, `update` or `delete`."""
-    file: UploadFile | None = None
-    """The CSV for create/update; delete jobs take none."""
-    filter: Mapping[str, Any] | None = None
-    """Delete filter, `{"conditions": [...]}`."""
-
-
-@dataclass(frozen=True)
-class AquaSpec:
-    """An AQuA batch query job (API doc §7)."""
-
-    name: str
-    queries: tuple[str, ...]
-    format: str = "csv"
-    partner: str | None = None
-    """Stateful mode only (with `project`); None means stateless."""
-    project: str | None = None
-
-    @property
-    def stateful(self) -> bool:
-        """True when partner and project are given."""
-        return bool(self.partner and self.project)
-
-    def body(self) -> dict[str, Any]:
-        """The JSON body of `POST /v1/batch-query/`."""
-        body: dict[str, Any] = {
-            "format": self.format,
-            "version": "1.1",
-            "name": self.name,
-            "encrypted": "none",
-            "useQueryLabels": True,
-            "dateTimeUtc": True,
-            "queries": [
-                {"name": f"{self.name or 'query'}-{i + 1}"[:64], "query": q, "type": "zoql"}
-                for i, q in enumerate(self.queries)
-            ],
-        }
-        if self.stateful:
-            body["partner"] = self.partner
-            body["project"] = self.project
-        return body
-
-
-JobSpec = DataBackfillSpec | BookingDateSpec | PropagationSpec | CustomObjectSpec | AquaSpec
-"""What the user asked to create."""
-
-
-def family_of(spec: JobSpec) -> Family:
-    """The job family `spec` creates."""
-    match spec:
-        case DataBackfillSpec():
-            return Family.DATA_BACKFILL
-        case BookingDateSpec():
-            return Family.BOOKING_DATE
-        case PropagationSpec():
-            return Family.PROPAGATION
-        case CustomObjectSpec():
-            return Family.CUSTOM_OBJECT
-        case AquaSpec():
-            return Family.AQUA
-
-
-def _file_of(spec: JobSpec) -> UploadFile | None:
-    if isinstance(spec, DataBackfillSpec | CustomObjectSpec):
-        return spec.file
-    return None
-
-
-def describe(spec: JobSpec) -> list[tuple[str, str]]:
-    """Label/value rows saying what will be sent, for the confirm modal.
-
-    The profile row is added by the caller, which knows the connection.
-    """
-    rows: list[tuple[str, str]] = [("Family", family_of(spec).label)]
-    match spec:
-        case DataBackfillSpec():
-            rows.append(("Type", spec.job_type))
-        case BookingDateSpec():
-            rows.append(("Body", "none: every charge's booking date is set to its created date"))
-        case PropagationSpec():
-            rows += [
-                ("Type", spec.job_type),
-                ("Batch size", str(spec.batch_size)),
-                ("Dry run", "yes (no data is changed)" if spec.dry_run else "NO: data is updated"),
-            ]
-        case CustomObjectSpec():
-            rows += [
-                ("Object", f"{spec.object} (namespace {spec.namespace})"),
-                ("Operation", spec.operation),
-            ]
-            if spec.filter:
-                conditions = spec.filter.get("conditions", [])
-                text = " AND ".join(
-                    f"{c.get('field')} {c.get('operator')} {c.get('value')}"
-                    for c in conditions
-                    if isinstance(c, Mapping)
-                )
-                rows.append(("Filter", text or "(none)"))
-        case AquaSpec():
-            rows += [
-                ("Name", spec.name or "(none)"),
-                ("Format", spec.format),
-                ("Queries", str(len(spec.queries))),
-                (
-                    "Mode",
-                    f"stateful ({spec.partner}/{spec.project})" if spec.stateful else "stateless",
-                ),
-            ]
-    upload = _file_of(spec)
-    if upload is not None:
-        rows += [
-            ("File", upload.name),
-            ("Rows", f"{upload.rows:,}"),
-            ("Size", f"{upload.size:,} bytes"),
-            ("MD5", upload.md5),
-        ]
-    return rows
-
-
-def parse_zoql(text: str) -> list[str]:
-    """Split the text of a `.zoql` file (or the query box) into queries.
-
-    Queries end with `;`; without any `;`, each non-empty line is one query. Lines
-    starting with `--` are comments.
-    """
-    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("--")]
-    body = "\n".join(lines)
-    parts = body.split(";") if ";" in body else lines
-    return [" ".join(p.split()) for p in parts if p.strip()]
-
 
 # --------------------------------------------------------------------------- outcomes
 
@@ -393,28 +203,6 @@ def _status_text(error: ApiError) -> str:
     return f"HTTP {error.status}" if error.status is not None else type(error).__name__
 
 
-def _extra(spec: JobSpec) -> dict[str, Any]:
-    match spec:
-        case DataBackfillSpec():
-            return {"type": spec.job_type, "rows": spec.file.rows, "path": spec.file.path}
-        case BookingDateSpec():
-            return {}
-        case PropagationSpec():
-            return {"type": spec.job_type, "batch_size": spec.batch_size, "dry_run": spec.dry_run}
-        case CustomObjectSpec():
-            extra: dict[str, Any] = {
-                "object": spec.object,
-                "namespace": spec.namespace,
-                "operation": spec.operation,
-            }
-            if spec.file is not None:
-                extra["rows"] = spec.file.rows
-                extra["path"] = spec.file.path
-            return extra
-        case AquaSpec():
-            return {"name": spec.name, "format": spec.format, "queries": len(spec.queries)}
-
-
 def _journal(
     ctx: SubmitContext,
     sub: Submission,
@@ -435,7 +223,7 @@ def _journal(
     try:
         from ztui.store.journal import JournalEntry
 
-        upload = _file_of(sub.spec) if with_file else None
+        upload = file_of(sub.spec) if with_file else None
         ctx.journal.append(
             JournalEntry(
                 family=str(sub.family),
@@ -453,7 +241,7 @@ def _journal(
                 job_id=job_id,
                 outcome=outcome,
                 message=message,
-                extra=_extra(sub.spec),
+                extra=journal_extra(sub.spec),
             )
         )
     except Exception:  # the journal must never turn a sent create into a crash
@@ -467,34 +255,6 @@ def _call_ids(client: object = None) -> tuple[str | None, str | None]:
     return call_ids(client)
 
 
-def _matches(spec: JobSpec, job: Job) -> bool:
-    """Whether `job` looks like the one `spec` would create."""
-    match spec:
-        case DataBackfillSpec():
-            if job.kind not in (spec.job_type, "(unknown)"):
-                return False
-            name = job.raw.get("uploadedFileName")
-            return not isinstance(name, str) or not name or name == spec.file.name
-        case PropagationSpec():
-            return job.kind in (spec.job_type, "(unknown)")
-        case CustomObjectSpec():
-            return job.kind == f"{spec.object}:{spec.operation}"
-        case _:
-            return True
-
-
-async def _list(client: ZuoraClient, family: Family) -> list[Job] | None:
-    """The family's jobs now, or None when they cannot be listed."""
-    if not family_def(family).has_list:
-        return None
-    try:
-        # A paged list is newest first: a job made seconds ago is on the first pages.
-        return await client.list_jobs(family, max_pages=3)
-    except (ApiError, NotSupported) as exc:
-        log.info("could not list %s jobs: %s", family, exc)
-        return None
-
-
 async def _find_new(
     client: ZuoraClient, sub: Submission, before: set[str] | None, ctx: SubmitContext
 ) -> Job | None:
@@ -504,10 +264,10 @@ async def _find_new(
     for attempt in range(max(1, ctx.reread_attempts)):
         if attempt:
             await ctx.sleep(ctx.reread_delay_s)
-        jobs = await _list(client, sub.family)
+        jobs = await list_recent(client, sub.family)
         if jobs is None:
             continue
-        fresh = [j for j in jobs if j.id not in before and _matches(sub.spec, j)]
+        fresh = [j for j in jobs if j.id not in before and matches(sub.spec, j)]
         if len(fresh) > 1:
             log.warning("%d new %s jobs match one submission", len(fresh), sub.family)
         if fresh:
@@ -576,7 +336,7 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
     # A custom-object job is created in two steps: this submit, then the file upload.
     two_step = isinstance(sub.spec, CustomObjectSpec)
     key = sub.key if sub.uses_key else None
-    listed = await _list(client, family)
+    listed = await list_recent(client, family)
     before: set[str] | None = {j.id for j in listed} if listed is not None else None
     if before is None and ctx.known_ids:
         before = set(ctx.known_ids)
@@ -615,13 +375,14 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
                 http_status=exc.status,
                 request_id=exc.request_id,
             )
-            if two_step and exc.code == CO_SLOTS_FULL_CODE:
+            facts = family_def(sub.family).create
+            if facts.slots_full_code is not None and exc.code == facts.slots_full_code:
                 # A definite no: the stored answer under this key is the refusal, so a
                 # later try needs a fresh key.
                 sub.renew_key()
                 return SubmitOutcome(
                     "limit",
-                    f"All {CO_MAX_ACTIVE} custom-object job slots are in use ({text}).",
+                    f"All {facts.max_active} {noun(sub.family)} job slots are in use ({text}).",
                     http_status=exc.status,
                     request_id=exc.request_id,
                 )
@@ -894,121 +655,3 @@ async def cancel_pending(client: ZuoraClient, sub: Submission, ctx: SubmitContex
         http_status=200,
         request_id=request_id,
     )
-
-
-# ----------------------------------------------------------------------------- slots
-
-
-def active_custom_object_jobs(jobs: list[Job]) -> int:
-    """How many of `jobs` hold a custom-object slot."""
-    return sum(
-        1
-        for j in jobs
-        if j.family is Family.CUSTOM_OBJECT and j.status.strip().lower() in CO_ACTIVE_STATUSES
-    )
-
-
-async def custom_object_slots(client: ZuoraClient) -> int | None:
-    """Custom-object slots in use on the tenant now, or None when it cannot be listed."""
-    jobs = await _list(client, Family.CUSTOM_OBJECT)
-    return None if jobs is None else active_custom_object_jobs(jobs)
-
-
-async def wait_for_slot(
-    client: ZuoraClient,
-    *,
-    poll_s: float = 10.0,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    on_wait: Callable[[int], None] | None = None,
-) -> None:
-    """Return once fewer than 5 custom-object jobs are active (cancel the task to stop).
-
-    Args:
-        client: The API client.
-        poll_s: Seconds between checks.
-        sleep: Awaited between checks.
-        on_wait: Called with the slots in use each time ztui has to wait.
-    """
-    while True:
-        used = await custom_object_slots(client)
-        if used is not None and used < CO_MAX_ACTIVE:
-            return
-        if on_wait is not None:
-            on_wait(CO_MAX_ACTIVE if used is None else used)
-        await sleep(poll_s)
-
-
-# -------------------------------------------------------------------------- templates
-
-
-def template_cache_path(profile: str, job_type: str) -> Path:
-    """Where the template of `job_type` is cached for `profile` (under the cache dir)."""
-    from ztui.core.paths import cache_dir
-
-    safe_profile = re.sub(r"[^A-Za-z0-9_.-]", "_", profile) or "default"
-    safe_type = re.sub(r"[^A-Za-z0-9_.-]", "_", job_type)
-    return cache_dir() / "templates" / safe_profile / f"{safe_type}.csv"
-
-
-def template_header(content: bytes) -> list[str]:
-    """The header row of a template CSV (BOM and line ending removed)."""
-    text = content.decode("utf-8-sig", errors="replace")
-    first = text.splitlines()[0] if text else ""
-    return next(csv.reader([first]), [])
-
-
-async def load_template(
-    client: ZuoraClient, profile: str, job_type: str, *, refresh: bool = False
-) -> tuple[str, bytes]:
-    """The template of a data-backfill type: from the per-profile cache, else the API.
-
-    Templates differ per tenant, so the cache is per profile. A fetched template is
-    written to the cache; a cache that cannot be written is only logged.
-
-    Returns:
-        `(filename, content)`.
-
-    Raises:
-        ApiError: The template is not cached and could not be fetched.
-    """
-    path = template_cache_path(profile, job_type)
-    if not refresh:
-        try:
-            return f"{job_type}.csv", await asyncio.to_thread(path.read_bytes)
-        except OSError:
-            pass
-    filename, content = await client.get_data_backfill_template(job_type)
-
-    def store() -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
-
-    try:
-        await asyncio.to_thread(store)
-    except OSError as exc:
-        log.warning("could not cache the %s template: %s", job_type, exc)
-    return filename, content
-
-
-def save_template(content: bytes, folder: Path, filename: str) -> Path:
-    """Write a template into `folder` without overwriting anything; returns the file.
-
-    An existing `X.csv` leads to `X (1).csv`, `X (2).csv`...
-
-    Raises:
-        OSError: The folder cannot be written.
-    """
-    name = Path(filename).name or "template.csv"
-    stem, suffix = Path(name).stem, Path(name).suffix or ".csv"
-    target = folder / f"{stem}{suffix}"
-    n = 0
-    while True:
-        try:
-            with target.open("xb") as handle:  # "x": never overwrite the user's file
-                handle.write(content)
-            return target
-        except FileExistsError:
-            n += 1
-            target = folder / f"{stem} ({n}){suffix}"

@@ -1,0 +1,278 @@
+"""Provides `JobSpec`: what the user asked to create, one dataclass per family, UI-free.
+
+The new-job screen builds a spec from its form; `ztui.ops.submit` sends it exactly once.
+Everything that depends on which family a spec creates (its label rows for the confirm
+dialog, what the journal records of it, how a listed job is recognised as the one it
+made) lives here, next to the specs, so the submit flow itself stays family-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ztui.api.models import Family, Job
+from ztui.families.propagation import PROPAGATION_MAX_BATCH_SIZE
+
+if TYPE_CHECKING:
+    from ztui.ops.preflight import FileReport
+
+__all__ = [
+    "AquaSpec",
+    "BookingDateSpec",
+    "CustomObjectSpec",
+    "DataBackfillSpec",
+    "JobSpec",
+    "PropagationSpec",
+    "UploadFile",
+    "describe",
+    "family_of",
+    "file_of",
+    "journal_extra",
+    "matches",
+    "parse_zoql",
+]
+
+
+@dataclass(frozen=True)
+class UploadFile:
+    """The checked bytes of a file and the facts the journal and the modal need."""
+
+    name: str
+    """Base name sent to Zuora (the multipart file name for data backfill)."""
+    size: int
+    """Bytes sent."""
+    md5: str
+    """MD5 hex of the payload (the data-backfill `checksum`)."""
+    sha256: str
+    """SHA-256 hex of the payload, for the journal."""
+    rows: int
+    """Data rows counted by the pre-flight check."""
+    payload: bytes = field(repr=False)
+    """Exactly the bytes that were checked; these are what is sent."""
+    path: str | None = None
+    """The local file's absolute path, journalled so failed rows can later be joined to
+    the original upload for a fix-and-resubmit export."""
+
+    @classmethod
+    def from_report(cls, report: FileReport) -> UploadFile:
+        """Build from a pre-flight report that has a payload.
+
+        Raises:
+            ValueError: The report holds no payload (the file could not be read).
+        """
+        if report.payload is None:
+            raise ValueError(f"{report.path.name}: the file could not be read")
+        return cls(
+            name=report.path.name,
+            size=len(report.payload),
+            md5=report.md5,
+            sha256=report.sha256,
+            rows=report.row_count,
+            payload=report.payload,
+            path=str(report.path.expanduser().resolve()),
+        )
+
+
+@dataclass(frozen=True)
+class DataBackfillSpec:
+    """A data-backfill create: a JobType and a CSV or zipped CSV (API doc §3)."""
+
+    job_type: str
+    file: UploadFile
+
+
+@dataclass(frozen=True)
+class BookingDateSpec:
+    """A booking-date backfill create; it has no parameters (API doc §4)."""
+
+
+@dataclass(frozen=True)
+class PropagationSpec:
+    """An auto-backfill create (API doc §5)."""
+
+    job_type: str
+    """`RatePlanCharge` or `OrderLineItem`."""
+    batch_size: int = PROPAGATION_MAX_BATCH_SIZE
+    """1..1000."""
+    dry_run: bool = True
+    """Run without updating data; on by default in ztui."""
+
+
+@dataclass(frozen=True)
+class CustomObjectSpec:
+    """A custom-object bulk job: submit, then (create/update) upload the CSV (API doc §6)."""
+
+    object: str
+    namespace: str
+    operation: str
+    """`create`, `update` or `delete`."""
+    file: UploadFile | None = None
+    """The CSV for create/update; delete jobs take none."""
+    filter: Mapping[str, Any] | None = None
+    """Delete filter, `{"conditions": [...]}`."""
+
+
+@dataclass(frozen=True)
+class AquaSpec:
+    """An AQuA batch query job (API doc §7)."""
+
+    name: str
+    queries: tuple[str, ...]
+    format: str = "csv"
+    partner: str | None = None
+    """Stateful mode only (with `project`); None means stateless."""
+    project: str | None = None
+
+    @property
+    def stateful(self) -> bool:
+        """True when partner and project are given."""
+        return bool(self.partner and self.project)
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of `POST /v1/batch-query/`."""
+        body: dict[str, Any] = {
+            "format": self.format,
+            "version": "1.1",
+            "name": self.name,
+            "encrypted": "none",
+            "useQueryLabels": True,
+            "dateTimeUtc": True,
+            "queries": [
+                {"name": f"{self.name or 'query'}-{i + 1}"[:64], "query": q, "type": "zoql"}
+                for i, q in enumerate(self.queries)
+            ],
+        }
+        if self.stateful:
+            body["partner"] = self.partner
+            body["project"] = self.project
+        return body
+
+
+JobSpec = DataBackfillSpec | BookingDateSpec | PropagationSpec | CustomObjectSpec | AquaSpec
+"""What the user asked to create."""
+
+
+def family_of(spec: JobSpec) -> Family:
+    """The job family `spec` creates."""
+    match spec:
+        case DataBackfillSpec():
+            return Family.DATA_BACKFILL
+        case BookingDateSpec():
+            return Family.BOOKING_DATE
+        case PropagationSpec():
+            return Family.PROPAGATION
+        case CustomObjectSpec():
+            return Family.CUSTOM_OBJECT
+        case AquaSpec():
+            return Family.AQUA
+
+
+def file_of(spec: JobSpec) -> UploadFile | None:
+    """The file `spec` uploads, if any."""
+    if isinstance(spec, DataBackfillSpec | CustomObjectSpec):
+        return spec.file
+    return None
+
+
+def describe(spec: JobSpec) -> list[tuple[str, str]]:
+    """Label/value rows saying what will be sent, for the confirm modal.
+
+    The profile row is added by the caller, which knows the connection.
+    """
+    rows: list[tuple[str, str]] = [("Family", family_of(spec).label)]
+    match spec:
+        case DataBackfillSpec():
+            rows.append(("Type", spec.job_type))
+        case BookingDateSpec():
+            rows.append(("Body", "none: every charge's booking date is set to its created date"))
+        case PropagationSpec():
+            rows += [
+                ("Type", spec.job_type),
+                ("Batch size", str(spec.batch_size)),
+                ("Dry run", "yes (no data is changed)" if spec.dry_run else "NO: data is updated"),
+            ]
+        case CustomObjectSpec():
+            rows += [
+                ("Object", f"{spec.object} (namespace {spec.namespace})"),
+                ("Operation", spec.operation),
+            ]
+            if spec.filter:
+                conditions = spec.filter.get("conditions", [])
+                text = " AND ".join(
+                    f"{c.get('field')} {c.get('operator')} {c.get('value')}"
+                    for c in conditions
+                    if isinstance(c, Mapping)
+                )
+                rows.append(("Filter", text or "(none)"))
+        case AquaSpec():
+            rows += [
+                ("Name", spec.name or "(none)"),
+                ("Format", spec.format),
+                ("Queries", str(len(spec.queries))),
+                (
+                    "Mode",
+                    f"stateful ({spec.partner}/{spec.project})" if spec.stateful else "stateless",
+                ),
+            ]
+    upload = file_of(spec)
+    if upload is not None:
+        rows += [
+            ("File", upload.name),
+            ("Rows", f"{upload.rows:,}"),
+            ("Size", f"{upload.size:,} bytes"),
+            ("MD5", upload.md5),
+        ]
+    return rows
+
+
+def parse_zoql(text: str) -> list[str]:
+    """Split the text of a `.zoql` file (or the query box) into queries.
+
+    Queries end with `;`; without any `;`, each non-empty line is one query. Lines
+    starting with `--` are comments.
+    """
+    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("--")]
+    body = "\n".join(lines)
+    parts = body.split(";") if ";" in body else lines
+    return [" ".join(p.split()) for p in parts if p.strip()]
+
+
+def journal_extra(spec: JobSpec) -> dict[str, Any]:
+    """What the journal records of `spec` beyond the family and the file."""
+    match spec:
+        case DataBackfillSpec():
+            return {"type": spec.job_type, "rows": spec.file.rows, "path": spec.file.path}
+        case BookingDateSpec():
+            return {}
+        case PropagationSpec():
+            return {"type": spec.job_type, "batch_size": spec.batch_size, "dry_run": spec.dry_run}
+        case CustomObjectSpec():
+            extra: dict[str, Any] = {
+                "object": spec.object,
+                "namespace": spec.namespace,
+                "operation": spec.operation,
+            }
+            if spec.file is not None:
+                extra["rows"] = spec.file.rows
+                extra["path"] = spec.file.path
+            return extra
+        case AquaSpec():
+            return {"name": spec.name, "format": spec.format, "queries": len(spec.queries)}
+
+
+def matches(spec: JobSpec, job: Job) -> bool:
+    """Whether `job` looks like the one `spec` would create."""
+    match spec:
+        case DataBackfillSpec():
+            if job.kind not in (spec.job_type, "(unknown)"):
+                return False
+            name = job.raw.get("uploadedFileName")
+            return not isinstance(name, str) or not name or name == spec.file.name
+        case PropagationSpec():
+            return job.kind in (spec.job_type, "(unknown)")
+        case CustomObjectSpec():
+            return job.kind == f"{spec.object}:{spec.operation}"
+        case _:
+            return True
