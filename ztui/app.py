@@ -10,19 +10,21 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.reactive import var
 from textual.worker import Worker, WorkerState
 
 from ztui.core import gcpause
 from ztui.core.paths import app_stylesheets
 from ztui.messages import ConnectionChanged, JobsUpdated
+from ztui.widgets.safe_text import SafeTextFilter
 from ztui.widgets.theme import ZTUI_THEME
 
 if TYPE_CHECKING:
@@ -120,6 +122,7 @@ class ZtuiApp(App[None]):
             wall_clock: Source of "now" for rendering times (tests freeze it).
         """
         super().__init__()
+        self._safe_text = SafeTextFilter()
         self.settings = settings
         self.profile = profile
         self.demo = demo
@@ -150,6 +153,11 @@ class ZtuiApp(App[None]):
             self.set_keymap(dict(settings.ui.keymap))
 
     # ----------------------------------------------------------------- lifecycle
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the one that keeps server text from driving the
+        terminal (`ztui.widgets.safe_text`)."""
+        return [*super().get_line_filters(), self._safe_text]
 
     def on_mount(self) -> None:
         """Show the jobs screen at once, then connect in the background."""

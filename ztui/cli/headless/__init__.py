@@ -242,6 +242,7 @@ def main(command: str, argv: list[str]) -> int:
     from ztui.api.errors import ApiError
     from ztui.cli.headless.connection import CommandError, describe, exit_for
     from ztui.core.logsetup import redact
+    from ztui.core.sanitize import guarded_std_streams
 
     prog = f"ztui {command}"
     parser = build_parser(command)
@@ -258,9 +259,12 @@ def main(command: str, argv: list[str]) -> int:
         except OSError as exc:
             # No writable log folder must not stop a CI job.
             print(f"{prog}: warning: logging disabled: {exc}", file=sys.stderr)
-        if command == "stop":
-            return int(_run_stop(args))
-        return int(asyncio.run(_run(command, args)))
+        # Every line printed below may carry server text: shown, never obeyed
+        # (`ztui.core.sanitize`).
+        with guarded_std_streams():
+            if command == "stop":
+                return int(_run_stop(args))
+            return int(asyncio.run(_run(command, args)))
     except BrokenPipeError:
         # The reader went away (`ztui jobs | head`): stop quietly, as other tools do.
         # Point stdout at /dev/null so the interpreter's final flush does not fail too.

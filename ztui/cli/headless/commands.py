@@ -31,6 +31,7 @@ from ztui.cli.headless.output import (
     job_to_dict,
     jobs_table,
 )
+from ztui.core.sanitize import exact_stream
 from ztui.families import POLL_ORDER, family_def
 
 ONE_SHOT_RETRY_S = 30.0
@@ -297,8 +298,10 @@ async def cmd_errors(conn: Connection, args: argparse.Namespace) -> ExitCode:
     original = Path(args.original) if args.original else None
     try:
         if args.csv == "-":
-            sys.stdout.write(errors_to_csv_text(errors, original_csv=original))
-            sys.stdout.flush()
+            # Exact bytes into a pipe or file; a terminal gets the unsafe characters shown.
+            out = sys.stdout if sys.stdout.isatty() else exact_stream(sys.stdout)
+            out.write(errors_to_csv_text(errors, original_csv=original))
+            out.flush()
         elif args.csv is not None:
             written = export_failed_rows(errors, Path(args.csv), original_csv=original)
             _note("ztui errors", f"wrote {written} failed row(s) to {args.csv}")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ztui.api.models import Job, JobError, JobState
+from ztui.core.sanitize import json_safe
 from ztui.families import family_def
 
 OUTCOME_WORDS: Mapping[JobState, str] = {
@@ -80,8 +81,10 @@ def _jsonable(value: object) -> Any:
 
 
 def dumps(value: object, *, indent: int | None = 2) -> str:
-    """Serialise to JSON text (UTF-8 kept, keys in insertion order)."""
-    return json.dumps(value, indent=indent, ensure_ascii=False)
+    """Serialise to JSON text (UTF-8 kept, keys in insertion order); the characters a
+    terminal could act on are `\\u` escapes, so the text is safe to print and the same
+    JSON value (`ztui.core.sanitize.json_safe`)."""
+    return json_safe(json.dumps(value, indent=indent, ensure_ascii=False))
 
 
 def format_progress(job: Job) -> str:
