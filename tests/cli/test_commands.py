@@ -175,7 +175,8 @@ def _co_job_with_row_errors(sim: Sim) -> str:
 
 
 def test_errors_of_a_custom_object_job(slow_sim: Sim, ztui: Ztui, tmp_path: Path) -> None:
-    """Row errors as a table, as JSON, and as the failed-rows CSV (file or stdout)."""
+    """Row errors as a table, as JSON, and as the failed-rows CSV (file or stdout); a job
+    with errors exits 3."""
     job_id = _co_job_with_row_errors(slow_sim)
     dest = tmp_path / "out" / "failed.csv"
     table, as_json, to_file, to_stdout = ztui.run_all(
@@ -188,38 +189,147 @@ def test_errors_of_a_custom_object_job(slow_sim: Sim, ztui: Ztui, tmp_path: Path
     )
     for result in (table, as_json, to_file, to_stdout):
         no_traceback(result)
-        assert result.code == 0, result.err
+        assert result.code == 3, result.err
     errors = json.loads(as_json.out)
     assert [e["row"] for e in errors] == [2, 4]
     assert all(e["code"] == "71012520" for e in errors)
     assert "not a valid UUID" in table.out
     assert table.out.splitlines()[0].split() == ["ROW", "CODE", "MESSAGE", "RECORD"]
-    assert "wrote 2 failed row(s)" in to_file.err
+    assert "Wrote 2 failed row(s)" in to_file.err
     rows = list(csv.DictReader(io.StringIO(dest.read_text(encoding="utf-8"))))
     assert [r["brand__c"] for r in rows] == ["Volvo", "Ford"]
+    # A custom-object upload takes only the object's fields: the errors go beside it.
+    assert not any(name.startswith(("error", "#")) for name in rows[0])
+    side = list(csv.DictReader((tmp_path / "out" / "failed.errors.csv").open(encoding="utf-8")))
+    assert [(r["line"], r["source_row"], r["error_code"]) for r in side] == [
+        ("2", "2", "71012520"),
+        ("3", "4", "71012520"),
+    ]
     assert to_stdout.out == dest.read_text(encoding="utf-8")
 
+    # The loop: export → edit → check → send.
+    from ztui.ops.preflight import CheckTarget, check_file
 
-def test_errors_of_other_families(seeded: Sim) -> None:
-    """Families without a row-error list show the job's own messages; --csv is refused."""
+    target = CheckTarget("custom_object", "update")
+    # Zuora does not echo a malformed id: the key column is there, blank, to fill in, and
+    # the pre-flight check says which lines still need one.
+    assert dest.read_text(encoding="utf-8") == "Id,brand__c\n,Volvo\n,Ford\n"
+    unedited = check_file(dest, target=target)
+    assert [(f.code, f.line) for f in unedited.errors] == [("id-blank", 2), ("id-blank", 3)]
+    dest.write_text(
+        "Id,brand__c\n"
+        "0f3c7a9e-1b2d-4c3e-8f4a-0123456789ab,Volvo\n"
+        "1f3c7a9e-1b2d-4c3e-8f4a-0123456789ab,Ford\n",
+        encoding="utf-8",
+    )
+    report = check_file(dest, target=target)
+    assert report.ok, report.findings
+    resent = asyncio.run(_upload_update(slow_sim, dest.read_bytes()))
+    slow_sim.advance(30)
+    again = ztui.run("errors", resent)
+    assert again.code == 0, again.err
+    assert "reports no errors" in again.err
+
+
+async def _upload_update(sim: Sim, data: bytes) -> str:
+    async with ZuoraClient(
+        sim.url, client_id=DEMO_CLIENT_ID, client_secret=Secret(DEMO_CLIENT_SECRET)
+    ) as client:
+        job = await client.submit_custom_object_job(
+            object="vehicle", namespace="default", operation="update"
+        )
+        await client.upload_custom_object_file(job.id, data)
+        return job.id
+
+
+def _viewer_answer(sim: Sim, family: Family, job_id: str) -> tuple[int, bool]:
+    """How many errors the error viewer's loader finds, and whether the job failed."""
+    from ztui.ops.job_errors import fetch_job_errors
+
+    async def load() -> tuple[int, bool]:
+        async with ZuoraClient(
+            sim.url, client_id=DEMO_CLIENT_ID, client_secret=Secret(DEMO_CLIENT_SECRET)
+        ) as client:
+            fetched = await fetch_job_errors(client, await client.get_job(family, job_id))
+            return len(fetched.errors), fetched.failed
+
+    return asyncio.run(load())
+
+
+def test_errors_give_the_error_viewers_answer_for_every_family(seeded: Sim) -> None:
+    """A failed job of each family: the same errors as the viewer, and never exit 0."""
     wire = seeded.jobs()
-    aborted = [j for j in wire["aqua"] if j["status"] == "aborted"]
-    failed_db = [j for j in wire["data_backfill"] if j["status"] == "Failed"]
+    picks: list[tuple[Family, str]] = []
+    for family in Family:
+        for job in wire[family.value]:
+            failed = job.get("failedCount") or job.get("errorCount") or job.get("errorCode")
+            if failed or str(job.get("status", "")).lower() in ("failed", "aborted"):
+                picks.append((family, _wire_id(job)))
+                break
+    assert len(picks) >= 3, picks
     ztui = Ztui(seeded)
-    commands: list[tuple[str, ...]] = [
-        ("errors", _wire_id(wire["booking_date"][0]), "--csv", "x.csv")
-    ]
-    if aborted:
-        commands.append(("errors", _wire_id(aborted[0]), "--json"))
-    if failed_db:
-        commands.append(("errors", _wire_id(failed_db[0])))
-    refused, *others = ztui.run_all(commands)
-    assert refused.code == 1
-    assert "custom-object jobs only" in refused.err
-    assert others, "the seeded scenario should hold a failed job"
-    for result in others:
-        assert result.code == 0, result.err
-        assert result.out.strip()
+    results = ztui.run_all([("errors", job_id, "--json") for _, job_id in picks])
+    for (family, job_id), result in zip(picks, results, strict=True):
+        no_traceback(result)
+        count, failed = _viewer_answer(seeded, family, job_id)
+        assert failed, (family, job_id)
+        assert result.code == 3, (family, result.err)
+        assert len(json.loads(result.out)) == count, family
+        assert "reports no errors" not in result.err
+
+
+def test_errors_csv_of_a_job_without_rows_is_refused(seeded: Sim) -> None:
+    """Booking-date jobs have no failed rows to re-upload: --csv says so and writes nothing."""
+    wire = seeded.jobs()
+    ztui = Ztui(seeded)
+    refused = ztui.run("errors", _wire_id(wire["booking_date"][0]), "--csv", "x.csv")
+    assert refused.code in (1, 3)
+    assert "no failed rows to export" in refused.err
+    assert not Path("x.csv").exists()
+
+
+async def _create_backfill(sim: Sim, data: bytes) -> str:
+    async with ZuoraClient(
+        sim.url, client_id=DEMO_CLIENT_ID, client_secret=Secret(DEMO_CLIENT_SECRET)
+    ) as client:
+        return await client.create_data_backfill_job("RatePlanCharge", data, filename="f.csv")
+
+
+def test_errors_of_a_data_backfill_job_list_its_result_file_rows(
+    slow_sim: Sim, ztui: Ztui, tmp_path: Path
+) -> None:
+    """The failed rows of the result file, and a fix file the pre-flight accepts."""
+    from ztui.ops.preflight import CheckTarget, check_file
+    from ztui.sim.uno import TEMPLATES, synth_rows
+    from ztui.sim.util import csv_bytes
+
+    header_with_notes = list(TEMPLATES["RatePlanCharge"])
+    header, rows = synth_rows("RatePlanCharge", 6, "fix-loop")
+    for n in (1, 4):
+        rows[n][3] = "invalid-value"
+    job_id = asyncio.run(_create_backfill(slow_sim, csv_bytes(header, rows)))
+    slow_sim.advance(3600)
+    listed = ztui.run("errors", job_id, "--json")
+    assert listed.code == 3, listed.err
+    errors = json.loads(listed.out)
+    assert sorted(e["row"] for e in errors if e["row"] is not None) == [3, 6]
+    dest = tmp_path / "fix.csv"
+    exported = ztui.run("errors", job_id, "--csv", str(dest))
+    assert exported.code == 3, exported.err
+    text = dest.read_text(encoding="utf-8")
+    assert text.splitlines()[0].split(",")[-3:] == ["#error_row", "#error_code", "#error_message"]
+    assert text.count(",invalid-value,") == 2  # the two failed rows, as uploaded
+    target = CheckTarget("data_backfill", template_header=header_with_notes)
+    # The loop: export → edit → check → send.
+    dest.write_text(text.replace("invalid-value", "Upon Booking"), encoding="utf-8")
+    report = check_file(dest, target=target)
+    assert report.ok, report.findings
+    assert report.row_count == 2
+    resent = asyncio.run(_create_backfill(slow_sim, dest.read_bytes()))
+    slow_sim.advance(3600)
+    again = ztui.run("errors", resent)
+    assert again.code == 0, again.err
+    assert "reports no errors" in again.err
 
 
 def _writes(sim: Sim) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import pytest
 from ztui.api.models import Family, Job, JobState
 from ztui.cli.args import parse_duration
 from ztui.cli.headless import build_parser
-from ztui.cli.headless.commands import board_order, confirm_stop, job_level_errors, state_matcher
+from ztui.cli.headless.commands import board_order, confirm_stop, state_matcher
 from ztui.cli.headless.connection import CommandError, candidate_families, parse_family
 from ztui.cli.headless.exitcodes import EXIT_STATUS_HELP, PRECEDENCE, ExitCode, combine
 from ztui.cli.headless.output import final_line, job_to_dict, jobs_table
@@ -185,25 +185,6 @@ def test_jobs_table_and_final_line() -> None:
     assert "boom second line" in table[1]
     line = final_line(HEX, "failed", job)
     assert line.startswith(f"{HEX}  failed  family=data_backfill status=running")
-
-
-def test_job_level_errors_for_aqua() -> None:
-    """AQuA jobs report their job message and each batch message as errors."""
-    raw = {
-        "id": HEX,
-        "status": "aborted",
-        "errorCode": "90005",
-        "batches": [
-            {"name": "q1", "status": "completed"},
-            {"name": "q2", "status": "aborted", "message": "syntax error"},
-        ],
-    }
-    job = _job(family=Family.AQUA, state=JobState.FAILED, message="bad (error 90005)", raw=raw)
-    errors = job_level_errors(job)
-    assert [(e.code, e.message) for e in errors] == [
-        ("90005", "bad (error 90005)"),
-        ("", "query q2: syntax error"),
-    ]
 
 
 class _Profile:

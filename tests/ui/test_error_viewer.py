@@ -122,19 +122,24 @@ async def test_export_file_matches_the_errors(make_app: Callable[..., Any], tmp_
         app.screen.query_one(Input).value = str(dest)
         await pilot.press("enter")
         await wait_until(pilot, dest.exists, "export written")
+        side_path = tmp_path / "failed.errors.csv"
+        await wait_until(pilot, side_path.exists, "errors file written")
         rows = list(csv.DictReader(dest.open(encoding="utf-8")))
+        side = list(csv.DictReader(side_path.open(encoding="utf-8")))
         loaded = screen.loaded
         assert loaded is not None
-        assert len(rows) == len(loaded.errors) == BAD_ID_ROWS + SHORT_ROWS
-        by_row = {int(r["error_row"]): r for r in rows}
-        assert by_row[2]["error_code"] == "71012520"
-        assert by_row[2]["error_message"] == 'input string "1000" is not a valid UUID'
-        assert by_row[2]["brand__c"] == "Volvo"
-        first_short = BAD_ID_ROWS + 2
-        assert by_row[first_short]["error_code"] == "71012530"
-        assert by_row[first_short]["brand__c"] == "Kia"
+        assert len(rows) == len(side) == len(loaded.errors) == BAD_ID_ROWS + SHORT_ROWS
+        # A custom-object upload takes only the object's fields: no error column in it.
+        assert not any(name.startswith(("error", "#")) for name in rows[0])
         # Server-filled fields are not part of a re-upload file.
         assert "CreatedDate" not in rows[0]
+        by_row = {int(r["source_row"]): r for r in side}
+        assert by_row[2]["error_code"] == "71012520"
+        assert by_row[2]["error_message"] == 'input string "1000" is not a valid UUID'
+        assert rows[int(by_row[2]["line"]) - 2]["brand__c"] == "Volvo"
+        first_short = BAD_ID_ROWS + 2
+        assert by_row[first_short]["error_code"] == "71012530"
+        assert rows[int(by_row[first_short]["line"]) - 2]["brand__c"] == "Kia"
 
 
 async def test_aqua_errors_show_batch_messages(make_app: Callable[..., Any]) -> None:
@@ -180,7 +185,7 @@ async def test_export_joins_the_uploaded_file_known_to_the_journal(
         await pilot.press("enter")
         await wait_until(pilot, dest.exists, "export written")
         rows = list(csv.reader(dest.open(encoding="utf-8")))
-        assert rows[0] == ["Id", "brand__c", "model__c", "error_code", "error_message"]
+        assert rows[0] == ["Id", "brand__c", "model__c"]
         assert len(rows) == 1 + BAD_ID_ROWS + SHORT_ROWS
         # The original lines come back, including the bad id the server did not echo.
         assert rows[1][:3] == ["1000", "Volvo", "XC40"]

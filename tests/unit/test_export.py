@@ -13,16 +13,19 @@ from ztui.api.models import JobError
 from ztui.ops.export import (
     MALFORMED_CODE,
     ExportError,
+    errors_file_for,
     errors_to_csv_text,
     export_failed_rows,
     group_errors,
     message_template,
     parse_backfill_result_text,
     parse_errors_tolerant,
+    plan_export,
     read_backfill_result,
 )
 
 ID_A = "1" * 8 + "-1111-4111-8111-" + "1" * 12
+ID_HEX = "8ad0823f8b2b4c5d018b2c3d4e5f0001"
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -92,29 +95,49 @@ def test_group_errors_handles_thousands_quickly() -> None:
     assert sum(g.count for g in groups) == 20_000
 
 
-def test_export_without_original_has_record_columns_and_error_columns() -> None:
+def test_custom_object_export_keeps_only_data_columns_and_puts_errors_beside() -> None:
     errors = [
         _err(3, "71012520", "not a UUID", Id="123", brand__c="X", CreatedDate="2026-01-01"),
         _err(2, "71012520", "missing", Id="", brand__c="Y", seats__c=4),
     ]
-    rows = _rows(errors_to_csv_text(errors))
-    assert rows[0] == ["Id", "brand__c", "seats__c", "error_row", "error_code", "error_message"]
-    # Sorted by row; server-filled CreatedDate is left out.
-    assert rows[1] == ["", "Y", "4", "2", "71012520", "missing"]
-    assert rows[2] == ["123", "X", "", "3", "71012520", "not a UUID"]
+    plan = plan_export(errors)
+    # Sorted by row; server-filled CreatedDate is left out; no error column in the file.
+    assert plan.header == ("Id", "brand__c", "seats__c")
+    assert plan.rows == (("", "Y", "4"), ("123", "X", ""))
+    assert plan.errors_header == ("line", "source_row", "error_code", "error_message")
+    # `line` is the row's line in the fix file (header = line 1).
+    assert plan.errors_rows == (
+        ("2", "2", "71012520", "missing"),
+        ("3", "3", "71012520", "not a UUID"),
+    )
+    assert _rows(errors_to_csv_text(errors))[0] == ["Id", "brand__c", "seats__c"]
+
+
+def test_data_backfill_export_keeps_errors_as_reference_columns() -> None:
+    errors = [_err(3, "", "Charge not found", Id=ID_HEX, Amount="1")]
+    rows = _rows(errors_to_csv_text(errors, reference_prefix="#"))
+    assert rows == [
+        ["Id", "Amount", "#error_row", "#error_code", "#error_message"],
+        [ID_HEX, "1", "3", "", "Charge not found"],
+    ]
+    assert plan_export(errors, reference_prefix="#").errors_rows == ()
 
 
 def test_several_errors_on_one_row_make_one_output_row() -> None:
     errors = [_err(5, "A", "one", Id="x"), _err(5, "B", "two", Id="x"), _err(None, "C", "loose")]
-    rows = _rows(errors_to_csv_text(errors))
-    assert rows[1] == ["x", "5", "A; B", "one; two"]
-    assert rows[2] == ["", "", "C", "loose"]
+    plan = plan_export(errors, reference_prefix="#")
+    # The loose error has nothing to re-upload: not a blank line of the fix file.
+    assert plan.rows == (("x", "5", "A; B", "one; two"),)
+    assert plan.errors_rows == (("", "", "C", "loose"),)
+    side = plan_export(errors)
+    assert side.rows == (("x",),)
+    assert side.errors_rows == (("2", "5", "A; B", "one; two"), ("", "", "C", "loose"))
 
 
 def test_error_columns_do_not_clash_with_record_columns() -> None:
-    rows = _rows(errors_to_csv_text([_err(2, "A", "m", error_code="mine")]))
-    assert rows[0] == ["error_code", "error_row", "error_code_2", "error_message"]
-    assert rows[1] == ["mine", "2", "A", "m"]
+    plan = plan_export([_err(2, "A", "m", **{"#error_code": "mine"})], reference_prefix="#")
+    assert plan.header == ("#error_code", "#error_row", "#error_code_2", "#error_message")
+    assert plan.rows == (("mine", "2", "A", "m"),)
 
 
 def test_export_joins_original_rows_by_row_number(tmp_path: Path) -> None:
@@ -126,22 +149,39 @@ def test_export_joins_original_rows_by_row_number(tmp_path: Path) -> None:
         _err(99, "X", "off the end", id="from-record", NAME__C="rec"),
     ]
     dest = tmp_path / "out" / "failed.csv"
-    written = export_failed_rows(errors, dest, original_csv=original)
-    assert written == 3
-    rows = _rows(dest.read_text(encoding="utf-8"))
-    assert rows == [
-        ["Id", "name__c", "error_code", "error_message"],
-        ["id-1", "Ann, A", "71012520", "bad too"],
-        ["id-3", "Cy", "71012520", "bad"],
-        ["from-record", "rec", "X", "off the end"],
+    result = export_failed_rows(errors, dest, original_csv=original)
+    assert (result.path, result.rows, result.error_rows) == (dest, 3, 3)
+    assert result.errors_path == errors_file_for(dest) == tmp_path / "out" / "failed.errors.csv"
+    assert _rows(dest.read_text(encoding="utf-8")) == [
+        ["Id", "name__c"],
+        ["id-1", "Ann, A"],
+        ["id-3", "Cy"],
+        ["from-record", "rec"],
     ]
+    assert _rows(result.errors_path.read_text(encoding="utf-8")) == [
+        ["line", "source_row", "error_code", "error_message"],
+        ["2", "2", "71012520", "bad too"],
+        ["3", "4", "71012520", "bad"],
+        ["4", "99", "X", "off the end"],
+    ]
+    assert "3 failed row(s)" in result.summary()
+    assert str(result.errors_path) in result.summary()
     assert not [p for p in dest.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_export_without_side_errors_removes_a_stale_errors_file(tmp_path: Path) -> None:
+    dest = tmp_path / "failed.csv"
+    export_failed_rows([_err(2, "A", "m", Id="x")], dest)
+    assert errors_file_for(dest).exists()
+    result = export_failed_rows([_err(2, "A", "m", Id="x")], dest, reference_prefix="#")
+    assert result.errors_path is None
+    assert not errors_file_for(dest).exists()
 
 
 def test_export_file_content_matches_errors(tmp_path: Path) -> None:
     errors = [_err(i + 2, "71012520", f"row {i} bad", Id=f"id-{i}") for i in range(1000)]
     dest = tmp_path / "failed.csv"
-    assert export_failed_rows(errors, dest) == 1000
+    assert export_failed_rows(errors, dest, reference_prefix="#").rows == 1000
     rows = _rows(dest.read_text(encoding="utf-8"))
     assert len(rows) == 1001
     for i, row in enumerate(rows[1:]):
@@ -179,3 +219,13 @@ def test_read_backfill_result_from_zip(tmp_path: Path) -> None:
         archive.writestr("file.csv_result.csv", "Id,success,error message\nq,FALSE,nope\n")
     (error,) = read_backfill_result(path)
     assert (error.row, error.message) == (2, "nope")
+
+
+def test_key_column_leads_the_fix_file_even_when_no_record_echoes_it() -> None:
+    # Zuora leaves a malformed id out of the echoed record.
+    errors = [_err(2, "71012520", 'input string "x" is not a valid UUID', brand__c="Volvo")]
+    plan = plan_export(errors, key_column="Id")
+    assert plan.header == ("Id", "brand__c")
+    assert plan.rows == (("", "Volvo"),)
+    echoed = plan_export([_err(2, "A", "m", id=ID_A, brand__c="Kia")], key_column="Id")
+    assert echoed.header == ("id", "brand__c")  # matched case-insensitively, not doubled

@@ -65,6 +65,10 @@ class CreateFacts:
     """Raw statuses (lower case) in which a job counts against `max_active`."""
     slots_full_code: str | None = None
     """The error code of a create refused because every slot is taken."""
+    reference_prefix: str | None = None
+    """The column-name prefix an upload file may use for columns Zuora ignores (the
+    template's reference columns), so a fix-and-resubmit export can keep its error
+    columns in the file; None when an upload takes only the object's own fields."""
 
 
 class JobPage(Protocol):
@@ -146,6 +150,10 @@ class JobsApi(Protocol):
         """The row errors of a custom-object job."""
         ...
 
+    async def get_custom_object_errors_raw(self, job_id: str) -> Any:
+        """The row errors of a custom-object job, as the server sent them."""
+        ...
+
     async def get_aqua_job(self, job_id: str) -> Job:
         """One AQuA job."""
         ...
@@ -169,6 +177,8 @@ class Calls:
     """One page `(page size, cursor)` of a paged list; None when the list is not paged."""
     row_errors: Callable[[JobsApi, str], Awaitable[list[JobError]]] | None = None
     """The row-level errors of a job; None when the API has no such list."""
+    row_errors_raw: Callable[[JobsApi, str], Awaitable[Any]] | None = None
+    """The same list as the server sent it, for a reader that keeps what it cannot parse."""
 
 
 @dataclass(frozen=True)
@@ -199,6 +209,8 @@ class FamilyDef:
     """An unknown id may be answered with 400 rather than 404."""
     parse_batches: Callable[[Mapping[str, Any]], list[AquaBatch]] | None = field(default=None)
     """Reads the queries of a job from its raw JSON; None for families without them."""
+    result_file_field: str | None = None
+    """The raw field naming a job's result file (your rows with a per-row outcome)."""
 
     @property
     def label(self) -> str:

@@ -145,6 +145,7 @@ DEFINITION: Final = FamilyDef(
         list_all=lambda api, pages: api.list_all_custom_object_jobs(max_pages=pages),
         page=lambda api, size, cursor: api.list_custom_object_jobs(page_size=size, cursor=cursor),
         row_errors=lambda api, job_id: api.list_custom_object_errors(job_id),
+        row_errors_raw=lambda api, job_id: api.get_custom_object_errors_raw(job_id),
     ),
     stop=StopAction(
         ActionKind.CANCEL, "Cancel", "PATCH …/cancel", ("accepted", "pending"), returns_job=True

@@ -101,7 +101,14 @@ DEFINITION: Final = FamilyDef(
         ("pending", "processing"),
         status_after="Stopping",
     ),
-    create=CreateFacts(job_types=DATA_BACKFILL_TYPES, max_file_bytes=DATA_BACKFILL_MAX_BYTES),
+    create=CreateFacts(
+        job_types=DATA_BACKFILL_TYPES,
+        max_file_bytes=DATA_BACKFILL_MAX_BYTES,
+        # docs/zuora-api.md §3: a '#' column is a read-only reference column.
+        reference_prefix="#",
+    ),
+    # docs/zuora-api.md §3: the result file is your file with Success/Error columns.
+    result_file_field="resultFileId",
     id_pattern=HEX32_RE,
     aliases=("backfill", "databackfill"),
 )

@@ -6,9 +6,10 @@ headless `ztui errors ID --csv` command share one implementation:
 - `parse_errors_tolerant` reads a custom-object `/errors` body without dropping entries it
   cannot understand (they are kept, raw, as `malformed` errors);
 - `group_errors` groups errors by code and message, with counts;
-- `errors_to_csv_text` / `export_failed_rows` write the failed rows ready to fix and
-  re-upload: the record's columns plus the error code and message, or, when the uploaded
-  file is known, the original rows joined by row number;
+- `errors_to_csv_text` / `export_failed_rows` write the failed rows in a file the
+  pre-flight check accepts for re-upload (the record's columns, or, when the uploaded
+  file is known, the original rows joined by row number), with the errors as reference
+  columns where the family's uploads allow them and in a file beside it otherwise;
 - `read_backfill_result` turns a data-backfill result file (your file plus `Success` and
   `Error Message` columns, API doc §3) into per-row errors.
 """
@@ -74,14 +75,43 @@ class ErrorGroup:
         return len(self.indices)
 
 
+SIDE_FILE_HEADER: Final = ("line", "source_row", ERROR_CODE_COLUMN, ERROR_MESSAGE_COLUMN)
+"""Columns of the errors file written beside a fix file."""
+
+
 @dataclass(frozen=True)
 class ExportPlan:
-    """The header and rows an export will write (before they become CSV text)."""
+    """What an export will write (before it becomes CSV text)."""
 
     header: tuple[str, ...]
-    """Column names, in order."""
+    """Column names of the fix file, in order."""
     rows: tuple[tuple[str, ...], ...] = field(default=())
     """One tuple per failed row, as long as `header`."""
+    errors_header: tuple[str, ...] = ()
+    """Column names of the errors file (`SIDE_FILE_HEADER`), empty when there is none."""
+    errors_rows: tuple[tuple[str, ...], ...] = ()
+    """One tuple per failed row whose errors are not in the fix file."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What `export_failed_rows` wrote."""
+
+    path: Path
+    """The fix file."""
+    rows: int
+    """Data rows in the fix file."""
+    errors_path: Path | None
+    """The errors file beside it, when one was written."""
+    error_rows: int
+    """Lines in the errors file."""
+
+    def summary(self) -> str:
+        """One sentence for the user."""
+        text = f"Wrote {self.rows:,} failed row(s) to {self.path}"
+        if self.errors_path is not None:
+            text += f"; their errors ({self.error_rows:,}) to {self.errors_path}"
+        return text + "."
 
 
 def _raw_text(item: object) -> str:
@@ -267,15 +297,48 @@ def _read_original(path: Path) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def plan_export(errors: Sequence[JobError], *, original_csv: Path | None = None) -> ExportPlan:
-    """Work out the header and rows of a failed-rows export.
+def _side_name(dest: Path) -> Path:
+    return dest.with_name(f"{dest.stem}.errors{dest.suffix or '.csv'}")
 
-    Without `original_csv`, the columns are the records' own columns (server-filled
-    system fields left out) followed by `error_row`, `error_code` and `error_message`.
-    With it, the columns are the original file's header plus `error_code` and
-    `error_message`, and each failed row is the original line with that row number
-    (header = row 1, as the API counts); an error whose row is not in the file falls back
+
+def errors_file_for(dest: Path) -> Path:
+    """Where an export to `dest` writes the errors it cannot keep in the file itself:
+    `failed.csv` → `failed.errors.csv`."""
+    return _side_name(dest.expanduser())
+
+
+def plan_export(
+    errors: Sequence[JobError],
+    *,
+    original_csv: Path | None = None,
+    reference_prefix: str | None = None,
+    key_column: str | None = None,
+) -> ExportPlan:
+    """Work out the two files of a fix-and-resubmit export.
+
+    The fix file is one the pre-flight check accepts for re-upload once its values are
+    fixed: only data columns, one line per failed row. Without `original_csv` the columns
+    are the records' own (server-filled system fields left out); with it, they are the
+    original file's header and each failed row is the original line with that row number
+    (header = row 1, as the API counts). An error whose row is not in the file falls back
     to its echoed record, matched to the header case-insensitively.
+
+    Where the errors go:
+
+    - with `reference_prefix` (data backfill: `#`, which Zuora reads as a reference
+      column, docs/zuora-api.md §3), into the fix file as `#error_row`, `#error_code` and
+      `#error_message`;
+    - otherwise (custom objects, whose uploads take only the object's fields), into the
+      errors file beside it, one line per error row: its `line` in the fix file, the
+      `source_row` Zuora reported, the code and the message.
+
+    An error with nothing to re-upload (no record, no row in the original) is never a
+    blank line of the fix file; it goes to the errors file with an empty `line`.
+
+    With `key_column` (custom-object update and delete: `Id`), that column leads the fix
+    file even when no record echoes it (Zuora leaves a malformed id out of the echo), so
+    the rows whose id was wrong come back with a blank id to fill in, which the pre-flight
+    check then asks for.
 
     Several errors on one row make one output row, their codes and messages joined with
     "; ". Errors without a row number (including malformed entries) come last.
@@ -283,69 +346,93 @@ def plan_export(errors: Sequence[JobError], *, original_csv: Path | None = None)
     Args:
         errors: The errors to export.
         original_csv: The file that was uploaded for this job, when known.
+        reference_prefix: The family's reference-column prefix, if its uploads have one.
+        key_column: The column a re-upload of these rows must carry.
 
     Returns:
-        The plan; `len(plan.rows)` is the number of rows an export writes.
+        The plan; `len(plan.rows)` is the number of rows the fix file holds.
 
     Raises:
         ExportError: The original file cannot be read.
     """
     merged = _merge_by_row(errors)
+    cells_of: list[list[str] | None] = []
     if original_csv is None:
-        columns = _record_columns(errors)
-        row_col = _unique(ERROR_ROW_COLUMN, columns)
-        code_col = _unique(ERROR_CODE_COLUMN, [*columns, row_col])
-        msg_col = _unique(ERROR_MESSAGE_COLUMN, [*columns, row_col, code_col])
-        out: list[tuple[str, ...]] = []
-        for row, group in merged:
+        header = _record_columns(errors)
+        if key_column is not None and key_column.lower() not in {h.lower() for h in header}:
+            header.insert(0, key_column)
+        for _row, group in merged:
             record: dict[str, Any] = {}
             for error in group:
                 for key, value in error.record.items():
                     record.setdefault(str(key), value)
-            out.append(
-                (
-                    *(cell_text(record.get(c)) for c in columns),
-                    "" if row is None else str(row),
-                    _codes(group),
-                    _messages(group),
-                )
-            )
-        return ExportPlan(header=(*columns, row_col, code_col, msg_col), rows=tuple(out))
-
-    header, lines = _read_original(original_csv)
-    code_col = _unique(ERROR_CODE_COLUMN, header)
-    msg_col = _unique(ERROR_MESSAGE_COLUMN, [*header, code_col])
-    lower = [h.lower() for h in header]
-    out = []
-    for row, group in merged:
-        index = None if row is None else row - 2
-        if index is not None and 0 <= index < len(lines):
-            cells = list(lines[index])
-            cells = (cells + [""] * len(header))[: len(header)]
-        else:
+            cells = [cell_text(record.get(c)) for c in header]
+            cells_of.append(cells if any(cells) else None)
+    else:
+        header, lines = _read_original(original_csv)
+        lower = [h.lower() for h in header]
+        for row, group in merged:
+            index = None if row is None else row - 2
+            if index is not None and 0 <= index < len(lines):
+                cells_of.append((list(lines[index]) + [""] * len(header))[: len(header)])
+                continue
             record_lower: dict[str, Any] = {}
             for error in group:
                 for key, value in error.record.items():
                     record_lower.setdefault(str(key).lower(), value)
             cells = [cell_text(record_lower.get(name)) for name in lower]
-        out.append((*cells, _codes(group), _messages(group)))
-    return ExportPlan(header=(*header, code_col, msg_col), rows=tuple(out))
+            cells_of.append(cells if any(cells) else None)
+
+    inline = reference_prefix is not None
+    error_columns: tuple[str, ...] = ()
+    if inline:
+        taken: list[str] = list(header)
+        for name in (ERROR_ROW_COLUMN, ERROR_CODE_COLUMN, ERROR_MESSAGE_COLUMN):
+            taken.append(_unique(f"{reference_prefix}{name}", taken))
+        error_columns = tuple(taken[len(header) :])
+    out: list[tuple[str, ...]] = []
+    side: list[tuple[str, ...]] = []
+    for (row, group), data in zip(merged, cells_of, strict=True):
+        source_row = "" if row is None else str(row)
+        if data is None:
+            side.append(("", source_row, _codes(group), _messages(group)))
+            continue
+        if inline:
+            out.append((*data, source_row, _codes(group), _messages(group)))
+        else:
+            out.append(tuple(data))
+            side.append((str(len(out) + 1), source_row, _codes(group), _messages(group)))
+    return ExportPlan(
+        header=(*header, *error_columns),
+        rows=tuple(out),
+        errors_header=SIDE_FILE_HEADER if side else (),
+        errors_rows=tuple(side),
+    )
 
 
-def _render(plan: ExportPlan) -> str:
+def _render(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(plan.header)
-    writer.writerows(plan.rows)
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue()
 
 
-def errors_to_csv_text(errors: Sequence[JobError], *, original_csv: Path | None = None) -> str:
-    """The failed-rows export as CSV text (see `plan_export` for the columns).
+def errors_to_csv_text(
+    errors: Sequence[JobError],
+    *,
+    original_csv: Path | None = None,
+    reference_prefix: str | None = None,
+    key_column: str | None = None,
+) -> str:
+    """The fix file of a failed-rows export as CSV text (see `plan_export`); the errors
+    that go beside it are not part of this text.
 
     Args:
         errors: The errors to export.
         original_csv: The file that was uploaded for this job, when known.
+        reference_prefix: The family's reference-column prefix, if its uploads have one.
+        key_column: The column a re-upload of these rows must carry.
 
     Returns:
         CSV text with a header line and one line per failed row, `\\n` line endings.
@@ -353,32 +440,16 @@ def errors_to_csv_text(errors: Sequence[JobError], *, original_csv: Path | None 
     Raises:
         ExportError: The original file cannot be read.
     """
-    return _render(plan_export(errors, original_csv=original_csv))
+    plan = plan_export(
+        errors,
+        original_csv=original_csv,
+        reference_prefix=reference_prefix,
+        key_column=key_column,
+    )
+    return _render(plan.header, plan.rows)
 
 
-def export_failed_rows(
-    errors: Sequence[JobError], dest: Path, *, original_csv: Path | None = None
-) -> int:
-    """Write the failed rows to `dest` as UTF-8 CSV, ready to fix and re-upload.
-
-    The file is written next to `dest` and renamed over it, so an interrupted export
-    never leaves half a file behind. Missing parent folders are created.
-
-    Args:
-        errors: The errors to export.
-        dest: The CSV file to write (replaced if it exists).
-        original_csv: The file that was uploaded for this job, when known; its rows are
-            joined to the errors by row number.
-
-    Returns:
-        The number of data rows written (failed rows, not counting the header).
-
-    Raises:
-        ExportError: The original file cannot be read or `dest` cannot be written.
-    """
-    plan = plan_export(errors, original_csv=original_csv)
-    text = _render(plan)
-    dest = dest.expanduser()
+def _write_atomically(dest: Path, text: str) -> None:
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
@@ -393,7 +464,55 @@ def export_failed_rows(
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ExportError(f"Cannot write {dest}: {reason}.") from None
-    return len(plan.rows)
+
+
+def export_failed_rows(
+    errors: Sequence[JobError],
+    dest: Path,
+    *,
+    original_csv: Path | None = None,
+    reference_prefix: str | None = None,
+    key_column: str | None = None,
+) -> ExportResult:
+    """Write the failed rows to `dest` as UTF-8 CSV, ready to fix and re-upload, and the
+    errors that do not fit in it to `errors_file_for(dest)` (see `plan_export`).
+
+    Each file is written next to its destination and renamed over it, so an interrupted
+    export never leaves half a file behind. Missing parent folders are created. An
+    errors file left by an earlier export to the same `dest` is removed when this one
+    has none, so the two files always belong together.
+
+    Args:
+        errors: The errors to export.
+        dest: The CSV file to write (replaced if it exists).
+        original_csv: The file that was uploaded for this job, when known; its rows are
+            joined to the errors by row number.
+        reference_prefix: The family's reference-column prefix, if its uploads have one.
+        key_column: The column a re-upload of these rows must carry.
+
+    Returns:
+        What was written.
+
+    Raises:
+        ExportError: The original file cannot be read or a file cannot be written.
+    """
+    plan = plan_export(
+        errors,
+        original_csv=original_csv,
+        reference_prefix=reference_prefix,
+        key_column=key_column,
+    )
+    dest = dest.expanduser()
+    side = _side_name(dest)
+    _write_atomically(dest, _render(plan.header, plan.rows))
+    if plan.errors_rows:
+        _write_atomically(side, _render(plan.errors_header, plan.errors_rows))
+        return ExportResult(dest, len(plan.rows), side, len(plan.errors_rows))
+    try:
+        side.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ExportError(f"Cannot remove the stale {side}: {exc.strerror or exc}.") from None
+    return ExportResult(dest, len(plan.rows), None, 0)
 
 
 _SUCCESS_NAMES: Final = ("success",)

@@ -2,14 +2,12 @@
 
 Per family (API doc §3-§7):
 
-- custom objects: `GET /objects/jobs/{id}/errors`, fetched once in the screen's `errors`
-  worker; parsing, grouping and line formatting run off the UI thread, and the rows of
-  the selected group render lazily (`ErrorRowsView` draws only the visible lines), so
-  10,000 errors do not freeze the UI;
-- AQuA: the job's `errorCode`/`message` and each batch's status and message;
-- data backfill: `failureMessage`, plus the failed rows of the result file when the job
-  exposes one;
-- booking date / auto-backfill: the failure message and error count.
+- what each family can tell is read by `ztui.ops.job_errors.fetch_job_errors`, which
+  `ztui errors` uses too (row errors, the result file's failed rows, batch messages,
+  the failure message and count);
+- parsing, grouping and line formatting run off the UI thread, and the rows of the
+  selected group render lazily (`ErrorRowsView` draws only the visible lines), so 10,000
+  errors do not freeze the UI.
 
 Malformed error entries are kept and shown raw (`ztui.ops.export.parse_errors_tolerant`).
 `x` writes the failed rows to CSV (`ztui.ops.export.export_failed_rows`), joined to the
@@ -21,8 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -39,10 +35,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import DataTable, Header, Static
 
-from ztui.api.errors import ApiError, MalformedResponse
+from ztui.api.errors import ApiError
 from ztui.api.models import Family, Job, JobError
 from ztui.core.paths import stylesheet
-from ztui.families.aqua import parse_aqua_batches
 from ztui.ops.export import (
     MALFORMED_CODE,
     SYSTEM_FIELDS,
@@ -51,9 +46,8 @@ from ztui.ops.export import (
     cell_text,
     export_failed_rows,
     group_errors,
-    parse_errors_tolerant,
-    read_backfill_result,
 )
+from ztui.ops.job_errors import ExportShape, export_shape, fetch_job_errors
 from ztui.screens.job_detail import PathModal, default_folder
 from ztui.widgets.footer import KeyFooter
 
@@ -108,41 +102,6 @@ def prepare(errors: Sequence[JobError], note: str = "") -> LoadedErrors:
         width=max((len(line) for line in lines), default=0),
         note=note,
     )
-
-
-def aqua_errors(job: Job) -> list[JobError]:
-    """The job-level error and the batches that did not complete, as error entries."""
-    errors: list[JobError] = []
-    raw = job.raw
-    code = raw.get("errorCode")
-    message = raw.get("message")
-    if code or message:
-        errors.append(
-            JobError(
-                row=None, code=cell_text(code), message=cell_text(message), record={"job": job.id}
-            )
-        )
-    try:
-        batches = parse_aqua_batches(raw)
-    except MalformedResponse as exc:
-        return [*errors, JobError(row=None, code=MALFORMED_CODE, message=exc.message)]
-    for batch in batches:
-        if batch.message or batch.status.lower() in ("aborted", "deleted_notallowed", "cancelled"):
-            errors.append(
-                JobError(
-                    row=None,
-                    code=batch.status,
-                    message=batch.message or f"batch {batch.status}",
-                    record={"batch": batch.name or batch.batch_id or "", "query": batch.query},
-                )
-            )
-    return errors
-
-
-def _job_message_errors(job: Job) -> list[JobError]:
-    if job.message:
-        return [JobError(row=None, code=job.status, message=job.message, record={})]
-    return []
 
 
 class ErrorRowsView(ScrollView, can_focus=True):
@@ -336,52 +295,14 @@ class ErrorViewerScreen(Screen[None]):
         self._show(loaded)
 
     async def _fetch(self) -> tuple[list[JobError], str]:
-        app = self.app_
-        family, job_id = self.key
-        client = app.client
+        client = self.app_.client
         if client is None:
             raise ApiError("not connected")
         job = self._job()
-        if family is Family.CUSTOM_OBJECT:
-            raw_call = getattr(client, "get_custom_object_errors_raw", None)
-            if callable(raw_call):
-                body = await raw_call(job_id)
-                errors = await asyncio.to_thread(parse_errors_tolerant, body)
-            else:
-                errors = await client.list_custom_object_errors(job_id)
-            if job is not None and job.message:
-                errors = [*_job_message_errors(job), *errors]
-            return errors, "GET /objects/jobs/{id}/errors"
-        if job is None or family is Family.AQUA:
-            job = await client.get_job(family, job_id)
-        if family is Family.AQUA:
-            return aqua_errors(job), "job and batch messages"
-        errors = _job_message_errors(job)
-        if family is Family.DATA_BACKFILL:
-            file_id = job.raw.get("resultFileId")
-            if isinstance(file_id, str) and file_id and job.failed:
-                rows = await self._result_rows(file_id)
-                return [*errors, *rows], "failure message and result file"
-        elif job.failed:
-            errors.append(
-                JobError(
-                    row=None,
-                    code="errorCount",
-                    message=f"{job.failed} batch error(s); the API gives no detail",
-                )
-            )
-        return errors, "failure message"
-
-    async def _result_rows(self, file_id: str) -> list[JobError]:
-        client = self.app_.client
-        assert client is not None
-        folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="ztui-result-"))
-        try:
-            path = await client.download_file(file_id, folder / f"{file_id}.result")
-            return await asyncio.to_thread(read_backfill_result, path)
-        finally:
-            # The rows are in memory now; the downloaded copy is not the user's to keep.
-            await asyncio.to_thread(shutil.rmtree, folder, True)
+        if job is None:
+            job = await client.get_job(*self.key)
+        fetched = await fetch_job_errors(client, job)
+        return fetched.errors, fetched.source
 
     def _show(self, loaded: LoadedErrors) -> None:
         self.loaded = loaded
@@ -474,9 +395,16 @@ class ErrorViewerScreen(Screen[None]):
         loaded = self.loaded
         if loaded is None:
             return
+        job = self._job()
+        shape = export_shape(job) if job is not None else ExportShape(None, None)
         try:
-            count = await asyncio.to_thread(
-                export_failed_rows, loaded.errors, dest, original_csv=original
+            result = await asyncio.to_thread(
+                export_failed_rows,
+                loaded.errors,
+                dest,
+                original_csv=original,
+                reference_prefix=shape.reference_prefix,
+                key_column=shape.key_column,
             )
         except ExportError as exc:
             if original is None:
@@ -485,11 +413,17 @@ class ErrorViewerScreen(Screen[None]):
             # The uploaded file moved or changed: export from the echoed records instead.
             self.notify(f"{exc} Exporting the echoed records instead.", severity="warning")
             try:
-                count = await asyncio.to_thread(export_failed_rows, loaded.errors, dest)
+                result = await asyncio.to_thread(
+                    export_failed_rows,
+                    loaded.errors,
+                    dest,
+                    reference_prefix=shape.reference_prefix,
+                    key_column=shape.key_column,
+                )
             except ExportError as again:
                 self.notify(str(again), severity="error", timeout=10)
                 return
-        self.notify(f"Wrote {count:,} failed row(s) to {dest}")
+        self.notify(result.summary())
 
 
 def original_upload(app: Any, job_id: str) -> Path | None:

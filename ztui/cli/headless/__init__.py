@@ -98,12 +98,18 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     elif command in ("show", "errors", "stop"):
         descriptions = {
             "show": "Show one job in full. The id is looked up across families.",
-            "errors": "Show a job's errors: row errors of a custom-object job, otherwise "
-            "the job's own error messages.",
+            "errors": "Show why a job failed, as the error viewer does: row errors of a "
+            "custom-object job, the failed rows of a data-backfill result file, AQuA batch "
+            "messages, the failure message and error count of the others.",
             "stop": "Stop (or cancel) a job with its family's stop call. Honours read-only; "
             "asks for confirmation on a terminal and needs --yes without one.",
         }
         epilog = COMMON_EXIT_HELP
+        if command == "errors":
+            epilog += (
+                "3 the job reports failures (errors listed or exported, a failure count above "
+                "zero,\nor a failed end); 0 means it reports none.\n"
+            )
         if command == "stop":
             epilog += (
                 "8 nothing was sent: read-only, not confirmed, or the job cannot be stopped in "

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from ztui.api.models import Family, Job, JobError, JobState
+from ztui.api.models import Family, Job, JobState
 from ztui.cli.headless.connection import (
     CommandError,
     Connection,
@@ -258,64 +258,73 @@ async def cmd_show(conn: Connection, args: argparse.Namespace) -> ExitCode:
 # ---------------------------------------------------------------------------- errors
 
 
-def job_level_errors(job: Job) -> list[JobError]:
-    """The errors a job reports about itself, for families without a row-error list.
-
-    The job's message (failure message, AQuA `message`/`errorCode`) and each AQuA batch
-    that carries a message.
-    """
-    errors: list[JobError] = []
-    raw_code = job.raw.get("errorCode")
-    if job.message:
-        errors.append(JobError(row=None, code=str(raw_code or ""), message=job.message))
-    parse_batches = family_def(job.family).parse_batches
-    if parse_batches is not None:
-        for batch in parse_batches(job.raw):
-            if batch.message:
-                label = batch.name or batch.batch_id or "?"
-                errors.append(
-                    JobError(row=None, code="", message=f"query {label}: {batch.message}")
-                )
-    return errors
-
-
 async def cmd_errors(conn: Connection, args: argparse.Namespace) -> ExitCode:
-    """`ztui errors ID`: row errors (custom objects) or the job's own error messages."""
+    """`ztui errors ID`: why a job failed, the same answer as the error viewer's.
+
+    Exits 3 (`FAILED`) whenever the job reports a failure (errors listed, a failure count
+    above zero, or a failed end), 0 only when it reports none.
+    """
     from ztui.ops.export import ExportError, errors_to_csv_text, export_failed_rows
+    from ztui.ops.job_errors import export_shape, fetch_job_errors
 
     job = await _resolve(conn, args, "ztui errors")
-    row_errors = family_def(job.family).calls.row_errors
-    if row_errors is not None:
-        errors = list(await row_errors(conn.client, job.id))
-    else:
-        if args.csv is not None:
-            raise CommandError(
-                f"{job.family.label} jobs have no row-error list in the API; `--csv` works "
-                "for custom-object jobs only (see `ztui show` for the result file)",
-                ExitCode.ERROR,
-            )
-        errors = job_level_errors(job)
-    original = Path(args.original) if args.original else None
-    try:
-        if args.csv == "-":
-            # Exact bytes into a pipe or file; a terminal gets the unsafe characters shown.
-            out = sys.stdout if sys.stdout.isatty() else exact_stream(sys.stdout)
-            out.write(errors_to_csv_text(errors, original_csv=original))
-            out.flush()
-        elif args.csv is not None:
-            written = export_failed_rows(errors, Path(args.csv), original_csv=original)
-            _note("ztui errors", f"wrote {written} failed row(s) to {args.csv}")
-    except ExportError as exc:
-        raise CommandError(str(exc), ExitCode.ERROR) from None
+    fetched = await fetch_job_errors(conn.client, job)
+    job, errors = fetched.job, fetched.errors
+    verdict = ExitCode.FAILED if fetched.failed else ExitCode.OK
     if args.csv is not None:
-        return ExitCode.OK
+        if not any(e.row is not None or e.record for e in errors):
+            what = f"{len(errors):,} error(s), none naming a row" if errors else "no errors"
+            raise CommandError(
+                f"job {job.id} has no failed rows to export ({what}); `ztui errors "
+                f"{job.id}` lists what it reports",
+                verdict if errors else ExitCode.ERROR,
+            )
+        original = Path(args.original) if args.original else None
+        shape = export_shape(job)
+        prefix = shape.reference_prefix
+        try:
+            if args.csv == "-":
+                # Exact bytes into a pipe or file; a terminal gets unsafe characters shown.
+                out = sys.stdout if sys.stdout.isatty() else exact_stream(sys.stdout)
+                out.write(
+                    errors_to_csv_text(
+                        errors,
+                        original_csv=original,
+                        reference_prefix=prefix,
+                        key_column=shape.key_column,
+                    )
+                )
+                out.flush()
+                if prefix is None:
+                    _note(
+                        "ztui errors",
+                        "the errors themselves are not in this CSV: "
+                        f"`ztui errors {job.id} --csv FILE` writes them beside FILE",
+                    )
+            else:
+                result = export_failed_rows(
+                    errors,
+                    Path(args.csv),
+                    original_csv=original,
+                    reference_prefix=prefix,
+                    key_column=shape.key_column,
+                )
+                _note("ztui errors", result.summary())
+        except ExportError as exc:
+            raise CommandError(str(exc), ExitCode.ERROR) from None
+        return verdict
     if args.json:
         _print(dumps([error_to_dict(e) for e in errors]))
     elif errors:
         _print(errors_table(errors))
+    elif fetched.failed:
+        _note(
+            "ztui errors",
+            f"job {job.id} failed ({job.status or 'no status'}) but reports no error detail",
+        )
     else:
         _note("ztui errors", f"job {job.id} reports no errors ({job.status or 'no status'})")
-    return ExitCode.OK
+    return verdict
 
 
 # ---------------------------------------------------------------------------- stop
