@@ -15,7 +15,7 @@ import pytest
 from ztui.core import paths
 from ztui.core.logsetup import clear_registered_secrets, register_secret
 from ztui.core.secret import Secret
-from ztui.store.journal import Journal, JournalEntry, host_of, os_user
+from ztui.store.journal import AQUA_KEPT_DAYS, Journal, JournalEntry, host_of, os_user
 
 
 @pytest.fixture(autouse=True)
@@ -281,3 +281,75 @@ def test_survives_a_restart(tmp_path: Path) -> None:
         )
     )
     assert Journal(path).known_aqua_ids("p", "h") == ["j"]
+
+
+def test_known_aqua_ids_skip_jobs_zuora_has_deleted(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.jsonl")
+    gone = (datetime.now(UTC) - timedelta(days=AQUA_KEPT_DAYS + 1)).isoformat()
+    base: dict[str, Any] = {"family": "aqua", "action": "create", "profile": "p", "host": "h"}
+    journal.append(JournalEntry(**base, job_id="deleted-by-zuora", at=gone, outcome="ok"))
+    journal.append(JournalEntry(**base, job_id="kept", outcome="ok"))
+    assert journal.known_aqua_ids("p", "h") == ["kept"]
+
+
+def test_a_full_journal_rotates_and_both_halves_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path, rotate_bytes=4096)
+    for i in range(30):
+        journal.append(upload_entry(job_id=f"j{i}", message="m" * 200))
+    previous = journal.previous_path
+    assert previous == tmp_path / "journal.1.jsonl"
+    assert previous.exists()
+    assert path.stat().st_size <= 4096
+    assert previous.stat().st_size <= 4096
+    entries = journal.read()
+    ids = [e.job_id for e in entries]
+    # Oldest first, across both files, nothing repeated; only what two rotations ago
+    # held is gone.
+    assert ids == sorted(ids, key=lambda j: int(str(j)[1:]))
+    assert ids[-1] == "j29"
+    assert len(ids) == len(set(ids)) >= 10
+    assert stat.S_IMODE(previous.stat().st_mode) == 0o600
+
+
+def test_rotation_under_concurrent_appends_keeps_the_newest_lines(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.jsonl", rotate_bytes=64 * 1024)
+
+    def worker(n: int) -> None:
+        other = Journal(tmp_path / "journal.jsonl", rotate_bytes=64 * 1024)
+        for i in range(60):
+            other.append(upload_entry(job_id=f"{n}-{i}", message="x" * 500))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    entries = journal.read()
+    assert journal.skipped_lines == []
+    newest = {f"{n}-59" for n in range(4)}
+    assert newest <= {e.job_id for e in entries}
+    assert (tmp_path / "journal.jsonl").stat().st_size <= 64 * 1024
+
+
+def test_scanning_for_aqua_ids_decodes_only_aqua_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = Journal(tmp_path / "journal.jsonl")
+    for i in range(50):
+        journal.append(upload_entry(job_id=f"db-{i}"))
+    journal.append(
+        JournalEntry(
+            family="aqua", action="create", profile="p", host="h", job_id="q", outcome="ok"
+        )
+    )
+    decoded: list[bytes] = []
+    real = json.loads
+
+    def counting(raw: Any, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(raw)
+        return real(raw, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    assert journal.known_aqua_ids("p", "h") == ["q"]
+    assert len(decoded) == 1

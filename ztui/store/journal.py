@@ -16,6 +16,7 @@ strings, indistinguishable from job ids, so they are only caught once registered
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 import json
 import logging
@@ -24,7 +25,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
@@ -45,6 +46,19 @@ OUTCOMES: Final = ("ok", "error", "pending", "unknown")
 """What became of an action, as far as ztui knows when it writes the line."""
 
 _AQUA: Final = aqua.DEFINITION.family.value
+
+ROTATE_BYTES: Final = 16 * 1024 * 1024
+"""When an append would take the journal past this size, the journal becomes
+`journal.1.jsonl` (replacing the one before) and a new one starts: the two together stay
+under 32 MB, so reading them stays cheap on every start and every headless command."""
+
+AQUA_KEPT_DAYS: Final = 180
+"""Zuora deletes a completed AQuA job 180 days after it ran (docs/zuora-api.md §7); the
+journal's older AQuA creates are not followed."""
+
+_AQUA_MARK: Final = f'"family": "{_AQUA}"'.encode()
+"""How an AQuA line looks in the file (`json.dumps` default separators), so a scan for AQuA
+creates decodes only those lines."""
 
 
 def os_user() -> str:
@@ -164,10 +178,12 @@ class Journal:
     `O_APPEND` descriptor, so concurrent ztui processes don't interleave lines either.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, rotate_bytes: int = ROTATE_BYTES) -> None:
         """Open (lazily) the journal at `path`, default `ztui.core.paths.journal_path()`."""
         self.path = path if path is not None else journal_path()
         """The JSON-lines file."""
+        self.rotate_bytes = rotate_bytes
+        """The size past which the journal rotates (see `ROTATE_BYTES`)."""
         self.skipped_lines: list[int] = []
         """Line numbers the last `read` could not parse (a torn write, hand edits)."""
         self._lock = threading.Lock()
@@ -185,6 +201,7 @@ class Journal:
         data = line.encode("utf-8")
         with self._lock:
             self._ensure_parent()
+            self._rotate_if_full(len(data))
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 st = os.fstat(fd)
@@ -199,33 +216,69 @@ class Journal:
                 os.close(fd)
         return clean
 
+    @property
+    def previous_path(self) -> Path:
+        """The journal before the last rotation (`journal.1.jsonl`)."""
+        return self.path.with_name(f"{self.path.stem}.1{self.path.suffix}")
+
+    def _rotate_if_full(self, incoming: int) -> None:
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            return
+        if size + incoming <= self.rotate_bytes:
+            return
+        # Several ztui processes may append at once: rotate under an exclusive lock and
+        # look again, so only one of them moves the file.
+        lock_path = self.path.with_name(f".{self.path.name}.lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if self.path.stat().st_size + incoming > self.rotate_bytes:
+                    os.replace(self.path, self.previous_path)
+                    log.info("journal rotated to %s", self.previous_path)
+            except FileNotFoundError:
+                pass
+        finally:
+            os.close(fd)
+
+    def _files(self) -> list[Path]:
+        return [self.previous_path, self.path]
+
+    def _lines(self, wanted: bytes | None = None) -> Iterable[tuple[int, bytes]]:
+        """Every non-blank line of both files, oldest first, numbered across them; with
+        `wanted`, only the lines holding those bytes."""
+        number = 0
+        for path in self._files():
+            try:
+                fh = path.open("rb")
+            except FileNotFoundError:
+                continue
+            with fh:
+                for raw in fh:
+                    number += 1
+                    if raw.strip() and (wanted is None or wanted in raw):
+                        yield number, raw
+
     def read(self, limit: int | None = None) -> list[JournalEntry]:
         """Return the entries, oldest first; with `limit`, only the newest `limit`.
 
-        Lines that don't parse (a torn last line, hand edits) are skipped, logged, and
-        their numbers left in `skipped_lines`. A missing journal reads as empty.
+        Both the journal and the one before its last rotation are read. Lines that don't
+        parse (a torn last line, hand edits) are skipped, logged, and their numbers left
+        in `skipped_lines`. A missing journal reads as empty.
 
         Raises:
             OSError: The journal exists but cannot be read.
         """
         entries: deque[JournalEntry] = deque(maxlen=limit if limit and limit > 0 else None)
         skipped: list[int] = []
-        try:
-            fh = self.path.open("rb")
-        except FileNotFoundError:
-            self.skipped_lines = []
-            return []
-        with fh:
-            for number, raw in enumerate(fh, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    data = json.loads(raw.decode("utf-8"))
-                    if not isinstance(data, dict):
-                        raise ValueError("not an object")
-                    entries.append(JournalEntry.from_json(data))
-                except (ValueError, UnicodeDecodeError):
-                    skipped.append(number)
+        for number, raw in self._lines():
+            entry = _parse_line(raw)
+            if entry is None:
+                skipped.append(number)
+            else:
+                entries.append(entry)
         if skipped:
             log.warning("journal %s: skipped unreadable line(s) %s", self.path, skipped[:10])
         self.skipped_lines = skipped
@@ -238,18 +291,24 @@ class Journal:
     ) -> list[str]:
         """AQuA job ids created from ztui on this connection, oldest first, no repeats.
 
+        Only the lines about AQuA are decoded, so the cost is one scan of the file.
+
         Args:
             profile: Profile name the jobs were created under.
             host: Base URL or host of the connection; compared as `host_of`.
-            since: Only jobs created at or after this time (aware datetime).
+            since: Only jobs created at or after this time (aware datetime); by default
+                the last `AQUA_KEPT_DAYS`, after which Zuora has deleted them.
 
         Returns:
             The ids of successful (or not known to have failed) AQuA creates.
         """
+        if since is None:
+            since = datetime.now(UTC) - timedelta(days=AQUA_KEPT_DAYS)
         want_host = host_of(host)
         ids: dict[str, None] = {}
-        for entry in self.read():
-            if (
+        for _number, raw in self._lines(_AQUA_MARK):
+            entry = _parse_line(raw)
+            if entry is None or (
                 entry.family != _AQUA
                 or entry.action != "create"
                 or not entry.job_id
@@ -258,7 +317,7 @@ class Journal:
                 or host_of(entry.host) != want_host
             ):
                 continue
-            if since is not None and not _at_or_after(entry.at, since):
+            if not _at_or_after(entry.at, since):
                 continue
             ids.setdefault(entry.job_id, None)
         return list(ids)
@@ -268,6 +327,16 @@ class Journal:
         if not parent.exists():
             parent.mkdir(parents=True, mode=0o700, exist_ok=True)
             os.chmod(parent, 0o700)  # mkdir's mode is filtered through the umask
+
+
+def _parse_line(raw: bytes) -> JournalEntry | None:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return JournalEntry.from_json(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _write_all(fd: int, data: bytes) -> None:
