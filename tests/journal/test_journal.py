@@ -353,3 +353,17 @@ def test_scanning_for_aqua_ids_decodes_only_aqua_lines(
     monkeypatch.setattr(json, "loads", counting)
     assert journal.known_aqua_ids("p", "h") == ["q"]
     assert len(decoded) == 1
+
+
+def test_a_failed_append_is_recorded_told_and_raised(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    path.mkdir()  # anything that makes the write fail: a full disk, a read-only folder
+    journal = Journal(path)
+    told: list[str] = []
+    journal.on_failure(told.append)
+    with pytest.raises(IsADirectoryError):
+        journal.append(JournalEntry(family="aqua", action="cancel", job_id="j1", outcome="ok"))
+    assert len(told) == 1
+    assert journal.failures == told
+    assert "cancel of aqua job j1" in told[0]
+    assert str(path) in told[0]

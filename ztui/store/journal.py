@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -184,18 +184,45 @@ class Journal:
         """The JSON-lines file."""
         self.rotate_bytes = rotate_bytes
         """The size past which the journal rotates (see `ROTATE_BYTES`)."""
+        self.failures: list[str] = []
+        """What could not be recorded since this journal was opened, one sentence each."""
+        self._listeners: list[Callable[[str], None]] = []
         self.skipped_lines: list[int] = []
         """Line numbers the last `read` could not parse (a torn write, hand edits)."""
         self._lock = threading.Lock()
 
+    def on_failure(self, listener: Callable[[str], None]) -> None:
+        """Call `listener` with a sentence for the user each time an append fails, so a
+        full disk is said where the user looks (the app's screen, a command's stderr),
+        not only in a log on that same disk."""
+        self._listeners.append(listener)
+
     def append(self, entry: JournalEntry) -> JournalEntry:
         """Write `entry` as one line, flushed and fsynced; return what was written.
 
-        The host is reduced to host[:port] and every string is redacted first.
+        The host is reduced to host[:port] and every string is redacted first. A failure
+        is added to `failures` and told to every `on_failure` listener, then raised.
 
         Raises:
-            OSError: The journal cannot be written (the caller decides how loud to be).
+            OSError: The journal cannot be written.
         """
+        try:
+            return self._append(entry)
+        except OSError as exc:
+            what = f"{entry.action} of {entry.family} job {entry.job_id or '(no id yet)'}"
+            text = (
+                f"The journal {self.path} could not record the {what}: "
+                f"{exc.strerror or exc}. ztui keeps working, but this write is not on record."
+            )
+            self.failures.append(text)
+            for listener in list(self._listeners):
+                try:
+                    listener(text)
+                except Exception:  # a listener must not hide the journal's own error
+                    log.exception("journal failure listener failed")
+            raise
+
+    def _append(self, entry: JournalEntry) -> JournalEntry:
         clean = _sanitise(entry)
         line = json.dumps(clean.to_json(), ensure_ascii=False, default=str) + "\n"
         data = line.encode("utf-8")

@@ -425,6 +425,8 @@ async def stop_job(conn: Connection, job: Job) -> ExitCode:
         journal: Journal | None = Journal()
     except ImportError:  # pragma: no cover - the journal ships with ztui
         journal = None
+    if journal is not None:
+        journal.on_failure(lambda text: _note("ztui stop", f"warning: {text}"))
     outcome = await perform_stop(
         conn.client,
         job.key,
