@@ -9,6 +9,7 @@ without secrets. The endpoint groups (`ztui.api.endpoints`) build on `Transport.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import re
@@ -95,6 +96,20 @@ class _Exchange:
     started: float = 0.0
 
 
+MAX_ANSWER_BYTES: Final = 32 * 1024 * 1024
+"""The most ztui reads of one answer, counted after gzip is inflated: a page of any list
+is far smaller, and a 1 MB gzip that inflates to 1 GB must not take the process with it."""
+
+ANSWER_DEADLINE_S: Final = 120.0
+"""The longest one request may take from sending to the last byte of its answer. The
+read timeout only bounds the wait for each next byte, so a server sending one byte every
+few seconds would otherwise keep a command running for ever."""
+
+
+class AnswerTooLarge(MalformedResponse):
+    """The answer went past `MAX_ANSWER_BYTES`; ztui stopped reading it."""
+
+
 class Transport:
     """Sends API and token requests over one `httpx.AsyncClient`.
 
@@ -108,7 +123,12 @@ class Transport:
         read_only: When True every write raises `ReadOnlyError` before anything is sent.
         max_retries: Retries for idempotent requests on 5xx, 429 and transport errors.
         max_retry_wait: A retry that would wait longer than this raises instead.
+        max_answer_bytes: The most read of one answer (`MAX_ANSWER_BYTES`).
+        answer_deadline_s: The longest one request may take (`ANSWER_DEADLINE_S`).
     """
+
+    max_answer_bytes: int = MAX_ANSWER_BYTES
+    answer_deadline_s: float = ANSWER_DEADLINE_S
 
     def __init__(
         self,
@@ -252,9 +272,20 @@ class Transport:
         )
         response: httpx.Response | None = None
         try:
-            response = await self._http.send(request, auth=auth, stream=True)
-            if not stream:
-                await response.aread()
+            async with asyncio.timeout(self.answer_deadline_s):
+                response = await self._http.send(request, auth=auth, stream=True)
+                if not stream:
+                    await self._read_bounded(response, method, path)
+        except TimeoutError:
+            if response is not None:
+                await response.aclose()
+            log.debug("%s %s passed its deadline (track id %s)", method, path, exchange.track_id)
+            raise TransportError(
+                f"No complete answer within {self.answer_deadline_s:g} s (the server is "
+                "answering too slowly)",
+                method=method,
+                path=path,
+            ) from None
         except httpx.DecodingError as exc:
             if response is not None:
                 await response.aclose()
@@ -286,6 +317,31 @@ class Transport:
                 path=path,
             ) from None
         return response
+
+    async def _read_bounded(self, response: httpx.Response, method: str, path: str) -> None:
+        """Read the whole answer as `response.aread()` does, stopping at the size cap."""
+        limit = self.max_answer_bytes
+        declared = response.headers.get("Content-Length", "")
+        total = int(declared) if declared.isdigit() else 0
+        chunks: list[bytes] = []
+        if total <= limit:
+            total = 0
+            async for chunk in response.aiter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    break
+                chunks.append(chunk)
+        if total > limit:
+            await response.aclose()
+            raise AnswerTooLarge(
+                f"The answer is larger than {limit // (1024 * 1024)} MB; ztui stopped reading it",
+                status=response.status_code,
+                request_id=response.headers.get("Zuora-Request-Id"),
+                method=method,
+                path=path,
+            )
+        # What `aread` leaves behind: the body, for `.content`, `.text` and `.json()`.
+        response._content = b"".join(chunks)
 
     # ------------------------------------------------------------------ failures
 
