@@ -135,3 +135,26 @@ async def test_an_answer_within_the_bounds_is_read_whole(
 
     client = await client_for(handler)
     assert await client.list_jobs(Family.BOOKING_DATE) == []
+
+
+async def test_a_job_nested_900_levels_deep_is_read_and_printed(
+    client_for: Callable[[Handler], Awaitable[ZuoraClient]],
+) -> None:
+    from ztui.api.shapes import TOO_DEEP
+    from ztui.cli.headless.output import dumps, job_detail, job_to_dict
+
+    deep = "[" * 900 + '"bottom"' + "]" * 900
+    job = (
+        '{"id": "8ad0823f8b2b4c5d018b2c3d4e5f0001", "name": "q", "status": "completed",'
+        f' "version": "1.1", "batches": [], "extra": {deep}}}'
+    ).encode()
+
+    async def handler(writer: asyncio.StreamWriter) -> None:
+        writer.write(_head(length=len(job)) + job)
+        await writer.drain()
+
+    client = await client_for(handler)
+    read = await client.get_job(Family.AQUA, "8ad0823f8b2b4c5d018b2c3d4e5f0001")
+    printed = dumps(job_to_dict(read))
+    assert TOO_DEEP in printed
+    assert TOO_DEEP in job_detail(read)
