@@ -20,6 +20,8 @@ from ztui.api.errors import (
     ReadOnlyError,
     ServerError,
     TransportError,
+    Unreachable,
+    WrongEndpoint,
 )
 from ztui.api.models import Family
 from ztui.core.secret import Secret
@@ -297,9 +299,31 @@ async def test_connection_refused(open_client: OpenClient) -> None:
     sleep = SleepRecorder()
     server = type("Closed", (), {"base_url": "http://127.0.0.1:9"})()
     async with open_client(server, sleep=sleep, max_retries=1) as client:
-        with pytest.raises(TransportError, match="ConnectError"):
+        with pytest.raises(Unreachable, match=r"127\.0\.0\.1:9: connection refused") as caught:
             await client.list_custom_object_jobs()
+    assert caught.value.cause == "refused"
+    assert isinstance(caught.value, TransportError)  # still retried as a passing fault
     assert len(sleep.calls) == 1
+
+
+async def test_unknown_host_is_said_to_be_dns(open_client: OpenClient) -> None:
+    server = type("Nowhere", (), {"base_url": "http://no-such-host.invalid"})()
+    async with open_client(server, sleep=SleepRecorder(), max_retries=0) as client:
+        with pytest.raises(Unreachable, match=r"'no-such-host\.invalid' is unknown") as caught:
+            await client.list_custom_object_jobs()
+    assert caught.value.cause == "dns"
+
+
+async def test_a_token_url_that_is_not_there_asks_about_the_base_url(
+    sim: Any, ctl: SimControl, open_client: OpenClient
+) -> None:
+    # A host that is not a Zuora REST root: no OAuth endpoint at all.
+    await ctl.fault("POST /oauth/token", "status", status=404, times=5)
+    async with open_client(sim, sleep=SleepRecorder()) as client:
+        with pytest.raises(WrongEndpoint, match="is the base URL right") as caught:
+            await client.list_custom_object_jobs()
+    assert caught.value.status == 404
+    assert "refused the client credentials" not in str(caught.value)
 
 
 async def test_malformed_json(sim: Any, ctl: SimControl, open_client: OpenClient) -> None:

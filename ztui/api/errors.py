@@ -126,6 +126,19 @@ class TransportError(ApiError):
     """No usable response: timeout, refused or dropped connection, TLS failure."""
 
 
+class Unreachable(TransportError):
+    """The server could not be reached at all, so nothing was sent: the connection was
+    refused, the host name is unknown, or the TLS handshake failed. Usually the base URL
+    or the network, rarely a passing fault."""
+
+    cause: str = "refused"
+    """`refused`, `dns` or `tls`."""
+
+
+class WrongEndpoint(ApiError):
+    """The token URL is not an OAuth endpoint (404/405): the base URL is wrong."""
+
+
 class MalformedResponse(ApiError):
     """The response arrived but its body is not what the API documents."""
 

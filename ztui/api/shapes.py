@@ -29,6 +29,7 @@ from ztui.api.errors import (
     RateLimited,
     Reason,
     ServerError,
+    WrongEndpoint,
 )
 
 Shape = Literal["uno", "co", "aqua", "raw"]
@@ -281,6 +282,14 @@ def error_for(
     return BadRequest(text, **common)
 
 
+def _has_request(response: httpx.Response) -> bool:
+    try:
+        response.request  # noqa: B018 (raises when the response was built without one)
+    except RuntimeError:
+        return False
+    return True
+
+
 def token_error(response: httpx.Response, path: str, redact: Redact) -> ApiError:
     """Map a non-200 answer of the OAuth token endpoint (`POST path`) to an ApiError."""
     status = response.status_code
@@ -299,6 +308,17 @@ def token_error(response: httpx.Response, path: str, redact: Redact) -> ApiError
     text = redact(text)
     if status >= 500:
         return ServerError(text, status=status, request_id=request_id, method="POST", path=path)
+    if status in (httpx.codes.NOT_FOUND, httpx.codes.METHOD_NOT_ALLOWED):
+        # No OAuth endpoint there at all: the credentials were never looked at.
+        url = response.request.url.copy_with(query=None) if _has_request(response) else path
+        return WrongEndpoint(
+            f"The token URL {url} answered HTTP {status}: is the base URL right? "
+            "(it is the tenant's REST root, e.g. https://rest.apisandbox.zuora.com)",
+            status=status,
+            request_id=request_id,
+            method="POST",
+            path=path,
+        )
     # API doc §2.2: the bad-credentials body is undocumented; any other non-200 is an
     # authentication failure, shown with the server's own words.
     return AuthError(

@@ -14,6 +14,8 @@ import contextvars
 import logging
 import re
 import secrets
+import socket
+import ssl
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -33,6 +35,7 @@ from ztui.api.errors import (
     ReadOnlyError,
     ServerError,
     TransportError,
+    Unreachable,
 )
 from ztui.api.shapes import Shape, check_success, error_for, token_error
 from ztui.core.secret import Secret
@@ -305,6 +308,9 @@ class Transport:
                 method=method,
                 path=path,
             ) from None
+        except httpx.ConnectError as exc:
+            log.debug("%s %s: no connection (track id %s)", method, path, exchange.track_id)
+            raise _unreachable(exc, self._http.base_url, method, path) from None
         except httpx.HTTPError as exc:
             if response is not None:
                 await response.aclose()
@@ -541,6 +547,36 @@ class Transport:
                 continue
             self.record(error)
             raise error
+
+
+def _unreachable(exc: httpx.ConnectError, base: httpx.URL, method: str, path: str) -> Unreachable:
+    """Say why no connection could be made, from the OS error under httpx's."""
+    where = f"{base.host}:{base.port}" if base.port else base.host
+    cause, text = "refused", f"Cannot connect to {where}: {exc}"
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            cause = "refused"
+            text = (
+                f"Cannot connect to {where}: connection refused (is the base URL right, "
+                "and is the server up?)"
+            )
+            break
+        if isinstance(seen, socket.gaierror):
+            cause = "dns"
+            text = (
+                f"Cannot connect: the host name {base.host!r} is unknown (DNS); is the "
+                "base URL right?"
+            )
+            break
+        if isinstance(seen, ssl.SSLError):
+            cause = "tls"
+            text = f"Cannot connect to {where}: the TLS handshake failed ({seen.reason or seen})"
+            break
+        seen = seen.__cause__ or seen.__context__
+    error = Unreachable(text, method=method, path=path)
+    error.cause = cause
+    return error
 
 
 async def _read_and_close(response: httpx.Response) -> None:

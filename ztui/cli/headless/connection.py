@@ -27,6 +27,7 @@ from ztui.api.errors import (
     PermissionDenied,
     RateLimited,
     ReadOnlyError,
+    WrongEndpoint,
 )
 from ztui.api.models import Family, Job
 from ztui.cli.headless.exitcodes import ExitCode
@@ -100,6 +101,8 @@ def exit_for(exc: ApiError) -> ExitCode:
         return ExitCode.NOT_FOUND
     if isinstance(exc, ReadOnlyError):
         return ExitCode.REFUSED
+    if isinstance(exc, WrongEndpoint):
+        return ExitCode.USAGE  # a configuration error: the base URL
     return ExitCode.ERROR
 
 
