@@ -247,8 +247,14 @@ def family_fields(
     """
     f = _Fields(job.raw, now)
     f.used.update({"status", "id", "Id"})
-    f.add("Job id", job.id)
+    no_id = job.unreadable is not None and job.unreadable.job_id is None
+    f.add("Job id", "(none in the answer)" if no_id else job.id)
     f.add("Status", _status_line(job))
+    if job.unreadable is not None:
+        # docs/tolerance.md rule 1: what could not be read, and the object as received.
+        f.add("Unreadable", job.unreadable.reason)
+        f.add("Excerpt", job.unreadable.excerpt)
+        return f.rows, list(f.rest())
     f.add("Progress", progress_bar(job.progress))
     match job.family:
         case Family.DATA_BACKFILL:

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from ztui.api.endpoints.common import body_jobs, checked_key, reading, segment
 from ztui.api.errors import BadRequest
-from ztui.api.models import Job, JobError
+from ztui.api.models import Family, Job, JobError
 from ztui.api.transport import Transport
 from ztui.families.custom_object import (
     CUSTOM_OBJECT_MAX_BYTES,
@@ -58,7 +58,13 @@ class CustomObjectEndpoints:
             params["status"] = status
         response, body = await self._t.call("GET", _CO, shape="co", params=params)
         with reading(self._t, response):
-            jobs = body_jobs(body, parse_custom_object_job, "custom-object list", response)
+            jobs = body_jobs(
+                body,
+                parse_custom_object_job,
+                "custom-object list",
+                response,
+                Family.CUSTOM_OBJECT,
+            )
         count = body.get("count")
         next_cursor = body.get("cursor")
         if isinstance(count, bool) or not isinstance(count, int):

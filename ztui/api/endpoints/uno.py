@@ -21,7 +21,7 @@ from ztui.api.endpoints.common import (
     segment,
 )
 from ztui.api.errors import BadRequest, NotFound, NotSupported
-from ztui.api.models import Job
+from ztui.api.models import Family, Job
 from ztui.api.transport import Transport
 from ztui.families.booking_date import parse_booking_date_job
 from ztui.families.data_backfill import DATA_BACKFILL_MAX_BYTES, parse_data_backfill_job
@@ -33,6 +33,7 @@ _DATA_LIST_PATHS: Final = (f"{UNO}/listjobs", "/v1/uno/date-backfill/listjobs")
 _BOOKING: Final = f"{UNO}/bookingdate/jobs"
 _PROPAGATION: Final = f"{UNO}/propagation/jobs"
 _STOPPING: Final = {"status": "Stopping"}
+_DB: Final = Family.DATA_BACKFILL
 _MIB: Final = 1024 * 1024
 
 
@@ -70,7 +71,7 @@ class UnoEndpoints:
                 continue
             self._data_list_path = path
             with reading(self._t, response):
-                return body_jobs(body, parse_data_backfill_job, "data backfill list", response)
+                return body_jobs(body, parse_data_backfill_job, "data backfill list", response, _DB)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def get_data_backfill_job(self, job_id: str) -> Job:
@@ -132,7 +133,9 @@ class UnoEndpoints:
         """List every booking-date backfill job."""
         response, body = await self._t.call("GET", _BOOKING, shape="uno")
         with reading(self._t, response):
-            return body_jobs(body, parse_booking_date_job, "booking-date list", response)
+            return body_jobs(
+                body, parse_booking_date_job, "booking-date list", response, Family.BOOKING_DATE
+            )
 
     async def get_booking_date_job(self, job_id: str) -> Job:
         """Fetch one booking-date backfill job."""
@@ -237,7 +240,9 @@ class UnoEndpoints:
         """
         response, body = await self._propagation_call("GET", _PROPAGATION, "job listing")
         with reading(self._t, response):
-            return body_jobs(body, parse_propagation_job, "auto-backfill list", response)
+            return body_jobs(
+                body, parse_propagation_job, "auto-backfill list", response, Family.PROPAGATION
+            )
 
     async def get_propagation_job(self, job_id: str) -> Job:
         """Fetch one auto-backfill job.

@@ -1,0 +1,148 @@
+"""The client's tolerance rules (docs/tolerance.md), each against a scripted tenant.
+
+Every test sends an answer a real tenant may send and checks what the client makes of it:
+a job object that cannot be read never hides the others (rule 1), only transient failures
+are retried (rule 2), and so on, rule by rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from ztui.api.errors import MalformedResponse
+from ztui.api.models import Family, JobState
+
+from .mock_tenant import answer, tenant
+
+pytestmark = pytest.mark.anyio
+
+UNO = "/v1/uno/data-backfill"
+HEX_A = "a" * 32
+HEX_B = "b" * 32
+
+
+def _booking(job_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": job_id,
+        "status": "PROCESSING",
+        "type": "BookingDate",
+        "progress": "50.00%",
+        "batchSentCount": 10,
+        "batchFinishedCount": 5,
+        "createdOn": 1702541006000,
+        **extra,
+    }
+
+
+# ---------------------------------------------------------------- rule 1: isolation
+
+
+async def test_one_unreadable_job_never_hides_the_others() -> None:
+    bad = _booking(HEX_B, batchSentCount={"value": 12})
+    body = {"success": True, "jobs": [_booking(HEX_A), bad]}
+    async with tenant(lambda _r: answer(200, body)) as (client, _rec):
+        jobs = await client.list_booking_date_jobs()
+    by_id = {job.id: job for job in jobs}
+    assert by_id[HEX_A].state is JobState.RUNNING
+    odd = by_id[HEX_B]
+    assert odd.state is JobState.UNREADABLE
+    assert odd.unreadable is not None
+    assert odd.unreadable.job_id == HEX_B
+    assert odd.unreadable.value == bad
+    assert "batchSentCount" in odd.unreadable.reason
+    assert "batchSentCount" in odd.unreadable.excerpt
+
+
+async def test_an_unreadable_job_without_an_id_keeps_a_stable_key() -> None:
+    no_id = {"importType": "RatePlanCharge", "status": "Completed", "uploadedOn": "yesterday"}
+    good = {"id": HEX_A, "status": "Completed", "importType": "RatePlanCharge"}
+    body = {"success": True, "jobs": [good, no_id, "not a job"]}
+    async with tenant(lambda _r: answer(200, body)) as (client, _rec):
+        first = await client.list_data_backfill_jobs()
+        second = await client.list_data_backfill_jobs()
+    assert [j.state for j in first] == [
+        JobState.SUCCEEDED,
+        JobState.UNREADABLE,
+        JobState.UNREADABLE,
+    ]
+    assert [j.id for j in first] == [j.id for j in second]
+    odd = first[1]
+    assert odd.unreadable is not None
+    assert odd.unreadable.job_id is None
+    assert odd.id.startswith("unreadable-")
+    assert odd.kind == "RatePlanCharge"
+    not_object = first[2]
+    assert not_object.unreadable is not None
+    assert not_object.unreadable.value == "not a job"
+    assert not_object.id != odd.id
+
+
+async def test_custom_object_page_keeps_readable_jobs_beside_a_broken_one() -> None:
+    good = {"Id": "11111111-1111-4111-8111-111111111111", "status": "completed"}
+    bad = {"Id": "22222222-2222-4222-8222-222222222222", "status": ["completed"]}
+    body = {"count": 2, "cursor": None, "jobs": [bad, good]}
+    async with tenant(lambda _r: answer(200, body)) as (client, _rec):
+        jobs = await client.list_all_custom_object_jobs()
+    assert [j.state for j in jobs] == [JobState.UNREADABLE, JobState.SUCCEEDED]
+    assert jobs[0].id == bad["Id"]
+    assert jobs[0].family is Family.CUSTOM_OBJECT
+
+
+# ---------------------------------------------------------------- rule 2: retries
+
+
+async def test_a_malformed_answer_is_raised_once_and_not_retried() -> None:
+    page = b"<html><body>Service temporarily unavailable</body></html>"
+    async with tenant(lambda _r: answer(200, page)) as (client, rec):
+        with pytest.raises(MalformedResponse):
+            await client.list_booking_date_jobs()
+    assert rec.paths() == [f"GET {UNO}/bookingdate/jobs"]
+
+
+async def test_a_list_without_jobs_is_malformed_and_not_retried() -> None:
+    async with tenant(lambda _r: answer(200, {"success": True})) as (client, rec):
+        with pytest.raises(MalformedResponse, match="jobs"):
+            await client.list_booking_date_jobs()
+    assert len(rec.requests) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+async def test_transient_answers_are_retried(status: int) -> None:
+    calls = {"n": 0}
+
+    def handler(_request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return answer(status, {"message": "busy"}, **{"Retry-After": "0"})
+        return answer(200, {"success": True, "jobs": [_booking(HEX_A)]})
+
+    async with tenant(handler) as (client, rec):
+        jobs = await client.list_booking_date_jobs()
+    assert [j.id for j in jobs] == [HEX_A]
+    assert len(rec.requests) == 2
+
+
+async def test_dropped_connections_are_retried() -> None:
+    calls = {"n": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise httpx.RemoteProtocolError("peer closed connection", request=request)
+        return answer(200, {"success": True, "jobs": []})
+
+    async with tenant(handler) as (client, rec):
+        assert await client.list_booking_date_jobs() == []
+    assert len(rec.requests) == 2
+
+
+@pytest.mark.parametrize("status", [400, 404, 409])
+async def test_refusals_are_not_retried(status: int) -> None:
+    body = {"success": False, "reasons": [{"code": "53100020", "message": "no"}]}
+    async with tenant(lambda _r: answer(status, body)) as (client, rec):
+        with pytest.raises(Exception, match="no"):
+            await client.list_booking_date_jobs()
+    assert len(rec.requests) == 1
