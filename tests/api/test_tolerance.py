@@ -146,3 +146,50 @@ async def test_refusals_are_not_retried(status: int) -> None:
         with pytest.raises(Exception, match="no"):
             await client.list_booking_date_jobs()
     assert len(rec.requests) == 1
+
+
+# ---------------------------------------------------------------- rule 8: paging
+
+
+def _co_id(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def _co_pages(total: int, cap: int, repeat_at: int | None = None) -> Any:
+    """A tenant listing `total` jobs newest first, at most `cap` a page."""
+    jobs = [{"Id": _co_id(n), "status": "completed"} for n in range(total, 0, -1)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("cursor")
+        start = 0 if cursor is None else [j["Id"] for j in jobs].index(cursor) + 1
+        page = jobs[start : start + cap]
+        next_cursor = page[-1]["Id"] if page else None
+        if repeat_at is not None and start >= repeat_at:
+            next_cursor = cursor  # the same cursor again
+        return answer(200, {"count": len(page), "cursor": next_cursor, "jobs": page})
+
+    return handler
+
+
+async def test_short_pages_never_end_the_walk() -> None:
+    async with tenant(_co_pages(95, cap=20)) as (client, rec):
+        jobs = await client.list_all_custom_object_jobs()
+    assert len(jobs) == 95
+    assert len({j.id for j in jobs}) == 95
+    # 5 pages of jobs, then the empty page that ends the list.
+    assert len(rec.requests) == 6
+    assert all(r.url.params["pageSize"] == "40" for r in rec.requests)
+
+
+async def test_a_repeated_cursor_stops_the_walk_with_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with tenant(_co_pages(95, cap=20, repeat_at=40)) as (client, rec):
+        first = await client.list_all_custom_object_jobs()
+        second = await client.list_all_custom_object_jobs()
+    assert len(first) == len(second) == 60
+    warnings = [r for r in caplog.records if "a second time" in r.getMessage()]
+    assert len(warnings) == 1
+    assert client.error_log[-1].kind == "MalformedResponse"
+    # Pages at 0, 20 and 40 (whose cursor is the one sent): three calls a walk.
+    assert len(rec.requests) == 6

@@ -97,3 +97,48 @@ async def test_an_aqua_job_that_cannot_be_read_is_its_own_row() -> None:
     done = snapshot.get(Family.AQUA, HEX_B)
     assert done is not None
     assert done.state is JobState.SUCCEEDED
+
+
+def _co_id(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def _capped_pages(total: int, cap: int, repeat: bool = False) -> Any:
+    jobs = [{"Id": _co_id(n), "status": "completed"} for n in range(total, 0, -1)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("cursor")
+        start = 0 if cursor is None else [j["Id"] for j in jobs].index(cursor) + 1
+        page = jobs[start : start + cap]
+        next_cursor = page[-1]["Id"] if page else None
+        if repeat and cursor is not None:
+            next_cursor = cursor
+        return answer(200, {"count": len(page), "cursor": next_cursor, "jobs": page})
+
+    return handler
+
+
+async def test_the_watcher_reads_every_page_of_a_tenant_capping_pages_at_20() -> None:
+    async with tenant(_capped_pages(130, cap=20)) as (client, _rec):
+        poller = JobPoller(client, families=[Family.CUSTOM_OBJECT], settings=SETTINGS)
+        snapshot = await poller.poll_once()
+    assert len(list(snapshot.jobs_of(Family.CUSTOM_OBJECT))) == 130
+    assert snapshot.families[Family.CUSTOM_OBJECT].warning is None
+
+
+async def test_the_watcher_stops_at_a_repeated_cursor_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with tenant(_capped_pages(130, cap=20, repeat=True)) as (client, rec):
+        poller = JobPoller(client, families=[Family.CUSTOM_OBJECT], settings=SETTINGS)
+        first = await poller.poll_once()
+        second = await poller.poll_once()
+    status = first.families[Family.CUSTOM_OBJECT]
+    assert status.state == "ok"
+    assert status.warning is not None
+    assert "second time" in status.warning
+    assert len(list(first.jobs_of(Family.CUSTOM_OBJECT))) == 40
+    # The next poll finds nothing new on page 1 and stops there; the jobs are kept.
+    assert len(list(second.jobs_of(Family.CUSTOM_OBJECT))) == 40
+    assert sum("second time" in r.getMessage() for r in caplog.records) == 1
+    assert len(rec.requests) == 3

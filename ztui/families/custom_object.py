@@ -64,8 +64,13 @@ class CustomObjectPage:
 
     @property
     def is_last(self) -> bool:
-        """True when no further page can follow (API doc §6: INFERRED end-of-list rule)."""
-        return not self.jobs or self.count < self.page_size or not self.cursor
+        """True when no further page can follow: an empty page, or no cursor.
+
+        A page shorter than `page_size` is not the end: a tenant may cap its pages below
+        what was asked (docs/tolerance.md rule 8; the end-of-list signal is UNDOCUMENTED,
+        docs/zuora-api.md §6).
+        """
+        return not self.jobs or not self.cursor
 
 
 def parse_custom_object_job(data: object) -> Job:

@@ -122,6 +122,8 @@ class JobPoller:
         self._details: dict[tuple[Family, str], Job] = {}
         self._aqua = AquaWatch(aqua_ids)
         self._disabled: set[Family] = set()
+        self._warnings: dict[Family, str] = {}
+        self._warned: set[Family] = set()
         self._fatal: str | None = None
         self._rate_limit_attempt = 0
         self._hold_until: float | None = None
@@ -345,7 +347,11 @@ class JobPoller:
                 if job.state is JobState.UNREADABLE and self._wanted(family, job_id)
             )
             self._status[family] = FamilyStatus(
-                family, "ok", as_of=self._clock(), unreadable=unreadable
+                family,
+                "ok",
+                as_of=self._clock(),
+                unreadable=unreadable,
+                warning=self._warnings.get(family),
             )
             if self._latest is None and family is not self._families[-1]:
                 # First poll: show each family as soon as it arrives, not after the last.
@@ -353,6 +359,7 @@ class JobPoller:
 
     async def _poll_family(self, family: Family) -> None:
         definition = family_def(family)
+        self._warnings.pop(family, None)
         if definition.calls.page is not None:
             await self._poll_pages(family, definition.calls.page)
         elif definition.calls.list_all is not None:
@@ -369,10 +376,11 @@ class JobPoller:
     ) -> None:
         """Read the newest pages, going deeper only while they tell us something new.
 
-        The list is newest first with no total (API doc §6). A page is worth following
-        when it holds a job we have never seen (we are not yet below what is known), or
-        while a job we show as unfinished has not turned up yet. A short or empty page
-        ends the list; only then can a known job be declared gone.
+        The list is newest first with no total (docs/zuora-api.md §6). A page is worth
+        following when it holds a job we have never seen (we are not yet below what is
+        known), or while a job we show as unfinished has not turned up yet. An empty page
+        or a missing cursor ends the list; only then can a known job be declared gone. A
+        cursor that comes back stops the walk, with one warning.
         """
         known = self._jobs[family]
         awaited = {
@@ -385,6 +393,7 @@ class JobPoller:
         seen: dict[str, Job] = {}
         size = self.settings.co_page_size
         cursor: str | None = None
+        cursors: set[str] = set()
         reached_end = False
         for _ in range(self.settings.co_max_pages):
             page = await page_of(self._client, size, cursor)
@@ -393,9 +402,15 @@ class JobPoller:
                 new_here = new_here or job.id not in known
                 seen[job.id] = job
                 awaited.discard(job.id)
-            if not page.jobs or page.cursor is None or len(page.jobs) < size:
+            # Only an empty page or a missing cursor ends the list; a short page does not
+            # (a tenant may cap its pages: docs/tolerance.md rule 8).
+            if not page.jobs or page.cursor is None:
                 reached_end = True
                 break
+            if page.cursor in cursors or page.cursor == cursor:
+                self._repeated_cursor(family, page.cursor)
+                break
+            cursors.add(page.cursor)
             if not new_here and not awaited:
                 break
             cursor = page.cursor
@@ -411,6 +426,16 @@ class JobPoller:
         self._status[family] = replace(
             self._status[family], state="stale", error=_describe(exc), retry_at=None
         )
+
+    def _repeated_cursor(self, family: Family, cursor: str) -> None:
+        text = (
+            f"the job list returned cursor {cursor} a second time; paging stopped there, "
+            "so older jobs may be missing"
+        )
+        if family not in self._warned:
+            self._warned.add(family)
+            log.warning("polling %s: %s", family.value, text)
+        self._warnings[family] = text
 
     def _failed(self, family: Family, exc: ApiError) -> None:
         previous = self._status[family]

@@ -53,6 +53,9 @@ class FamilyStatus:
     unreadable: int = 0
     """Job objects of the last good answer that could not be read (shown as their own
     rows, in the `UNREADABLE` state)."""
+    warning: str | None = None
+    """Something odd the server did that did not stop the poll (a repeated paging
+    cursor), in one line; None when there was nothing."""
 
     @property
     def is_stale(self) -> bool:

@@ -178,6 +178,8 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
         )
     code = ExitCode.OK
     for family, status in snapshot.families.items():
+        if status.warning:
+            _note("ztui jobs", f"warning: {family.label}: {status.warning}")
         if status.state == "auth_error":
             _note("ztui jobs", f"error: {family.label} jobs left out: {status.error}")
             code = ExitCode.AUTH
