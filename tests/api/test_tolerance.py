@@ -193,3 +193,85 @@ async def test_a_repeated_cursor_stops_the_walk_with_one_warning(
     assert client.error_log[-1].kind == "MalformedResponse"
     # Pages at 0, 20 and 40 (whose cursor is the one sent): three calls a walk.
     assert len(rec.requests) == 6
+
+
+# ---------------------------------------------------------------- rule 7: spellings
+
+DATA_LIST = "/v1/uno/data-backfill/listjobs"
+DATE_LIST = "/v1/uno/date-backfill/listjobs"
+GOOD_LIST = {"success": True, "jobs": [{"id": HEX_A, "status": "Completed"}]}
+REFUSALS = {
+    "404": (404, {"message": "Not Found"}),
+    "405": (405, {"message": "Method Not Allowed"}),
+    "400": (400, {"success": False, "reasons": [{"code": "50000020", "message": "bad"}]}),
+    "403": (403, {"message": "Forbidden"}),
+    "200 success:false": (
+        200,
+        {"success": False, "reasons": [{"code": "50000040", "message": "no such path"}]},
+    ),
+    "200 without jobs": (200, {"success": True}),
+}
+
+
+@pytest.mark.parametrize("refusal", list(REFUSALS))
+async def test_data_backfill_list_falls_back_on_any_unsuccessful_answer(refusal: str) -> None:
+    status, body = REFUSALS[refusal]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == DATA_LIST:
+            return answer(status, body)
+        return answer(200, GOOD_LIST)
+
+    async with tenant(handler) as (client, rec):
+        first = await client.list_data_backfill_jobs()
+        second = await client.list_data_backfill_jobs()
+    assert [j.id for j in first] == [j.id for j in second] == [HEX_A]
+    # The spelling that worked is remembered for the connection.
+    assert rec.paths() == [f"GET {DATA_LIST}", f"GET {DATE_LIST}", f"GET {DATE_LIST}"]
+
+
+async def test_the_other_spelling_is_tried_again_only_when_the_remembered_one_stops() -> None:
+    broken = {"date": False}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == DATE_LIST and broken["date"]:
+            return answer(405, {"message": "Method Not Allowed"})
+        if request.url.path == DATA_LIST and not broken["date"]:
+            return answer(404, {"message": "Not Found"})
+        return answer(200, GOOD_LIST)
+
+    async with tenant(handler) as (client, rec):
+        await client.list_data_backfill_jobs()
+        await client.list_data_backfill_jobs()
+        broken["date"] = True
+        await client.list_data_backfill_jobs()
+        await client.list_data_backfill_jobs()
+    assert rec.paths() == [
+        f"GET {DATA_LIST}",
+        f"GET {DATE_LIST}",
+        f"GET {DATE_LIST}",
+        f"GET {DATE_LIST}",
+        f"GET {DATA_LIST}",
+        f"GET {DATA_LIST}",
+    ]
+
+
+async def test_transient_failures_do_not_switch_spelling() -> None:
+    async with tenant(lambda _r: answer(503, {"message": "down"}), max_retries=0) as (
+        client,
+        rec,
+    ):
+        with pytest.raises(Exception, match="down"):
+            await client.list_data_backfill_jobs()
+    assert rec.paths() == [f"GET {DATA_LIST}"]
+
+
+async def test_both_spellings_failing_raise_the_more_telling_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == DATA_LIST:
+            return answer(404, {"message": "Not Found"})
+        return answer(403, {"message": "You lack the Data Backfill permission"})
+
+    async with tenant(handler) as (client, _rec):
+        with pytest.raises(Exception, match="Data Backfill permission"):
+            await client.list_data_backfill_jobs()
