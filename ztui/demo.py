@@ -51,7 +51,7 @@ def demo_profile(base_url: str, base: ResolvedProfile, demo: DemoOptions) -> Res
         client_id=DEMO_CLIENT_ID,
         client_secret=Secret(DEMO_CLIENT_SECRET),
         org_ids=(),
-        entity_ids=(),
+        entity_id=None,
         read_only=demo.read_only,
         tenant_name="demo",
     )

@@ -275,3 +275,34 @@ async def test_both_spellings_failing_raise_the_more_telling_error() -> None:
     async with tenant(handler) as (client, _rec):
         with pytest.raises(Exception, match="Data Backfill permission"):
             await client.list_data_backfill_jobs()
+
+
+# ---------------------------------------------------------------- rule 9: one entity
+
+ENTITY = "0e5c1b2a-3d4f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+async def test_zuora_entity_ids_carries_the_one_entity_on_every_call() -> None:
+    from ztui.core.secret import Secret
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            return answer(200, {"access_token": "tok", "token_type": "bearer", "expires_in": 3599})
+        return answer(200, {"success": True, "jobs": []})
+
+    async with tenant(
+        handler,
+        bearer_token=None,
+        client_id="c" * 36,
+        client_secret=Secret("s3cret"),
+        entity_id=ENTITY,
+    ) as (client, rec):
+        await client.list_booking_date_jobs()
+    assert rec.paths() == ["POST /oauth/token", f"GET {UNO}/bookingdate/jobs"]
+    assert [r.headers.get("Zuora-Entity-Ids") for r in rec.requests] == [ENTITY, ENTITY]
+
+
+async def test_no_entity_no_header() -> None:
+    async with tenant(lambda _r: answer(200, {"success": True, "jobs": []})) as (client, rec):
+        await client.list_booking_date_jobs()
+    assert "Zuora-Entity-Ids" not in rec.requests[0].headers

@@ -108,11 +108,39 @@ ERROR_CASES: list[tuple[str, str, int | None, str | None, str]] = [
         "expected an array of strings",
     ),
     (
-        "entity-ids-bad-item",
-        '[profiles.p]\nentity_ids = ["a", 3]\n',
+        "entity-ids-list",
+        '[profiles.p]\nentity_ids = ["e1", "e2"]\n',
         2,
         "profiles.p.entity_ids",
-        "item 1 must be a non-empty string, got integer 3",
+        "not a list (got an array of 2): one entity per profile; make one profile per entity",
+    ),
+    (
+        "entity-ids-one",
+        '[profiles.p]\nentity_ids = ["e1"]\n',
+        2,
+        "profiles.p.entity_ids",
+        'entity_id = "e1"',
+    ),
+    (
+        "entity-id-array",
+        '[profiles.p]\nentity_id = ["e1", "e2"]\n',
+        2,
+        "profiles.p.entity_id",
+        "got an array of 2: one entity per profile; make one profile per entity",
+    ),
+    (
+        "entity-id-comma-joined",
+        '[profiles.p]\nentity_id = "e1,e2"\n',
+        2,
+        "profiles.p.entity_id",
+        "expected one entity id, got several",
+    ),
+    (
+        "entity-id-not-text",
+        "[profiles.p]\nentity_id = 3\n",
+        2,
+        "profiles.p.entity_id",
+        "expected a string, got integer 3",
     ),
     (
         "missing-client-id",
@@ -337,7 +365,7 @@ def test_valid_full_config_round_trip() -> None:
         'client_id = "123456789012345678901234567890123456"\n'
         'client_secret_env = "SBX_SECRET"\n'
         'org_ids = ["o1", "o2"]\n'
-        'entity_ids = ["e1"]\n'
+        'entity_id = "0e5c1b2a-3d4f-4a6b-8c7d-9e0f1a2b3c4d"\n'
         "read_only = true\n"
         'tenant_name = "acme"\n'
         "daily_call_budget = 5000\n"
@@ -363,7 +391,7 @@ def test_valid_full_config_round_trip() -> None:
     assert sbx.environment == "eu-sandbox"
     assert sbx.base_url_resolved == ENVIRONMENTS["eu-sandbox"].base_url
     assert sbx.org_ids == ("o1", "o2")
-    assert sbx.entity_ids == ("e1",)
+    assert sbx.entity_id == "0e5c1b2a-3d4f-4a6b-8c7d-9e0f1a2b3c4d"
     assert sbx.read_only is True
     assert sbx.daily_call_budget == 5000
     assert sbx.line == 16

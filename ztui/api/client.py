@@ -51,7 +51,7 @@ class ZuoraClient:
         client_secret: Secret | None = None,
         bearer_token: Secret | None = None,
         org_ids: Sequence[str] = (),
-        entity_ids: Sequence[str] = (),
+        entity_id: str | None = None,
         read_only: bool = False,
         timeout: float = 30.0,
         max_retries: int = 3,
@@ -71,7 +71,8 @@ class ZuoraClient:
             client_secret: OAuth client secret.
             bearer_token: A pre-issued access token, used instead of client credentials.
             org_ids: Sent as `Zuora-Org-Ids` when non-empty.
-            entity_ids: Sent as `Zuora-Entity-Ids` when non-empty.
+            entity_id: Sent as `Zuora-Entity-Ids` when given: a single entity id
+                (docs/zuora-api.md §2.3).
             read_only: Refuse every write locally.
             timeout: Seconds for connect/read/write/pool timeouts.
             max_retries: Retries for idempotent requests on 5xx, 429 and transport errors.
@@ -111,7 +112,7 @@ class ZuoraClient:
             client_secret=client_secret,
             bearer_token=bearer_token,
             org_ids=org_ids,
-            entity_ids=entity_ids,
+            entity_id=entity_id,
             read_only=read_only,
             timeout=timeout,
             max_retries=max_retries,

@@ -118,7 +118,7 @@ class Transport:
         client_secret: Secret | None,
         bearer_token: Secret | None,
         org_ids: Sequence[str],
-        entity_ids: Sequence[str],
+        entity_id: str | None,
         read_only: bool,
         timeout: float,
         max_retries: int,
@@ -139,7 +139,7 @@ class Transport:
             clock=clock,
         )
         self._org_ids = tuple(org_ids)
-        self._entity_ids = tuple(entity_ids)
+        self._entity_id = entity_id.strip() if entity_id else None
         self.read_only = read_only
         self.max_retries = max(0, max_retries)
         self.max_retry_wait = max_retry_wait
@@ -208,8 +208,9 @@ class Transport:
         headers = {"Accept": accept, "Accept-Encoding": "gzip"}
         if self._org_ids:
             headers["Zuora-Org-Ids"] = ",".join(self._org_ids)
-        if self._entity_ids:
-            headers["Zuora-Entity-Ids"] = ",".join(self._entity_ids)
+        if self._entity_id:
+            # One entity id, never a list (docs/zuora-api.md §2.3).
+            headers["Zuora-Entity-Ids"] = self._entity_id
         return headers
 
     async def _send(

@@ -222,7 +222,7 @@ def resolve_profile(
         client_id=client_id,
         client_secret=secret,
         org_ids=config.org_ids,
-        entity_ids=config.entity_ids,
+        entity_id=config.entity_id,
         read_only=ro,
         tenant_name=config.tenant_name,
         daily_call_budget=config.daily_call_budget,
