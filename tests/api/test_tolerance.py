@@ -306,3 +306,76 @@ async def test_no_entity_no_header() -> None:
     async with tenant(lambda _r: answer(200, {"success": True, "jobs": []})) as (client, rec):
         await client.list_booking_date_jobs()
     assert "Zuora-Entity-Ids" not in rec.requests[0].headers
+
+
+# ---------------------------------------------------------------- rule 10: AQuA cancel
+
+
+def _aqua(status: str, **extra: Any) -> dict[str, Any]:
+    return {"id": HEX_A, "status": status, "name": "q", "version": "1.1", "batches": [], **extra}
+
+
+LATE = _aqua("completed", errorCode="90003", message=f"Job {HEX_A} is completed.")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "finished"),
+    [
+        (200, LATE, True),
+        (400, LATE, True),
+        (200, _aqua("executing", errorCode="90010", message="busy"), False),
+        (200, _aqua("executing"), False),
+    ],
+)
+async def test_an_aqua_cancel_that_did_not_cancel_is_a_refusal(
+    status: int, body: dict[str, Any], finished: bool
+) -> None:
+    from ztui.api.errors import CancelRefused
+
+    async with tenant(lambda _r: answer(status, body)) as (client, rec):
+        with pytest.raises(CancelRefused) as caught:
+            await client.cancel_aqua_job(HEX_A)
+    assert rec.paths() == [f"DELETE /v1/batch-query/jobs/{HEX_A}"]  # sent once
+    error = caught.value
+    assert error.status == status
+    if status == 200:
+        assert error.finished is finished
+    if "errorCode" in body:
+        assert error.code == body["errorCode"]
+        assert body["message"] in error.message
+
+
+async def test_an_aqua_cancel_that_cancelled_returns_the_job() -> None:
+    async with tenant(lambda _r: answer(200, _aqua("cancelled"))) as (client, _rec):
+        job = await client.cancel_aqua_job(HEX_A)
+    assert job.state is JobState.CANCELLED
+
+
+async def test_a_late_cancel_is_journalled_as_refused_with_the_server_words() -> None:
+    from ztui.ops.stop import perform_stop
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return answer(200, _aqua("executing"))
+        return answer(200, LATE)
+
+    class Recorded:
+        def __init__(self) -> None:
+            self.entries: list[Any] = []
+
+        def append(self, entry: Any) -> None:
+            self.entries.append(entry)
+
+    journal = Recorded()
+    async with tenant(handler) as (client, _rec):
+        outcome = await perform_stop(client, (Family.AQUA, HEX_A), journal=journal)
+    assert outcome.sent
+    assert not outcome.ok
+    assert "finished (completed) before the cancel reached it" in outcome.message
+    assert "90003" in outcome.message
+    assert outcome.http_status == 200
+    [entry] = journal.entries
+    assert entry.outcome == "refused"
+    assert entry.action == "cancel"
+    assert "90003" in entry.message
+    assert f"Job {HEX_A} is completed." in entry.message

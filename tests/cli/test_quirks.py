@@ -9,11 +9,15 @@ before anything is sent.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .helpers import Sim, Ztui, no_traceback
+from ztui.api.models import Family
+from ztui.store.journal import Journal
+
+from .helpers import SLOW_SIM, Sim, Ztui, finish, no_traceback
 
 
 def _write_config(text: str) -> Path:
@@ -47,4 +51,35 @@ def test_two_entity_ids_are_refused_before_any_request(make_sim: Callable[..., A
         assert "profiles.two.entity_ids" in result.err
         assert "one entity per profile" in result.err
     assert len(sim.requests()) == before
+    sim.close()
+
+
+def test_stop_of_an_aqua_job_that_finished_during_the_cancel_exits_non_zero(
+    make_sim: Callable[..., Any],
+) -> None:
+    """The DELETE reaches the job just after it finished: 200, `errorCode`, a refusal."""
+    sim = Sim(make_sim(quirks=True, **SLOW_SIM))
+    runner = Ztui(sim)
+    [job_id] = sim.create(Family.AQUA)
+    sim.advance(15)  # executing
+    route = f"DELETE /v1/batch-query/jobs/{job_id}"
+    sim.fault(kind="latency", route=route, delay_s=2.0, times=1)
+    proc = runner.start("stop", job_id, "--yes")
+    deadline = time.monotonic() + 20
+    while not any(
+        r.get("method") == "DELETE" and job_id in str(r.get("path")) for r in sim.requests()
+    ):
+        assert time.monotonic() < deadline, "the cancel never reached the simulator"
+        time.sleep(0.05)
+    sim.advance(400)  # the job finishes while the DELETE is held
+    result = finish(proc, 30)
+    no_traceback(result)
+    assert result.code == 1, result
+    assert "before the cancel reached it" in result.err
+    assert f"Job {job_id} is completed and cannot be cancelled." in result.err
+    assert "90003" in result.err
+    [entry] = [e for e in Journal().read() if e.action == "cancel"]
+    assert entry.outcome == "refused"
+    assert entry.job_id == job_id
+    assert "90003" in entry.message
     sim.close()
