@@ -379,3 +379,60 @@ async def test_a_late_cancel_is_journalled_as_refused_with_the_server_words() ->
     assert entry.action == "cancel"
     assert "90003" in entry.message
     assert f"Job {HEX_A} is completed." in entry.message
+
+
+# ---------------------------------------------------------------- rule 11: v1 Errors[]
+
+
+def _v1(code: str, message: str) -> dict[str, Any]:
+    return {"Success": False, "Errors": [{"Code": code, "Message": message}]}
+
+
+@pytest.mark.parametrize("status", [200, 400, 404, 500])
+async def test_the_v1_errors_body_is_read_at_any_status(status: int) -> None:
+    from ztui.api.errors import ApiError
+
+    body = _v1("MISSING_REQUIRED_VALUE", "Job type is required")
+    async with tenant(lambda _r: answer(status, body), max_retries=0) as (client, _rec):
+        with pytest.raises(ApiError) as caught:
+            await client.list_booking_date_jobs()
+    error = caught.value
+    assert error.message == "Job type is required"
+    assert error.code == "MISSING_REQUIRED_VALUE"
+    assert error.status == status
+    assert error.body_excerpt is None  # the server's words, not a raw excerpt
+    assert "success" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("path_call", "shape_body"),
+    [
+        ("custom_object", _v1("71013040", "Not Found.")),
+        ("aqua", _v1("90002", "Invalid job id")),
+    ],
+)
+async def test_the_v1_errors_body_on_other_routes(path_call: str, shape_body: Any) -> None:
+    from ztui.api.errors import ApiError
+
+    async with tenant(lambda _r: answer(200, shape_body)) as (client, _rec):
+        family = Family.CUSTOM_OBJECT if path_call == "custom_object" else Family.AQUA
+        job_id = "11111111-1111-4111-8111-111111111111" if path_call == "custom_object" else HEX_A
+        with pytest.raises(ApiError) as caught:
+            await client.get_job(family, job_id)
+    assert caught.value.message == shape_body["Errors"][0]["Message"]
+    assert caught.value.code == shape_body["Errors"][0]["Code"]
+
+
+async def test_a_v1_uno_code_keeps_its_category() -> None:
+    from ztui.api.errors import NotFound
+
+    body = _v1("53100040", "The job does not exist")
+    async with tenant(lambda _r: answer(200, body)) as (client, _rec):
+        with pytest.raises(NotFound, match="does not exist"):
+            await client.get_booking_date_job(HEX_A)
+
+
+async def test_the_v1_success_flag_counts_as_success_on_uno_routes() -> None:
+    body = {"Success": True, "jobs": []}
+    async with tenant(lambda _r: answer(200, body)) as (client, _rec):
+        assert await client.list_booking_date_jobs() == []
