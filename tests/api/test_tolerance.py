@@ -436,3 +436,131 @@ async def test_the_v1_success_flag_counts_as_success_on_uno_routes() -> None:
     body = {"Success": True, "jobs": []}
     async with tenant(lambda _r: answer(200, body)) as (client, _rec):
         assert await client.list_booking_date_jobs() == []
+
+
+# ---------------------------------------------------------------- rules 3-6: types, times
+
+
+@pytest.mark.parametrize(
+    ("progress", "expected"),
+    [("100.00%", 1.0), (100.0, 1.0), (45, 0.45), ("45", 0.45), (" 12.5 % ", 0.125), ("", 0.5)],
+)
+def test_booking_progress_as_text_or_number(progress: object, expected: float) -> None:
+    from ztui.families.booking_date import parse_booking_date_job
+
+    job = parse_booking_date_job(_booking(HEX_A, progress=progress))
+    assert job.progress == pytest.approx(expected)
+
+
+def test_counts_and_percentages_as_text_or_numbers() -> None:
+    from ztui.families.data_backfill import parse_data_backfill_job
+
+    job = parse_data_backfill_job(
+        {
+            "id": HEX_A,
+            "status": "Processing",
+            "totalCount": "200",
+            "processedCount": 50.0,
+            "successCount": "45.0",
+            "failedCount": 5,
+            "completedPercentage": "25.5%",
+        }
+    )
+    assert (job.total, job.processed, job.succeeded, job.failed) == (200, 50, 45, 5)
+    assert job.progress == pytest.approx(0.255)
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        ("Row 2: Id is not a UUID", "Row 2: Id is not a UUID"),
+        ({"code": 71012560, "message": "Service limit reached"}, "Service limit reached"),
+        ({"code": "71013020"}, "error 71013020"),
+    ],
+)
+def test_custom_object_error_as_object_or_string(error: object, message: str) -> None:
+    from ztui.families.custom_object import parse_custom_object_job
+
+    job = parse_custom_object_job(
+        {"Id": "11111111-1111-4111-8111-111111111111", "status": "failed", "error": error}
+    )
+    assert job.state is JobState.FAILED
+    assert job.message == message
+
+
+LA = "America/Los_Angeles"
+
+
+@pytest.mark.parametrize(
+    ("value", "utc", "zoneless"),
+    [
+        (1699517693000, "2023-11-09T08:14:53", False),
+        ("1699517693000", "2023-11-09T08:14:53", False),
+        ("2023-11-09T08:14:53.207Z", "2023-11-09T08:14:53.207000", False),
+        ("2023-11-09T08:14:53Z", "2023-11-09T08:14:53", False),
+        ("2023-11-09T16:14:53+0800", "2023-11-09T08:14:53", False),
+        ("2023-11-09T16:14:53+08:00", "2023-11-09T08:14:53", False),
+        # No zone: read in the tenant's (Los Angeles, UTC-8 in November).
+        ("2023-11-09T00:14:53", "2023-11-09T08:14:53", True),
+        ("2023-11-09T00:14:53.5", "2023-11-09T08:14:53.500000", True),
+        ("2023-11-09 00:14:53", "2023-11-09T08:14:53", True),
+        ("Nov 9, 2023 12:14 AM", "2023-11-09T08:14:00", True),
+        ("Nov 9, 2023 8:14 AM", "2023-11-09T16:14:00", True),
+        ("Nov 9, 2023 12:05 PM", "2023-11-09T20:05:00", True),
+        ("Nov 9, 2023 8:14:53 PM", "2023-11-10T04:14:53", True),
+        ("November 9, 2023 8:14 pm", "2023-11-10T04:14:00", True),
+    ],
+)
+def test_every_timestamp_form(value: object, utc: str, zoneless: bool) -> None:
+    from datetime import UTC
+
+    from ztui.api.parsing import load_zone, parse_timestamp_zone
+
+    zone = load_zone(LA)
+    parsed, assumed = parse_timestamp_zone(value, zone)
+    assert parsed is not None
+    assert parsed.astimezone(UTC).replace(tzinfo=None).isoformat() == utc
+    assert assumed is (zone if zoneless else None)
+
+
+@pytest.mark.parametrize("value", ["Nov 31, 2023 8:14 AM", "Foo 9, 2023 8:14 AM", "13:00 PM"])
+def test_impossible_readable_forms_are_malformed(value: str) -> None:
+    from ztui.api.parsing import parse_timestamp
+
+    with pytest.raises(MalformedResponse):
+        parse_timestamp(value)
+
+
+async def test_the_client_reads_zoneless_times_in_the_profile_zone() -> None:
+    from datetime import UTC, datetime
+
+    body = {"success": True, "jobs": [_booking(HEX_A, createdOn="Nov 9, 2023 8:14 AM")]}
+    async with tenant(lambda _r: answer(200, body), timezone=LA) as (client, _rec):
+        [job] = await client.list_booking_date_jobs()
+    assert job.created_at == datetime(2023, 11, 9, 16, 14, tzinfo=UTC)
+    async with tenant(lambda _r: answer(200, body)) as (client, _rec):
+        [job] = await client.list_booking_date_jobs()
+    assert job.created_at == datetime(2023, 11, 9, 8, 14, tzinfo=UTC)
+
+
+def test_an_unknown_zone_is_refused_by_the_client() -> None:
+    from ztui.api.client import ZuoraClient
+
+    with pytest.raises(ValueError, match="time zone"):
+        ZuoraClient("https://tenant.example", timezone="Mars/Olympus")
+
+
+def test_the_detail_view_says_which_zone_was_assumed() -> None:
+    from ztui.api.parsing import load_zone
+    from ztui.screens.job_detail import time_text
+
+    text = time_text("Nov 9, 2023 8:14 AM", 1_700_000_000.0, load_zone(LA))
+    assert text is not None
+    assert text.startswith("2023-11-09 16:14:00 UTC")
+    assert "without a zone, read as America/Los_Angeles" in text
+    plain = time_text("Nov 9, 2023 8:14 AM", 1_700_000_000.0)
+    assert plain is not None
+    assert "read as UTC" in plain
+    zoned = time_text("2023-11-09T08:14:53Z", 1_700_000_000.0, load_zone(LA))
+    assert zoned is not None
+    assert "without a zone" not in zoned

@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, Final
 
 import httpx
@@ -119,6 +120,7 @@ class Transport:
         bearer_token: Secret | None,
         org_ids: Sequence[str],
         entity_id: str | None,
+        zone: tzinfo | None,
         read_only: bool,
         timeout: float,
         max_retries: int,
@@ -140,6 +142,8 @@ class Transport:
         )
         self._org_ids = tuple(org_ids)
         self._entity_id = entity_id.strip() if entity_id else None
+        self.zone = zone
+        """The tenant's zone, for timestamps that name none (None: UTC)."""
         self.read_only = read_only
         self.max_retries = max(0, max_retries)
         self.max_retry_wait = max_retry_wait

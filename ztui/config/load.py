@@ -331,6 +331,7 @@ class _Validator:
             "org_ids",
             "entity_id",
             "entity_ids",
+            "timezone",
             "read_only",
             "tenant_name",
             "daily_call_budget",
@@ -378,6 +379,7 @@ class _Validator:
             )
         org_ids = self.strings(body, "org_ids", prefix, nonempty=False) or ()
         entity_id = self.entity(body, prefix)
+        timezone = self.zone(body, prefix)
         read_only = self.boolean(body, "read_only", prefix)
         tenant_name = self.string(body, "tenant_name", prefix)
         budget = self.integer(body, "daily_call_budget", prefix, minimum=1)
@@ -390,6 +392,7 @@ class _Validator:
             client_secret_command=secret_command,
             org_ids=org_ids,
             entity_id=entity_id,
+            timezone=timezone,
             read_only=read_only,
             tenant_name=tenant_name,
             daily_call_budget=budget,
@@ -405,6 +408,26 @@ class _Validator:
                 "writes will ask you to type the profile name instead",
             )
         return profile
+
+    def zone(self, body: Mapping[str, Any], prefix: Sequence[str]) -> str | None:
+        """The tenant's zone: an IANA name zoneinfo knows (docs/tolerance.md rule 6)."""
+        name = self.string(body, "timezone", prefix)
+        if name is None:
+            return None
+        name = name.strip()
+        if name.upper() == "UTC":
+            return "UTC"
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise self.error(
+                (*prefix, "timezone"),
+                f"unknown time zone {name!r}: expected an IANA name such as "
+                '"America/Los_Angeles", "Europe/Berlin" or "UTC"',
+            ) from None
+        return name
 
     def entity(self, body: Mapping[str, Any], prefix: Sequence[str]) -> str | None:
         """The profile's one entity id (docs/tolerance.md rule 9).

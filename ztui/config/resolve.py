@@ -223,6 +223,7 @@ def resolve_profile(
         client_secret=secret,
         org_ids=config.org_ids,
         entity_id=config.entity_id,
+        timezone=config.timezone,
         read_only=ro,
         tenant_name=config.tenant_name,
         daily_call_budget=config.daily_call_budget,

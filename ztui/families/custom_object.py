@@ -90,7 +90,10 @@ def parse_custom_object_job(data: object) -> Job:
     operation = opt_str(d, "operation", what) or "?"
     message: str | None = None
     error = d.get("error")
-    if error is not None:
+    if isinstance(error, str):
+        # A plain string is taken as the message, with no code (docs/tolerance.md rule 4).
+        message = non_empty(error)
+    elif error is not None:
         error_map = as_mapping(error, f"{what} error")
         message = non_empty(opt_str(error_map, "message", what))
         code = opt_str(error_map, "code", what)

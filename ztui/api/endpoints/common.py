@@ -13,6 +13,7 @@ import httpx
 
 from ztui.api.errors import BadRequest, MalformedResponse
 from ztui.api.models import Family, Job, unreadable_job
+from ztui.api.parsing import tenant_zone
 from ztui.api.shapes import excerpt
 
 if TYPE_CHECKING:
@@ -25,10 +26,12 @@ log = logging.getLogger("ztui.api")
 def reading(transport: Transport, response: httpx.Response) -> Iterator[None]:
     """Give a parser's `MalformedResponse` the request's status, ids and an excerpt.
 
-    The error is recorded in the transport's error log.
+    The error is recorded in the transport's error log. Inside the block, timestamps that
+    name no zone are read in the transport's tenant zone (docs/tolerance.md rule 6).
     """
     try:
-        yield
+        with tenant_zone(transport.zone):
+            yield
     except MalformedResponse as exc:
         request = response.request
         error = MalformedResponse(
