@@ -29,12 +29,15 @@ class DemoOptions:
     speed: float = 1.0
     read_only: bool = False
     """`--read-only` given with `--demo`: the demo refuses writes too."""
+    quirks: bool = False
+    """`--sim-quirks`: the simulator answers as untidily as a real tenant may
+    (docs/tolerance.md)."""
 
     def simulator(self) -> SimProcess:
         """The demo's simulator process, seeded as these options say (not yet started)."""
         from ztui.sim.process import SimProcess
 
-        return SimProcess(jobs=self.jobs, seed=self.seed, speed=self.speed)
+        return SimProcess(jobs=self.jobs, seed=self.seed, speed=self.speed, quirks=self.quirks)
 
 
 def demo_profile(base_url: str, base: ResolvedProfile, demo: DemoOptions) -> ResolvedProfile:
