@@ -29,12 +29,15 @@ class DemoOptions:
     speed: float = 1.0
     read_only: bool = False
     """`--read-only` given with `--demo`: the demo refuses writes too."""
+    quirks: bool = False
+    """`--sim-quirks`: the simulator answers as untidily as a real tenant may
+    (docs/tolerance.md)."""
 
     def simulator(self) -> SimProcess:
         """The demo's simulator process, seeded as these options say (not yet started)."""
         from ztui.sim.process import SimProcess
 
-        return SimProcess(jobs=self.jobs, seed=self.seed, speed=self.speed)
+        return SimProcess(jobs=self.jobs, seed=self.seed, speed=self.speed, quirks=self.quirks)
 
 
 def demo_profile(base_url: str, base: ResolvedProfile, demo: DemoOptions) -> ResolvedProfile:
@@ -51,7 +54,7 @@ def demo_profile(base_url: str, base: ResolvedProfile, demo: DemoOptions) -> Res
         client_id=DEMO_CLIENT_ID,
         client_secret=Secret(DEMO_CLIENT_SECRET),
         org_ids=(),
-        entity_ids=(),
+        entity_id=None,
         read_only=demo.read_only,
         tenant_name="demo",
     )

@@ -327,10 +327,10 @@ async def test_a_token_url_that_is_not_there_asks_about_the_base_url(
 
 
 async def test_malformed_json(sim: Any, ctl: SimControl, open_client: OpenClient) -> None:
-    await ctl.fault("GET /v1/uno/data-backfill/listjobs", "malformed", times=1)
+    await ctl.fault("GET /v1/uno/data-backfill/bookingdate/jobs", "malformed", times=1)
     async with open_client(sim) as client:
         with pytest.raises(MalformedResponse) as caught:
-            await client.list_data_backfill_jobs()
+            await client.list_booking_date_jobs()
         assert client.error_log[-1].kind == "MalformedResponse"
     error = caught.value
     assert error.status == 200
@@ -338,6 +338,16 @@ async def test_malformed_json(sim: Any, ctl: SimControl, open_client: OpenClient
     assert error.body_excerpt is not None
     assert error.body_excerpt.startswith('{"success":true')
     assert len(error.body_excerpt) <= 200
+
+
+async def test_malformed_data_backfill_list_tries_the_other_spelling(
+    sim: Any, ctl: SimControl, open_client: OpenClient
+) -> None:
+    """A body that is not a list is not a successful list (docs/tolerance.md rule 7)."""
+    await ctl.fault("GET /v1/uno/data-backfill/listjobs", "malformed", times=1)
+    async with open_client(sim) as client:
+        assert await client.list_data_backfill_jobs() == []
+        assert client.error_log[-1].kind == "MalformedResponse"
 
 
 # ---------------------------------------------------------------- success:false

@@ -108,11 +108,53 @@ ERROR_CASES: list[tuple[str, str, int | None, str | None, str]] = [
         "expected an array of strings",
     ),
     (
-        "entity-ids-bad-item",
-        '[profiles.p]\nentity_ids = ["a", 3]\n',
+        "entity-ids-list",
+        '[profiles.p]\nentity_ids = ["e1", "e2"]\n',
         2,
         "profiles.p.entity_ids",
-        "item 1 must be a non-empty string, got integer 3",
+        "not a list (got an array of 2): one entity per profile; make one profile per entity",
+    ),
+    (
+        "entity-ids-one",
+        '[profiles.p]\nentity_ids = ["e1"]\n',
+        2,
+        "profiles.p.entity_ids",
+        'entity_id = "e1"',
+    ),
+    (
+        "entity-id-array",
+        '[profiles.p]\nentity_id = ["e1", "e2"]\n',
+        2,
+        "profiles.p.entity_id",
+        "got an array of 2: one entity per profile; make one profile per entity",
+    ),
+    (
+        "entity-id-comma-joined",
+        '[profiles.p]\nentity_id = "e1,e2"\n',
+        2,
+        "profiles.p.entity_id",
+        "expected one entity id, got several",
+    ),
+    (
+        "timezone-unknown",
+        '[profiles.p]\nbase_url = "http://127.0.0.1:1"\ntimezone = "America/Lost_Angeles"\n',
+        3,
+        "profiles.p.timezone",
+        "unknown time zone 'America/Lost_Angeles'",
+    ),
+    (
+        "timezone-not-text",
+        "[profiles.p]\ntimezone = -8\n",
+        2,
+        "profiles.p.timezone",
+        "expected a string",
+    ),
+    (
+        "entity-id-not-text",
+        "[profiles.p]\nentity_id = 3\n",
+        2,
+        "profiles.p.entity_id",
+        "expected a string, got integer 3",
     ),
     (
         "missing-client-id",
@@ -337,7 +379,8 @@ def test_valid_full_config_round_trip() -> None:
         'client_id = "123456789012345678901234567890123456"\n'
         'client_secret_env = "SBX_SECRET"\n'
         'org_ids = ["o1", "o2"]\n'
-        'entity_ids = ["e1"]\n'
+        'entity_id = "0e5c1b2a-3d4f-4a6b-8c7d-9e0f1a2b3c4d"\n'
+        'timezone = "America/Los_Angeles"\n'
         "read_only = true\n"
         'tenant_name = "acme"\n'
         "daily_call_budget = 5000\n"
@@ -363,7 +406,8 @@ def test_valid_full_config_round_trip() -> None:
     assert sbx.environment == "eu-sandbox"
     assert sbx.base_url_resolved == ENVIRONMENTS["eu-sandbox"].base_url
     assert sbx.org_ids == ("o1", "o2")
-    assert sbx.entity_ids == ("e1",)
+    assert sbx.entity_id == "0e5c1b2a-3d4f-4a6b-8c7d-9e0f1a2b3c4d"
+    assert sbx.timezone == "America/Los_Angeles"
     assert sbx.read_only is True
     assert sbx.daily_call_budget == 5000
     assert sbx.line == 16

@@ -301,3 +301,22 @@ def test_seeded_jobs_with_hundreds_of_row_errors(make_api: Callable[..., Api]) -
             record_id = error["record"].get("Id")
             assert record_id is None or len(record_id) == 36
     assert max(counts) >= 100
+
+
+@pytest.mark.parametrize("quirks", [False, True])
+def test_seeded_jobs_include_hundreds_of_row_errors(
+    make_api: Callable[..., Api], quirks: bool
+) -> None:
+    """A few seeded custom-object jobs carry 200 to 2,000 row errors (issue #3's sizes)."""
+    api = make_api(jobs=120, quirks=quirks)
+    jobs = api.control("GET", "/_sim/jobs")["custom_object"]
+    sizes = []
+    for job in jobs:
+        if job["status"] != "completed":
+            continue
+        errors = api.get(f"/objects/jobs/{job['Id']}/errors").json()["errors"]
+        sizes.append(len(errors))
+    big = [n for n in sizes if n >= 200]
+    assert big, sizes
+    assert all(n <= 2000 for n in sizes)
+    assert max(big) > 700  # beyond what the seed used to go to

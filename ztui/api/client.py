@@ -15,6 +15,7 @@ import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -29,6 +30,7 @@ from ztui.api.endpoints.files import FileEndpoints
 from ztui.api.endpoints.uno import UnoEndpoints
 from ztui.api.errors import ApiErrorRecord, NotSupported
 from ztui.api.models import AquaBatch, Family, Job, JobError
+from ztui.api.parsing import load_zone
 from ztui.api.transport import CallInfo, Transport, current_call
 from ztui.core.secret import Secret
 from ztui.families import family_def
@@ -51,7 +53,8 @@ class ZuoraClient:
         client_secret: Secret | None = None,
         bearer_token: Secret | None = None,
         org_ids: Sequence[str] = (),
-        entity_ids: Sequence[str] = (),
+        entity_id: str | None = None,
+        timezone: str | tzinfo | None = None,
         read_only: bool = False,
         timeout: float = 30.0,
         max_retries: int = 3,
@@ -71,7 +74,11 @@ class ZuoraClient:
             client_secret: OAuth client secret.
             bearer_token: A pre-issued access token, used instead of client credentials.
             org_ids: Sent as `Zuora-Org-Ids` when non-empty.
-            entity_ids: Sent as `Zuora-Entity-Ids` when non-empty.
+            entity_id: Sent as `Zuora-Entity-Ids` when given: a single entity id
+                (docs/zuora-api.md §2.3).
+            timezone: The tenant's zone (an IANA name such as "America/Los_Angeles"),
+                in which timestamps that name no zone are read; UTC when None
+                (docs/tolerance.md rule 6).
             read_only: Refuse every write locally.
             timeout: Seconds for connect/read/write/pool timeouts.
             max_retries: Retries for idempotent requests on 5xx, 429 and transport errors.
@@ -86,7 +93,7 @@ class ZuoraClient:
                 or `/v1/batch-query` (False, as the REF page shows).
 
         Raises:
-            ValueError: `base_url` is not an http(s) URL.
+            ValueError: `base_url` is not an http(s) URL, or `timezone` is not a known zone.
         """
         url = httpx.URL(base_url.strip())
         if url.scheme not in ("http", "https") or not url.host:
@@ -95,6 +102,7 @@ class ZuoraClient:
                 "e.g. https://rest.apisandbox.zuora.com"
             )
         self.base_url = str(url).rstrip("/")
+        zone = load_zone(timezone) if isinstance(timezone, str) else timezone
         self._auth_text = "bearer" if bearer_token is not None else f"client_id={client_id!r}"
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -111,7 +119,8 @@ class ZuoraClient:
             client_secret=client_secret,
             bearer_token=bearer_token,
             org_ids=org_ids,
-            entity_ids=entity_ids,
+            entity_id=entity_id,
+            zone=zone,
             read_only=read_only,
             timeout=timeout,
             max_retries=max_retries,
@@ -199,6 +208,11 @@ class ZuoraClient:
         an action can journal the ids of its own request.
         """
         return current_call()
+
+    @property
+    def timezone(self) -> tzinfo | None:
+        """The tenant zone timestamps without a zone are read in (None: UTC)."""
+        return self._transport.zone
 
     @property
     def propagation_readable(self) -> bool | None:

@@ -80,6 +80,44 @@ class BadRequest(ApiError):
     """The server rejected the request's content (HTTP 400 or `success:false`)."""
 
 
+class CancelRefused(BadRequest):
+    """The server answered a cancel without cancelling (docs/tolerance.md rule 10).
+
+    An AQuA DELETE whose answer is a job that is not `cancelled`, or that carries an
+    `errorCode`, whatever the HTTP status: usually the job finished while the cancel was
+    on its way.
+
+    Attributes:
+        job_status: The job's status as the answer shows it ("completed"), when it says.
+        finished: True when that status is a terminal one other than `cancelled`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_status: str | None = None,
+        finished: bool = False,
+        status: int | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        reasons: Sequence[Reason] = (),
+        body_excerpt: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            status=status,
+            request_id=request_id,
+            method=method,
+            path=path,
+            reasons=reasons,
+            body_excerpt=body_excerpt,
+        )
+        self.job_status = job_status
+        self.finished = finished
+
+
 class Conflict(ApiError):
     """HTTP 409/422: an idempotency conflict. Re-read the jobs; never resubmit blindly."""
 

@@ -7,6 +7,8 @@ JSON (API doc §3-§7) into a `Job`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -64,6 +66,8 @@ class JobState(StrEnum):
     CANCELLED = "cancelled"
     STOPPED = "stopped"
     UNKNOWN = "unknown"
+    UNREADABLE = "unreadable"
+    """The job object in a list answer could not be read (docs/tolerance.md rule 1)."""
 
     @property
     def is_terminal(self) -> bool:
@@ -106,11 +110,89 @@ class Job:
     """`failureMessage`, `error.message` or AQuA `message`, when non-empty."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     """The job JSON as received."""
+    unreadable: Unreadable | None = None
+    """Set when the job object could not be read (state `UNREADABLE`): why, and what it was."""
 
     @property
     def key(self) -> tuple[Family, str]:
         """Identity across families: (family, id)."""
         return (self.family, self.id)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A job object that could not be read: whatever id it carries, the reason, the value."""
+
+    job_id: str | None
+    """The id the object carries, when one could be found; None otherwise."""
+    reason: str
+    """One line saying what could not be read."""
+    value: Any = field(default=None, compare=False, hash=False)
+    """The element exactly as received (any JSON value: an object, a list, text...)."""
+
+    @property
+    def excerpt(self) -> str:
+        """The start of the element as compact JSON, on one line (at most 200 characters)."""
+        try:
+            text = json.dumps(self.value, ensure_ascii=False, sort_keys=True, default=str)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(self.value)
+        text = " ".join(text.split())
+        return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+EXCERPT_CHARS = 200
+"""The most characters of an unreadable job object quoted in a view."""
+
+_ID_KEYS = ("id", "Id", "jobId")
+_KIND_KEYS = ("importType", "type", "name")
+
+
+def unreadable_job(family: Family, value: object, reason: str, *, job_id: str | None = None) -> Job:
+    """A stand-in `Job` for a job object that could not be read (docs/tolerance.md rule 1).
+
+    It keeps whatever id the object carries (else a stable made-up key `unreadable-<hash>`,
+    so the same object keeps its row across polls), its kind when that is readable, the
+    state `UNREADABLE`, the reason as `message` and the element itself in `unreadable`.
+    `job_id` is the id the job is known by when the object itself may not carry one (a
+    get by id).
+    """
+    kind = "(unreadable)"
+    raw: Mapping[str, Any] = {}
+    if isinstance(value, Mapping):
+        raw = value
+        for key in () if job_id else _ID_KEYS:
+            candidate = value.get(key)
+            if isinstance(candidate, int) and not isinstance(candidate, bool):
+                candidate = str(candidate)
+            if isinstance(candidate, str) and candidate.strip():
+                job_id = candidate.strip()
+                break
+        texts = [value.get(k) for k in _KIND_KEYS]
+        obj, operation = value.get("object"), value.get("operation")
+        if isinstance(obj, str) and isinstance(operation, str):
+            texts.insert(0, f"{obj}:{operation}")
+        kind = next((t for t in texts if isinstance(t, str) and t.strip()), kind)
+    info = Unreadable(job_id, reason, value)
+    key = job_id or f"unreadable-{_digest(value)}"
+    return Job(
+        family=family,
+        id=key,
+        kind=kind,
+        status="unreadable",
+        state=JobState.UNREADABLE,
+        message=reason,
+        raw=raw,
+        unreadable=info,
+    )
+
+
+def _digest(value: object) -> str:
+    try:
+        text = json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 Each route declares a `Shape` (API doc §2.5): uno/v1 `CommonResponse` (HTTP 200 may carry
 `success:false`), custom objects' flat `{code, message}`, AQuA's errors inside the job
 JSON (a refused request is a job with `status:"error"` and a null id), or `raw` for
-bodies that are not JSON (templates, files). `check_success` and `error_for` turn any
+bodies that are not JSON (templates, files). The older v1 body `{"Success": false,
+"Errors": [{"Code", "Message"}]}` is read wherever the others are, at any HTTP status
+(docs/tolerance.md rule 11). `check_success` and `error_for` turn any
 response into its decoded body or an `ApiError` of the right class; `token_error` does
 the same for the OAuth token endpoint.
 """
@@ -116,6 +118,16 @@ def extract_error(body: object) -> tuple[list[Reason], str]:
         text = "; ".join(r.message for r in reasons if r.message)
         if text or reasons:
             return reasons, text or f"error {reasons[0].code}"
+    raw_errors = body.get("Errors")
+    if isinstance(raw_errors, list):
+        # The older v1 body: {"Success": false, "Errors": [{"Code", "Message"}]}
+        # (docs/tolerance.md rule 11).
+        for item in raw_errors:
+            if isinstance(item, dict):
+                reasons.append(Reason(_as_text(item.get("Code")), _as_text(item.get("Message"))))
+        text = "; ".join(r.message for r in reasons if r.message)
+        if text or reasons:
+            return reasons, text or f"error {reasons[0].code}"
     if "errorCode" in body and body.get("errorCode") not in (None, ""):
         # AQuA: errors live in the job JSON as errorCode + message.
         code = _as_text(body.get("errorCode"))
@@ -201,14 +213,15 @@ def check_success(
             path=path,
             body_excerpt=excerpt(response),
         )
+    if body.get("Success") is False or body.get("success") is False:
+        # docs/zuora-api.md §2.5A: v1 may answer HTTP 200 with success:false; the older
+        # v1 body spells it `Success` (docs/tolerance.md rule 11). Either is a failure,
+        # on any route.
+        return body, error_for(response, method, path, shape, redact, body=body)
     if shape == "uno":
-        # API doc §2.5A: v1 may answer HTTP 200 with success:false; a missing flag is
-        # not success (unlike the SDK's default).
-        success = body.get("success")
-        if success is True:
+        # A missing flag is not success (unlike the SDK's default).
+        if body.get("success") is True or body.get("Success") is True:
             return body, None
-        if success is False:
-            return body, error_for(response, method, path, shape, redact, body=body)
         return body, MalformedResponse(
             "The response has no 'success' flag",
             status=response.status_code,

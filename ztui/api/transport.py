@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, Final
 
 import httpx
@@ -141,7 +142,8 @@ class Transport:
         client_secret: Secret | None,
         bearer_token: Secret | None,
         org_ids: Sequence[str],
-        entity_ids: Sequence[str],
+        entity_id: str | None,
+        zone: tzinfo | None,
         read_only: bool,
         timeout: float,
         max_retries: int,
@@ -162,7 +164,9 @@ class Transport:
             clock=clock,
         )
         self._org_ids = tuple(org_ids)
-        self._entity_ids = tuple(entity_ids)
+        self._entity_id = entity_id.strip() if entity_id else None
+        self.zone = zone
+        """The tenant's zone, for timestamps that name none (None: UTC)."""
         self.read_only = read_only
         self.max_retries = max(0, max_retries)
         self.max_retry_wait = max_retry_wait
@@ -231,8 +235,9 @@ class Transport:
         headers = {"Accept": accept, "Accept-Encoding": "gzip"}
         if self._org_ids:
             headers["Zuora-Org-Ids"] = ",".join(self._org_ids)
-        if self._entity_ids:
-            headers["Zuora-Entity-Ids"] = ",".join(self._entity_ids)
+        if self._entity_id:
+            # One entity id, never a list (docs/zuora-api.md §2.3).
+            headers["Zuora-Entity-Ids"] = self._entity_id
         return headers
 
     async def _send(

@@ -56,7 +56,8 @@ client_id = "00000000-0000-0000-0000-000000000000"
 client_secret_env = "ZUORA_SANDBOX_CLIENT_SECRET"
 # client_secret_command = ["pass", "show", "zuora/sandbox"]
 # org_ids = ["..."]          # Zuora-Org-Ids (Multi-Org tenants)
-# entity_ids = ["..."]       # Zuora-Entity-Ids (Multi-entity tenants)
+# entity_id = "..."          # Zuora-Entity-Ids: one entity per profile (Multi-entity)
+# timezone = "America/Los_Angeles"  # tenant zone for timestamps sent without one
 # daily_call_budget = 5000   # polling slows down as the budget runs low
 
 # A production tenant: read-only unless read_only = false or `ztui --write`, and even
@@ -151,7 +152,8 @@ def cmd_config_check(args: argparse.Namespace | None = None, *, out: TextIO | No
         ("client_id", resolved.client_id or "-", source("client_id")),
         ("client_secret", secret, source("client_secret")),
         ("org_ids", listed(resolved.org_ids), ""),
-        ("entity_ids", listed(resolved.entity_ids), ""),
+        ("entity_id", resolved.entity_id or "-", ""),
+        ("timezone", resolved.timezone or "UTC (default)", ""),
         ("read_only", "yes" if resolved.read_only else "no", source("read_only")),
         ("tenant_name", resolved.tenant_name or "-", ""),
         (

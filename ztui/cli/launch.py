@@ -38,6 +38,11 @@ def build_app_parser() -> OneLineParser:
     parser.add_argument(
         "--sim-speed", type=positive_float, default=1.0, help="demo: clock speed (default 1.0)"
     )
+    parser.add_argument(
+        "--sim-quirks",
+        action="store_true",
+        help="demo: the simulator answers like a real tenant may (docs/tolerance.md)",
+    )
     add_connection_options(parser)
     return parser
 
@@ -73,7 +78,13 @@ def _run_app(args: argparse.Namespace) -> int:
         print(f"ztui: warning: {warning}", file=sys.stderr)
     setup_logging(debug=bool(args.debug))
     demo = (
-        DemoOptions(args.sim_jobs, args.sim_seed, args.sim_speed, bool(args.read_only))
+        DemoOptions(
+            args.sim_jobs,
+            args.sim_seed,
+            args.sim_speed,
+            bool(args.read_only),
+            quirks=bool(args.sim_quirks),
+        )
         if args.demo
         else None
     )

@@ -29,6 +29,9 @@ from ztui.config.schema import (
 )
 from ztui.core.paths import config_path
 
+_UUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+"""A 36-character UUID with hyphens, the form [REF] requires of entity ids."""
+
 
 class ConfigError(Exception):
     """A configuration problem the user must fix; `str()` gives one line that says where.
@@ -326,7 +329,9 @@ class _Validator:
             "client_secret_env",
             "client_secret_command",
             "org_ids",
+            "entity_id",
             "entity_ids",
+            "timezone",
             "read_only",
             "tenant_name",
             "daily_call_budget",
@@ -373,7 +378,8 @@ class _Validator:
                 f"Zuora client ids have 36 characters; this one has {len(client_id.strip())}",
             )
         org_ids = self.strings(body, "org_ids", prefix, nonempty=False) or ()
-        entity_ids = self.strings(body, "entity_ids", prefix, nonempty=False) or ()
+        entity_id = self.entity(body, prefix)
+        timezone = self.zone(body, prefix)
         read_only = self.boolean(body, "read_only", prefix)
         tenant_name = self.string(body, "tenant_name", prefix)
         budget = self.integer(body, "daily_call_budget", prefix, minimum=1)
@@ -385,7 +391,8 @@ class _Validator:
             client_secret_env=secret_env,
             client_secret_command=secret_command,
             org_ids=org_ids,
-            entity_ids=entity_ids,
+            entity_id=entity_id,
+            timezone=timezone,
             read_only=read_only,
             tenant_name=tenant_name,
             daily_call_budget=budget,
@@ -401,6 +408,67 @@ class _Validator:
                 "writes will ask you to type the profile name instead",
             )
         return profile
+
+    def zone(self, body: Mapping[str, Any], prefix: Sequence[str]) -> str | None:
+        """The tenant's zone: an IANA name zoneinfo knows (docs/tolerance.md rule 6)."""
+        name = self.string(body, "timezone", prefix)
+        if name is None:
+            return None
+        name = name.strip()
+        if name.upper() == "UTC":
+            return "UTC"
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise self.error(
+                (*prefix, "timezone"),
+                f"unknown time zone {name!r}: expected an IANA name such as "
+                '"America/Los_Angeles", "Europe/Berlin" or "UTC"',
+            ) from None
+        return name
+
+    def entity(self, body: Mapping[str, Any], prefix: Sequence[str]) -> str | None:
+        """The profile's one entity id (docs/tolerance.md rule 9).
+
+        `Zuora-Entity-Ids` holds a single entity id (docs/zuora-api.md §2.3), so a list,
+        in either key or as comma-separated text, is refused.
+        """
+        why = "one entity per profile; make one profile per entity"
+        if "entity_ids" in body:
+            value = body["entity_ids"]
+            count = len(value) if isinstance(value, list) else None
+            got = f"an array of {count}" if count is not None else _type_name(value)
+            example = (
+                f' (entity_id = "{value[0]}")' if count == 1 and isinstance(value[0], str) else ""
+            )
+            raise self.error(
+                (*prefix, "entity_ids"),
+                f"a profile names a single entity with entity_id{example}, not a list "
+                f"(got {got}): {why}",
+            )
+        value = body.get("entity_id")
+        if isinstance(value, list):
+            raise self.error(
+                (*prefix, "entity_id"),
+                f"expected one entity id as a string, got an array of {len(value)}: {why}",
+            )
+        entity = self.string(body, "entity_id", prefix)
+        if entity is None:
+            return None
+        entity = entity.strip()
+        if "," in entity or len(entity.split()) > 1:
+            raise self.error(
+                (*prefix, "entity_id"),
+                f"expected one entity id, got several ({entity!r}): {why}",
+            )
+        if not _UUID.fullmatch(entity):
+            self.warn(
+                (*prefix, "entity_id"),
+                "Zuora entity ids are 36-character UUIDs with hyphens (docs/zuora-api.md §2.2)",
+            )
+        return entity
 
 
 def _similar(a: str, b: str) -> bool:

@@ -103,8 +103,10 @@ class ProfileConfig:
     """argv run without a shell whose stdout is the client secret."""
     org_ids: tuple[str, ...] = ()
     """Sent as `Zuora-Org-Ids` (Multi-Org tenants)."""
-    entity_ids: tuple[str, ...] = ()
-    """Sent as `Zuora-Entity-Ids` (Multi-entity tenants)."""
+    entity_id: str | None = None
+    """Sent as `Zuora-Entity-Ids` (Multi-entity tenants): one entity per profile."""
+    timezone: str | None = None
+    """The tenant's zone (IANA name): timestamps without a zone are read in it."""
     read_only: bool | None = None
     """Explicit read-only flag; None means the default (true on production)."""
     tenant_name: str | None = None
@@ -164,8 +166,11 @@ class ResolvedProfile:
     """OAuth client secret, masked; None if none was configured."""
     org_ids: tuple[str, ...] = ()
     """`Zuora-Org-Ids` values."""
-    entity_ids: tuple[str, ...] = ()
-    """`Zuora-Entity-Ids` values."""
+    entity_id: str | None = None
+    """The `Zuora-Entity-Ids` value: a single entity id (docs/zuora-api.md §2.3)."""
+    timezone: str | None = None
+    """The tenant's zone, an IANA name; timestamps that name no zone are read in it (UTC
+    when None; docs/tolerance.md rule 6)."""
     read_only: bool = True
     """When true, ztui offers no action that changes anything on the server."""
     tenant_name: str | None = None

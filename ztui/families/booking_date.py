@@ -6,17 +6,16 @@ reads it for both.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Final
 
 from ztui.api.models import HEX32_RE, Family, Job, JobState
 from ztui.api.parsing import (
     as_mapping,
-    bad,
     clamp01,
     non_empty,
     opt_int,
+    opt_number,
     opt_str,
     ratio,
     req_id,
@@ -50,8 +49,8 @@ def parse_batch_job(
     """Parse a booking-date or auto-backfill job.
 
     Their only counters are batches: processed = `batchFinishedCount`, total =
-    `batchSentCount`, failed = `errorCount`. Progress is the `progress` percentage
-    string, else finished / sent batches.
+    `batchSentCount`, failed = `errorCount`. Progress is the `progress` percentage (text
+    such as `"12.50%"`, or a number), else finished / sent batches.
 
     Args:
         data: The job JSON.
@@ -69,17 +68,10 @@ def parse_batch_job(
     kind = opt_str(d, "type", what) or default_kind
     finished = opt_int(d, "batchFinishedCount", what)
     sent = opt_int(d, "batchSentCount", what)
-    progress_text = opt_str(d, "progress", what)
-    progress: float | None = None
-    if progress_text is not None and progress_text.strip():
-        match = re.fullmatch(r"\s*(\d{1,3}(?:\.\d+)?)\s*%?\s*", progress_text)
-        if match is None:
-            raise bad(
-                what, f"field 'progress' should look like '12.50%', got {progress_text!r:.40}"
-            )
-        progress = clamp01(float(match.group(1)) / 100)
-    else:
-        progress = ratio(finished, sent)
+    # `progress` is "100.00%" in the sources, a number on some tenants (docs/tolerance.md
+    # rule 3): either way a percentage.
+    percent = opt_number(d, "progress", what)
+    progress = clamp01(percent / 100) if percent is not None else ratio(finished, sent)
     created = timestamp(d, "createdOn", what) or timestamp(d, "createdOnReadable", what)
     updated = timestamp(d, "updatedOn", what) or timestamp(d, "updatedOnReadable", what)
     message = non_empty(opt_str(d, "failureMessage", what)) or non_empty(

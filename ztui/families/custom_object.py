@@ -64,8 +64,13 @@ class CustomObjectPage:
 
     @property
     def is_last(self) -> bool:
-        """True when no further page can follow (API doc §6: INFERRED end-of-list rule)."""
-        return not self.jobs or self.count < self.page_size or not self.cursor
+        """True when no further page can follow: an empty page, or no cursor.
+
+        A page shorter than `page_size` is not the end: a tenant may cap its pages below
+        what was asked (docs/tolerance.md rule 8; the end-of-list signal is UNDOCUMENTED,
+        docs/zuora-api.md §6).
+        """
+        return not self.jobs or not self.cursor
 
 
 def parse_custom_object_job(data: object) -> Job:
@@ -85,7 +90,10 @@ def parse_custom_object_job(data: object) -> Job:
     operation = opt_str(d, "operation", what) or "?"
     message: str | None = None
     error = d.get("error")
-    if error is not None:
+    if isinstance(error, str):
+        # A plain string is taken as the message, with no code (docs/tolerance.md rule 4).
+        message = non_empty(error)
+    elif error is not None:
         error_map = as_mapping(error, f"{what} error")
         message = non_empty(opt_str(error_map, "message", what))
         code = opt_str(error_map, "code", what)

@@ -184,11 +184,13 @@ def _family_change(old: FamilyStatus | None, new: FamilyStatus) -> tuple[str, Se
     label = new.family.label
     if new.state == "stale":
         return f"{label}: data is stale ({new.error or 'poll failed'}); retrying.", "warning"
+    if new.state == "error":
+        return f"{label}: {new.error or 'the answer could not be used'}", "error"
     if new.state == "rate_limited":
         return f"{label}: rate-limited by the server; waiting before the next poll.", "warning"
     if new.state == "auth_error":
         return f"{label}: {new.error or 'access refused'}", "error"
-    if new.state == "ok" and before in ("stale", "rate_limited", "auth_error"):
+    if new.state == "ok" and before in ("stale", "error", "rate_limited", "auth_error"):
         return f"{label}: connection recovered.", "information"
     return None
 

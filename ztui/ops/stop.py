@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from ztui.api.errors import ApiError, ReadOnlyError
+from ztui.api.errors import ApiError, CancelRefused, ReadOnlyError
 from ztui.api.models import Family, Job, JobState
 from ztui.families import family_def
 from ztui.families.base import ActionKind, StopAction
@@ -161,7 +161,8 @@ def _journal(
     detail: str,
     track_id: str | None = None,
 ) -> None:
-    """Append one journal entry (outcome "ok" or "error"); a failure is logged, not raised."""
+    """Append one journal entry (outcome "ok", "refused" or "error"); a failure is logged,
+    not raised."""
     if journal is None:
         return
     try:
@@ -251,6 +252,36 @@ async def perform_stop(
         response = await client.stop_job(family, job_id)
     except ReadOnlyError as exc:
         return ActionOutcome(key, action.kind, sent=False, ok=False, message=exc.message)
+    except CancelRefused as exc:
+        # docs/tolerance.md rule 10: the server answered, but did not cancel.
+        text = _server_text(exc)
+        _journal(
+            journal,
+            kind=action.kind,
+            key=key,
+            profile=profile,
+            host=host,
+            request_id=exc.request_id,
+            http_status=exc.status,
+            outcome="refused",
+            detail=text,
+        )
+        if exc.finished:
+            lead = (
+                f"{noun} finished ({exc.job_status}) before the {action.kind} reached it; "
+                f"Zuora did not {action.kind} it"
+            )
+        else:
+            lead = f"Zuora refused to {action.kind} {noun} ({_status_of(exc)})"
+        return ActionOutcome(
+            key,
+            action.kind,
+            sent=True,
+            ok=False,
+            message=f"{lead}: {text}",
+            request_id=exc.request_id,
+            http_status=exc.status,
+        )
     except ApiError as exc:
         text = _server_text(exc)
         _journal(

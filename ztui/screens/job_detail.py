@@ -18,7 +18,7 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from itertools import pairwise
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -34,7 +34,7 @@ from textual.widgets import Button, DataTable, Header, Input, Static
 
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import AquaBatch, Family, Job, JobState
-from ztui.api.parsing import parse_timestamp
+from ztui.api.parsing import parse_timestamp_zone
 from ztui.core.paths import stylesheet
 from ztui.families.aqua import parse_aqua_batches
 from ztui.ops.stop import action_for, refusal_reason
@@ -148,17 +148,22 @@ def relative(ts: float, now: float) -> str:
     return f"{_span(delta)} ago" if delta > 0 else f"in {_span(delta)}"
 
 
-def time_text(value: object, now: float) -> str | None:
-    """Absolute and relative rendering of a wire timestamp, or the raw value if unreadable."""
+def time_text(value: object, now: float, zone: tzinfo | None = None) -> str | None:
+    """Absolute and relative rendering of a wire timestamp, or the raw value if unreadable.
+
+    A value that names no zone is read in `zone` (the tenant's, UTC when None), and the
+    text says so (docs/tolerance.md rule 6).
+    """
     if value is None or value == "":
         return None
     try:
-        ts = parse_timestamp(value)
+        ts, assumed = parse_timestamp_zone(value, zone or UTC)
     except MalformedResponse:
         return f"{value} (unreadable time)"
     if ts is None:
         return None
-    return f"{_utc(ts)} ({relative(ts.timestamp(), now)})"
+    text = f"{_utc(ts)} ({relative(ts.timestamp(), now)})"
+    return f"{text} · sent as {value!r} without a zone, read as {assumed}" if assumed else text
 
 
 def _plain(value: object) -> str | None:
@@ -189,9 +194,10 @@ def progress_bar(progress: float | None, width: int = 30) -> Content:
 class _Fields:
     """Reads fields of a job's raw JSON and remembers which ones were shown."""
 
-    def __init__(self, raw: Mapping[str, Any], now: float) -> None:
+    def __init__(self, raw: Mapping[str, Any], now: float, zone: tzinfo | None) -> None:
         self.raw = raw
         self.now = now
+        self.zone = zone
         self.used: set[str] = set()
         self.rows: list[tuple[str, Content | str]] = []
 
@@ -211,11 +217,11 @@ class _Fields:
             self.add(label, " · ".join(parts) + suffix)
 
     def time(self, label: str, key: str, *readable: str) -> None:
-        text: str | None = time_text(self.get(key), self.now)
+        text: str | None = time_text(self.get(key), self.now, self.zone)
         for alt in readable:
             value = self.get(alt)
             if text is None:
-                text = time_text(value, self.now)
+                text = time_text(value, self.now, self.zone)
             elif isinstance(value, str) and value:
                 text = f"{text} · {value}"
         self.add(label, text)
@@ -233,22 +239,29 @@ def _status_line(job: Job) -> Content:
 
 
 def family_fields(
-    job: Job, now: float
+    job: Job, now: float, zone: tzinfo | None = None
 ) -> tuple[list[tuple[str, Content | str]], list[tuple[str, str]]]:
     """The rows the detail screen shows for `job`, and the raw fields not covered by them.
 
     Args:
         job: The job (its `raw` is what the server sent).
         now: Wall-clock epoch seconds for relative times.
+        zone: The tenant's zone, for timestamps sent without one (UTC when None).
 
     Returns:
         `(rows, others)`: labelled values in the family's layout, then every other raw
         field as `(key, text)`.
     """
-    f = _Fields(job.raw, now)
+    f = _Fields(job.raw, now, zone)
     f.used.update({"status", "id", "Id"})
-    f.add("Job id", job.id)
+    no_id = job.unreadable is not None and job.unreadable.job_id is None
+    f.add("Job id", "(none in the answer)" if no_id else job.id)
     f.add("Status", _status_line(job))
+    if job.unreadable is not None:
+        # docs/tolerance.md rule 1: what could not be read, and the object as received.
+        f.add("Unreadable", job.unreadable.reason)
+        f.add("Excerpt", job.unreadable.excerpt)
+        return f.rows, list(f.rest())
     f.add("Progress", progress_bar(job.progress))
     match job.family:
         case Family.DATA_BACKFILL:
@@ -680,7 +693,8 @@ class JobDetailScreen(Screen[None]):
         )
         for state in JobState:
             title.set_class(job.state is state, f"-{state}")
-        rows, others = family_fields(view, now)
+        zone = getattr(getattr(self.app, "client", None), "timezone", None)
+        rows, others = family_fields(view, now, zone if isinstance(zone, tzinfo) else None)
         self.query_one("#detail-fields", Static).update(_rows_content(rows))
         other = self.query_one("#detail-other", Static)
         other.update(_rows_content([(k, v) for k, v in others]) if others else "(none)")

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Final
 
-from ztui.api.errors import BadRequest, NotFound
-from ztui.api.models import Family, Job
+from ztui.api.errors import BadRequest, MalformedResponse, NotFound
+from ztui.api.models import Family, Job, unreadable_job
 from ztui.families import aqua
 from ztui.families.base import JobsApi
 
@@ -56,8 +56,9 @@ class AquaWatch:
         Gets run a few at a time (well under the tenant's concurrency limit of 40), so a
         journal that knows hundreds of AQuA jobs does not hold up the first snapshot. A
         job the server no longer knows (purged after 180 days, or mistyped) is no longer
-        watched. Successful answers are kept even when another get fails; the first
-        failure is then raised so the family is marked stale.
+        watched. An answer that cannot be read as a job becomes an unreadable row.
+        Successful answers are kept even when another get fails; the first failure is
+        then raised so the family is marked stale.
 
         Raises:
             ApiError: The first get that failed for another reason.
@@ -84,6 +85,12 @@ class AquaWatch:
         for job_id, result in zip(pending, results, strict=True):
             if isinstance(result, Job):
                 jobs[job_id] = result
+            elif isinstance(result, MalformedResponse):
+                # One job that cannot be read never hides the others (docs/tolerance.md
+                # rule 1); it is read again on the next poll.
+                jobs[job_id] = unreadable_job(
+                    self.family, result.body_excerpt, result.message, job_id=job_id
+                )
             elif isinstance(result, gone):
                 # Nothing will ever come of polling it.
                 log.warning("AQuA job %s no longer watched: %s", job_id, result)

@@ -33,7 +33,8 @@ def open_client(profile: ResolvedProfile, **options: Any) -> ZuoraClient:
         client_id=profile.client_id,
         client_secret=profile.client_secret,
         org_ids=profile.org_ids,
-        entity_ids=profile.entity_ids,
+        entity_id=profile.entity_id,
+        timezone=profile.timezone,
         read_only=profile.read_only,
         **options,
     )

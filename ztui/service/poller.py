@@ -9,9 +9,12 @@ good. Every tick yields a whole, immutable `JobSnapshot`.
 
 Failures by kind (STYLE §4): transient errors (5xx, timeouts, dropped connections, 429
 once the client's own retries are spent) keep the last data and mark the family stale
-with the reason; the next polls recover by themselves. Token expiry is the client's
-business (it refreshes silently). Refused credentials stop polling with one message that
-says what to fix.
+with the reason; the next polls recover by themselves. An answer that asking again would
+not change (malformed, a 4xx) keeps the last data too and marks the family `error`, at
+the usual pace. A job object that cannot be read is a row of its own, in the
+`UNREADABLE` state, counted in its family's status (docs/tolerance.md rule 1). Token
+expiry is the client's business (it refreshes silently). Refused credentials stop
+polling with one message that says what to fix.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from ztui.api.errors import (
     ServerError,
     TransportError,
 )
-from ztui.api.models import Family, Job
+from ztui.api.models import Family, Job, JobState
 from ztui.families import POLL_ORDER, family_def
 from ztui.families.base import JobPage, JobsApi
 from ztui.service.aqua_watch import AquaWatch
@@ -119,6 +122,8 @@ class JobPoller:
         self._details: dict[tuple[Family, str], Job] = {}
         self._aqua = AquaWatch(aqua_ids)
         self._disabled: set[Family] = set()
+        self._warnings: dict[Family, str] = {}
+        self._warned: set[Family] = set()
         self._fatal: str | None = None
         self._rate_limit_attempt = 0
         self._hold_until: float | None = None
@@ -274,6 +279,10 @@ class JobPoller:
         cached = self._details.get(key)
         if cached is not None:
             return cached
+        listed = self._jobs.get(family, {}).get(job_id)
+        if listed is not None and listed.state is JobState.UNREADABLE:
+            # Its list entry is all there is to show (a made-up key has nothing to get).
+            return listed
         job = await family_def(family).calls.get(self._client, job_id)
         if job.state.is_terminal:
             self._details[key] = job
@@ -317,23 +326,40 @@ class JobPoller:
                     self._status[family] = FamilyStatus(family, "unsupported")
                     log.info("%s list not offered by this tenant: %s", definition.noun, exc)
                     continue
-                self._transient(family, exc)
+                self._failed(family, exc)
                 continue
             except RateLimited as exc:
                 self._rate_limited(family, exc)
                 # Limits are per tenant: the other families would get a 429 too.
                 return
-            except ApiError as exc:
+            except (ServerError, TransportError) as exc:
                 self._transient(family, exc)
                 continue
+            except ApiError as exc:
+                # Malformed answers and 4xx refusals: asking again at once would get the
+                # same answer (docs/tolerance.md rule 2).
+                self._failed(family, exc)
+                continue
             self._rate_limit_attempt = 0
-            self._status[family] = FamilyStatus(family, "ok", as_of=self._clock())
+            unreadable = sum(
+                1
+                for job_id, job in self._jobs[family].items()
+                if job.state is JobState.UNREADABLE and self._wanted(family, job_id)
+            )
+            self._status[family] = FamilyStatus(
+                family,
+                "ok",
+                as_of=self._clock(),
+                unreadable=unreadable,
+                warning=self._warnings.get(family),
+            )
             if self._latest is None and family is not self._families[-1]:
                 # First poll: show each family as soon as it arrives, not after the last.
                 self._publish_interim()
 
     async def _poll_family(self, family: Family) -> None:
         definition = family_def(family)
+        self._warnings.pop(family, None)
         if definition.calls.page is not None:
             await self._poll_pages(family, definition.calls.page)
         elif definition.calls.list_all is not None:
@@ -350,20 +376,24 @@ class JobPoller:
     ) -> None:
         """Read the newest pages, going deeper only while they tell us something new.
 
-        The list is newest first with no total (API doc §6). A page is worth following
-        when it holds a job we have never seen (we are not yet below what is known), or
-        while a job we show as unfinished has not turned up yet. A short or empty page
-        ends the list; only then can a known job be declared gone.
+        The list is newest first with no total (docs/zuora-api.md §6). A page is worth
+        following when it holds a job we have never seen (we are not yet below what is
+        known), or while a job we show as unfinished has not turned up yet. An empty page
+        or a missing cursor ends the list; only then can a known job be declared gone. A
+        cursor that comes back stops the walk, with one warning.
         """
         known = self._jobs[family]
         awaited = {
             job_id
             for job_id, job in known.items()
-            if not job.state.is_terminal and self._wanted(family, job_id)
+            if not job.state.is_terminal
+            and job.state is not JobState.UNREADABLE
+            and self._wanted(family, job_id)
         }
         seen: dict[str, Job] = {}
         size = self.settings.co_page_size
         cursor: str | None = None
+        cursors: set[str] = set()
         reached_end = False
         for _ in range(self.settings.co_max_pages):
             page = await page_of(self._client, size, cursor)
@@ -372,9 +402,15 @@ class JobPoller:
                 new_here = new_here or job.id not in known
                 seen[job.id] = job
                 awaited.discard(job.id)
-            if not page.jobs or page.cursor is None or len(page.jobs) < size:
+            # Only an empty page or a missing cursor ends the list; a short page does not
+            # (a tenant may cap its pages: docs/tolerance.md rule 8).
+            if not page.jobs or page.cursor is None:
                 reached_end = True
                 break
+            if page.cursor in cursors or page.cursor == cursor:
+                self._repeated_cursor(family, page.cursor)
+                break
+            cursors.add(page.cursor)
             if not new_here and not awaited:
                 break
             cursor = page.cursor
@@ -389,6 +425,24 @@ class JobPoller:
         log.info("polling %s failed, keeping the last data: %s", family.value, exc)
         self._status[family] = replace(
             self._status[family], state="stale", error=_describe(exc), retry_at=None
+        )
+
+    def _repeated_cursor(self, family: Family, cursor: str) -> None:
+        text = (
+            f"the job list returned cursor {cursor} a second time; paging stopped there, "
+            "so older jobs may be missing"
+        )
+        if family not in self._warned:
+            self._warned.add(family)
+            log.warning("polling %s: %s", family.value, text)
+        self._warnings[family] = text
+
+    def _failed(self, family: Family, exc: ApiError) -> None:
+        previous = self._status[family]
+        if previous.state != "error" or previous.error != _describe(exc):
+            log.warning("polling %s failed, keeping the last data: %s", family.value, exc)
+        self._status[family] = replace(
+            previous, state="error", error=_describe(exc), retry_at=None, unreadable=0
         )
 
     def _rate_limited(self, family: Family, exc: RateLimited) -> None:

@@ -15,12 +15,18 @@ from typing import Literal
 
 from ztui.api.models import Family, Job, JobState
 
-FamilyState = Literal["ok", "stale", "rate_limited", "auth_error", "unsupported", "pending"]
+FamilyState = Literal[
+    "ok", "stale", "error", "rate_limited", "auth_error", "unsupported", "pending"
+]
 """Where a family's data stands.
 
-- `ok`: the last poll of this family succeeded.
-- `stale`: the last poll failed transiently (5xx, timeout, dropped connection, other
-  unexpected answers); the jobs shown are those of `as_of`.
+- `ok`: the last poll of this family succeeded (some of its jobs may still have been
+  unreadable: `FamilyStatus.unreadable` counts them).
+- `stale`: the last poll failed transiently (5xx, timeout, dropped connection); the jobs
+  shown are those of `as_of`, and the next polls recover by themselves.
+- `error`: the last poll got an answer that asking again at once would not change (one
+  ztui cannot read, or a 4xx refusal); the jobs shown are those of `as_of`. It is reported
+  once and not hurried: the next poll comes at the usual pace (docs/tolerance.md rule 2).
 - `rate_limited`: the last poll got HTTP 429; polling resumes at `retry_at`.
 - `auth_error`: credentials or permissions were refused; this family is no longer polled.
 - `unsupported`: the tenant does not offer a list for this family (propagation 404).
@@ -44,6 +50,12 @@ class FamilyStatus:
     """One line saying what went wrong on the last poll, fit to show; None when fine."""
     retry_at: float | None = None
     """Epoch seconds before which this family should not be polled again (429)."""
+    unreadable: int = 0
+    """Job objects of the last good answer that could not be read (shown as their own
+    rows, in the `UNREADABLE` state)."""
+    warning: str | None = None
+    """Something odd the server did that did not stop the poll (a repeated paging
+    cursor), in one line; None when there was nothing."""
 
     @property
     def is_stale(self) -> bool:
@@ -143,8 +155,14 @@ class JobSnapshot:
 
     @property
     def any_active(self) -> bool:
-        """True while any job is queued, running, stopping or in an unknown state."""
-        return any(not job.state.is_terminal for job in self.jobs.values())
+        """True while any job is queued, running, stopping or in an unknown state.
+
+        An unreadable job is none of these: polling faster would not make it readable.
+        """
+        return any(
+            not job.state.is_terminal and job.state is not JobState.UNREADABLE
+            for job in self.jobs.values()
+        )
 
     def jobs_of(self, family: Family) -> Iterator[Job]:
         """The jobs of one family, in no particular order."""

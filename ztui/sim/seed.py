@@ -213,7 +213,7 @@ def seed_scenario(sim: Simulator, n: int, seed: int) -> None:
             elif op != "delete" and rng.random() < 0.35:
                 many = rng.random() < 0.3
                 cjob.seeded_errors = min(
-                    total, rng.randrange(100, 700) if many else rng.randrange(1, 12)
+                    total, rng.randrange(200, 2001) if many else rng.randrange(1, 12)
                 )
             cjob.advance(now)
         if cjob.active:

@@ -39,11 +39,13 @@ __all__ = ["ACTIONS", "OUTCOMES", "Journal", "JournalEntry", "host_of", "os_user
 log = logging.getLogger(__name__)
 
 Action = Literal["create", "upload", "stop", "cancel"]
-Outcome = Literal["ok", "error", "pending", "unknown"]
+Outcome = Literal["ok", "refused", "error", "pending", "unknown"]
 ACTIONS: Final = ("create", "upload", "stop", "cancel")
 """The actions ztui journals."""
-OUTCOMES: Final = ("ok", "error", "pending", "unknown")
-"""What became of an action, as far as ztui knows when it writes the line."""
+OUTCOMES: Final = ("ok", "refused", "error", "pending", "unknown")
+"""What became of an action, as far as ztui knows when it writes the line. `refused`: the
+server answered without doing it (an AQuA cancel that reached a finished job; the
+message holds the server's code and message)."""
 
 _AQUA: Final = aqua.DEFINITION.family.value
 

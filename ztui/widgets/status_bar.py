@@ -32,6 +32,7 @@ _STATE_STYLE = {
     JobState.CANCELLED: "$warning",
     JobState.STOPPED: "$warning",
     JobState.UNKNOWN: "$accent italic",
+    JobState.UNREADABLE: "$warning italic",
 }
 
 
@@ -51,7 +52,7 @@ def clock_text(epoch: float | None, *, seconds: bool = True) -> str:
 
 
 def family_text(status: FamilyStatus) -> Content:
-    """One family's connection state: `ok`, `stale since 12:01`, `429 until 12:03`, ...
+    """One family's connection state: `ok`, `2 unreadable`, `stale since 12:01`, ...
 
     Args:
         status: The family's status from the snapshot.
@@ -61,8 +62,14 @@ def family_text(status: FamilyStatus) -> Content:
     """
     label = status.family.label
     state = status.state
+    if state == "ok" and status.unreadable:
+        return Content.assemble(label, " ", (f"{status.unreadable:,} unreadable", "$warning"))
     if state == "ok":
         return Content.assemble(label, " ", ("ok", "$success"))
+    if state == "error":
+        return Content.assemble(
+            label, " ", (f"error since {clock_text(status.as_of)}", "$error bold")
+        )
     if state == "stale":
         return Content.assemble(
             label, " ", (f"stale since {clock_text(status.as_of)}", "$warning bold")

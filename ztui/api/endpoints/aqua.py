@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ztui.api.endpoints.common import checked_key, reading, segment
-from ztui.api.models import AquaBatch, Job
+from ztui.api.errors import BadRequest, CancelRefused, Reason
+from ztui.api.models import AquaBatch, Job, JobState
+from ztui.api.parsing import non_empty, opt_str
 from ztui.api.transport import Transport
 from ztui.families.aqua import parse_aqua_batches, parse_aqua_job
 
@@ -57,11 +59,59 @@ class AquaEndpoints:
             return parse_aqua_job(answer)
 
     async def cancel_aqua_job(self, job_id: str) -> Job:
-        """Cancel an unfinished AQuA job (DELETE, not retried); returns the job."""
+        """Cancel an unfinished AQuA job (DELETE, not retried); returns the cancelled job.
+
+        An answer that is not a `cancelled` job, or that carries an `errorCode`, is a
+        refusal whatever its HTTP status (docs/tolerance.md rule 10): cancel works only
+        while the job is unfinished (docs/zuora-api.md §7), and a job that finished while
+        the DELETE was on its way may come back with HTTP 200, its final status and an
+        `errorCode`.
+
+        Raises:
+            CancelRefused: The server did not cancel the job (its code and message in
+                `reasons`).
+        """
         path = f"{_AQUA_JOBS}/{segment(job_id, 'Job id')}"
-        response, answer = await self._t.call("DELETE", path, shape="aqua")
+        try:
+            response, answer = await self._t.call("DELETE", path, shape="aqua")
+        except CancelRefused:
+            raise
+        except BadRequest as exc:
+            if not exc.reasons:
+                raise
+            raise CancelRefused(
+                f"Zuora did not cancel AQuA job {job_id}: {exc.message}",
+                status=exc.status,
+                request_id=exc.request_id,
+                method=exc.method,
+                path=exc.path,
+                reasons=exc.reasons,
+                body_excerpt=exc.body_excerpt,
+            ) from None
         with reading(self._t, response):
-            return parse_aqua_job(answer)
+            job = parse_aqua_job(answer)
+        code = non_empty(opt_str(answer, "errorCode", "AQuA job")) if answer else None
+        if job.state is JobState.CANCELLED and code is None:
+            return job
+        message = non_empty(opt_str(answer, "message", "AQuA job")) or ""
+        finished = job.state.is_terminal
+        text = (
+            f"AQuA job {job_id} finished ({job.status}) before the cancel reached it"
+            if finished
+            else f"Zuora did not cancel AQuA job {job_id} (it is {job.status or 'of no status'})"
+        )
+        error = CancelRefused(
+            f"{text}: {message}" if message else text,
+            job_status=job.status,
+            finished=finished,
+            status=response.status_code,
+            request_id=response.headers.get("Zuora-Request-Id"),
+            method="DELETE",
+            path=path,
+            reasons=[Reason(code or "", message)] if code or message else [],
+        )
+        self._t.record(error)
+        raise error
 
     async def get_aqua_batches(self, job: Job | str) -> list[AquaBatch]:
         """The batches of an AQuA job: parsed from a `Job`'s raw JSON, or fetched by id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -11,21 +12,26 @@ from urllib.parse import quote
 import httpx
 
 from ztui.api.errors import BadRequest, MalformedResponse
-from ztui.api.models import Job
+from ztui.api.models import Family, Job, unreadable_job
+from ztui.api.parsing import tenant_zone
 from ztui.api.shapes import excerpt
 
 if TYPE_CHECKING:
     from ztui.api.transport import Transport
+
+log = logging.getLogger("ztui.api")
 
 
 @contextmanager
 def reading(transport: Transport, response: httpx.Response) -> Iterator[None]:
     """Give a parser's `MalformedResponse` the request's status, ids and an excerpt.
 
-    The error is recorded in the transport's error log.
+    The error is recorded in the transport's error log. Inside the block, timestamps that
+    name no zone are read in the transport's tenant zone (docs/tolerance.md rule 6).
     """
     try:
-        yield
+        with tenant_zone(transport.zone):
+            yield
     except MalformedResponse as exc:
         request = response.request
         error = MalformedResponse(
@@ -85,11 +91,15 @@ def body_jobs(
     parser: Callable[[object], Job],
     what: str,
     response: httpx.Response,
+    family: Family,
 ) -> list[Job]:
     """The body's `jobs` list, each parsed with `parser`.
 
+    A job object that cannot be read never hides the others (docs/tolerance.md rule 1): it
+    becomes a stand-in job in the `UNREADABLE` state (`ztui.api.models.unreadable_job`).
+
     Raises:
-        MalformedResponse: `jobs` is missing, not a list, or holds an unreadable job.
+        MalformedResponse: `jobs` is missing or not a list.
     """
     jobs = body_field(body, "jobs", what, response)
     if not isinstance(jobs, list):
@@ -98,7 +108,14 @@ def body_jobs(
             status=response.status_code,
             request_id=response.headers.get("Zuora-Request-Id"),
         )
-    return [parser(item) for item in jobs]
+    result: list[Job] = []
+    for item in jobs:
+        try:
+            result.append(parser(item))
+        except MalformedResponse as exc:
+            log.info("%s: one job object could not be read: %s", what, exc.message)
+            result.append(unreadable_job(family, item, exc.message))
+    return result
 
 
 def body_job_id(body: Mapping[str, Any], what: str, response: httpx.Response) -> str:

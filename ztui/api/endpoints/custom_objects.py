@@ -7,12 +7,13 @@ Errors come in the flat `{code, message}` shape (§2.5B).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Final
 
 from ztui.api.endpoints.common import body_jobs, checked_key, reading, segment
-from ztui.api.errors import BadRequest
-from ztui.api.models import Job, JobError
+from ztui.api.errors import BadRequest, MalformedResponse
+from ztui.api.models import Family, Job, JobError
 from ztui.api.transport import Transport
 from ztui.families.custom_object import (
     CUSTOM_OBJECT_MAX_BYTES,
@@ -24,6 +25,8 @@ from ztui.families.custom_object import (
 
 _CO: Final = "/objects/jobs"
 
+log = logging.getLogger("ztui.api")
+
 
 class CustomObjectEndpoints:
     """The custom-object calls over one transport.
@@ -34,6 +37,24 @@ class CustomObjectEndpoints:
 
     def __init__(self, transport: Transport) -> None:
         self._t = transport
+        self._warned_repeat = False
+
+    def _repeated_cursor(self, cursor: str) -> None:
+        """Warn (once per client) and record that the list sent `cursor` a second time."""
+        if not self._warned_repeat:
+            self._warned_repeat = True
+            log.warning(
+                "the custom-object job list returned cursor %s a second time; paging stopped",
+                cursor,
+            )
+        self._t.record(
+            MalformedResponse(
+                f"The custom-object job list returned cursor {cursor} a second time; "
+                "the jobs after it are not listed",
+                method="GET",
+                path=_CO,
+            )
+        )
 
     async def list_custom_object_jobs(
         self,
@@ -58,7 +79,13 @@ class CustomObjectEndpoints:
             params["status"] = status
         response, body = await self._t.call("GET", _CO, shape="co", params=params)
         with reading(self._t, response):
-            jobs = body_jobs(body, parse_custom_object_job, "custom-object list", response)
+            jobs = body_jobs(
+                body,
+                parse_custom_object_job,
+                "custom-object list",
+                response,
+                Family.CUSTOM_OBJECT,
+            )
         count = body.get("count")
         next_cursor = body.get("cursor")
         if isinstance(count, bool) or not isinstance(count, int):
@@ -77,6 +104,9 @@ class CustomObjectEndpoints:
     ) -> AsyncIterator[CustomObjectPage]:
         """Yield every page of custom-object jobs, newest first.
 
+        The walk follows the cursor until the server sends none or an empty page; a short
+        page does not end it. A cursor that comes back stops it, with one warning.
+
         Args:
             page_size: Jobs per page (≤ 40 is sent).
             status: Only jobs in this status.
@@ -85,6 +115,7 @@ class CustomObjectEndpoints:
             max_pages: Stop after this many pages.
         """
         cursor: str | None = None
+        seen: set[str] = set()
         pages = 0
         while True:
             page = await self.list_custom_object_jobs(page_size, cursor, status)
@@ -94,8 +125,13 @@ class CustomObjectEndpoints:
                 return
             if max_pages is not None and pages >= max_pages:
                 return
-            if page.cursor == cursor:
-                return  # a server repeating its cursor would loop forever
+            assert page.cursor is not None  # is_last otherwise
+            if page.cursor in seen or page.cursor == cursor:
+                # A server repeating a cursor would loop the walk for ever
+                # (docs/tolerance.md rule 8).
+                self._repeated_cursor(page.cursor)
+                return
+            seen.add(page.cursor)
             cursor = page.cursor
 
     async def list_all_custom_object_jobs(

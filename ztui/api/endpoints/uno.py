@@ -8,6 +8,7 @@ only (§5); the group remembers what it found out about both.
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any, Final
 
 import httpx
@@ -20,8 +21,15 @@ from ztui.api.endpoints.common import (
     reading,
     segment,
 )
-from ztui.api.errors import BadRequest, NotFound, NotSupported
-from ztui.api.models import Job
+from ztui.api.errors import (
+    TRANSIENT_ERRORS,
+    ApiError,
+    AuthError,
+    BadRequest,
+    NotFound,
+    NotSupported,
+)
+from ztui.api.models import Family, Job
 from ztui.api.transport import Transport
 from ztui.families.booking_date import parse_booking_date_job
 from ztui.families.data_backfill import DATA_BACKFILL_MAX_BYTES, parse_data_backfill_job
@@ -33,7 +41,13 @@ _DATA_LIST_PATHS: Final = (f"{UNO}/listjobs", "/v1/uno/date-backfill/listjobs")
 _BOOKING: Final = f"{UNO}/bookingdate/jobs"
 _PROPAGATION: Final = f"{UNO}/propagation/jobs"
 _STOPPING: Final = {"status": "Stopping"}
+_DB: Final = Family.DATA_BACKFILL
 _MIB: Final = 1024 * 1024
+
+log = logging.getLogger("ztui.api")
+
+_NO_FALLBACK: Final[tuple[type[ApiError], ...]] = (AuthError, *TRANSIENT_ERRORS)
+"""Failures the other data-backfill list spelling would not fare better with."""
 
 
 class UnoEndpoints:
@@ -53,25 +67,42 @@ class UnoEndpoints:
     async def list_data_backfill_jobs(self) -> list[Job]:
         """List every data backfill job.
 
-        Tries `/v1/uno/data-backfill/listjobs` and, on 404, `/v1/uno/date-backfill/listjobs`
-        (API doc §3, §8 #1); the path that answered is remembered for later calls.
+        The list has two spellings, `/v1/uno/data-backfill/listjobs` ([REF]) and
+        `/v1/uno/date-backfill/listjobs` ([SDK], seed 000) (docs/zuora-api.md §3, §8 #1).
+        Any answer of the first that is not a successful list (404, 405, 400, 403, HTTP 200
+        with `success:false`, a body without `jobs`) makes it try the other
+        (docs/tolerance.md rule 7). The spelling that worked is remembered for this
+        connection and tried first from then on; the other only when it stops working.
 
         Raises:
-            ApiError: Any failure; `NotFound` when neither spelling exists.
+            ApiError: Transient and auth failures at once (the other spelling would fare
+                no better); otherwise the first spelling's error when both fail.
         """
         first = self._data_list_path or _DATA_LIST_PATHS[0]
         candidates = [first, *(p for p in _DATA_LIST_PATHS if p != first)]
-        for index, path in enumerate(candidates):
+        failures: list[ApiError] = []
+        for path in candidates:
             try:
                 response, body = await self._t.call("GET", path, shape="uno")
-            except NotFound:
-                if index == len(candidates) - 1:
-                    raise
+                with reading(self._t, response):
+                    jobs = body_jobs(
+                        body, parse_data_backfill_job, "data backfill list", response, _DB
+                    )
+            except _NO_FALLBACK:
+                raise
+            except ApiError as exc:
+                log.info(
+                    "data backfill list at %s failed (%s); trying the other spelling", path, exc
+                )
+                failures.append(exc)
                 continue
+            if path != self._data_list_path:
+                log.info("data backfill list answers at %s", path)
             self._data_list_path = path
-            with reading(self._t, response):
-                return body_jobs(body, parse_data_backfill_job, "data backfill list", response)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return jobs
+        # A 404 or 405 says little ("not this spelling"); prefer an error that says more.
+        telling = [e for e in failures if not isinstance(e, NotFound | NotSupported)]
+        raise (telling or failures)[0]
 
     async def get_data_backfill_job(self, job_id: str) -> Job:
         """Fetch one data backfill job by its 32-hex id."""
@@ -132,7 +163,9 @@ class UnoEndpoints:
         """List every booking-date backfill job."""
         response, body = await self._t.call("GET", _BOOKING, shape="uno")
         with reading(self._t, response):
-            return body_jobs(body, parse_booking_date_job, "booking-date list", response)
+            return body_jobs(
+                body, parse_booking_date_job, "booking-date list", response, Family.BOOKING_DATE
+            )
 
     async def get_booking_date_job(self, job_id: str) -> Job:
         """Fetch one booking-date backfill job."""
@@ -237,7 +270,9 @@ class UnoEndpoints:
         """
         response, body = await self._propagation_call("GET", _PROPAGATION, "job listing")
         with reading(self._t, response):
-            return body_jobs(body, parse_propagation_job, "auto-backfill list", response)
+            return body_jobs(
+                body, parse_propagation_job, "auto-backfill list", response, Family.PROPAGATION
+            )
 
     async def get_propagation_job(self, job_id: str) -> Job:
         """Fetch one auto-backfill job.

@@ -37,6 +37,9 @@ from ztui.families import POLL_ORDER, family_def
 ONE_SHOT_RETRY_S = 30.0
 """How long a one-shot command keeps retrying transient errors before giving up."""
 
+LIST_MAX_PAGES = 100_000
+"""Custom-object pages `ztui jobs` reads at most: in practice, all of them."""
+
 STATE_GROUPS: dict[str, frozenset[JobState]] = {
     "active": frozenset(s for s in JobState if s.is_active),
     "finished": frozenset(s for s in JobState if s.is_terminal),
@@ -116,7 +119,9 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
 
     families: tuple[Family, ...] = tuple(args.family) if args.family else POLL_ORDER
     aqua_ids = list(dict.fromkeys([*known_aqua_ids(conn), *(args.aqua_id or [])]))
-    poller = JobPoller(conn.client, settings=PollSettings(), families=families, aqua_ids=aqua_ids)
+    # A listing reads every custom-object page, however many (docs/tolerance.md rule 8).
+    settings = PollSettings(co_max_pages=LIST_MAX_PAGES)
+    poller = JobPoller(conn.client, settings=settings, families=families, aqua_ids=aqua_ids)
     reporter = TransientReporter("ztui jobs")
     give_up = time.monotonic() + ONE_SHOT_RETRY_S
     attempt = 0
@@ -124,10 +129,12 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
         snapshot = await poller.poll_once()
         if snapshot.fatal is not None:
             raise CommandError(snapshot.fatal, ExitCode.AUTH)
+        # Only transient trouble (5xx, timeouts, dropped connections, 429) is asked again;
+        # an unreadable answer or a refusal is reported once (docs/tolerance.md rule 2).
         stale = {f: s for f, s in snapshot.families.items() if s.is_stale}
         if not stale or time.monotonic() >= give_up:
             break
-        # One bad answer should not make a script's list incomplete: retry a few times.
+        # One passing failure should not make a script's list incomplete: retry a few times.
         for family, status in stale.items():
             reporter.problem(family.label, status.state, status.error or status.state)
         delay = backoff_delay(attempt)
@@ -150,15 +157,18 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
         cutoff = datetime.now(UTC).timestamp() - args.since
         jobs = [job for job in jobs if _recent(job, cutoff)]
     jobs = board_order(jobs)
+    unreadable = [job for job in jobs if job.unreadable is not None]
+    for job in unreadable:
+        _note("ztui jobs", f"warning: {unreadable_text(job)}")
 
     if args.json:
         _print(dumps([job_to_dict(job) for job in jobs]))
     elif args.jsonl:
         for job in jobs:
             _print(dumps(job_to_dict(job), indent=None))
-    elif jobs:
-        _print(jobs_table(jobs))
-    else:
+    elif readable := [job for job in jobs if job.unreadable is None]:
+        _print(jobs_table(readable))
+    elif not unreadable:
         _note("ztui jobs", "no jobs")
 
     if hidden:
@@ -169,14 +179,27 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
         )
     code = ExitCode.OK
     for family, status in snapshot.families.items():
+        if status.warning:
+            _note("ztui jobs", f"warning: {family.label}: {status.warning}")
         if status.state == "auth_error":
             _note("ztui jobs", f"error: {family.label} jobs left out: {status.error}")
             code = ExitCode.AUTH
-        elif status.is_stale:
+        elif status.is_stale or status.state == "error":
             _note("ztui jobs", f"error: {family.label} jobs left out: {status.error}")
             if code is ExitCode.OK:
                 code = ExitCode.ERROR
     return code
+
+
+def unreadable_text(job: Job) -> str:
+    """One line about a job object that could not be read, for stderr."""
+    info = job.unreadable
+    assert info is not None
+    which = f"job {info.job_id}" if info.job_id else "job with no id"
+    return (
+        f"{job.family.label} {which} could not be read ({info.reason}); "
+        "not in the table, --json includes it as received"
+    )
 
 
 def hide_old_finished(

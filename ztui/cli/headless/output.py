@@ -56,7 +56,16 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "updated_at": _iso(job.updated_at),
         "message": job.message,
         "raw": _jsonable(job.raw),
+        **_unreadable_fields(job),
     }
+
+
+def _unreadable_fields(job: Job) -> dict[str, Any]:
+    # docs/tolerance.md rule 1: the id the object carries (None when it has none) and the
+    # element exactly as received, whatever its JSON type.
+    if job.unreadable is None:
+        return {}
+    return {"id": job.unreadable.job_id, "raw": _jsonable(job.unreadable.value)}
 
 
 def error_to_dict(error: JobError) -> dict[str, Any]:

@@ -135,6 +135,10 @@ class Watch:
 
     def _show(self, item: _Tracked, job: Job) -> None:
         """Record a fresh version of a job: change line, unknown-status warning, end."""
+        if job.unreadable is not None:
+            # Reported once, not polled for ever (docs/tolerance.md rules 1 and 2).
+            self._end(item, ExitCode.ERROR, "error", f"unreadable: {job.unreadable.reason}")
+            return
         item.job = job
         shown = (job.status, format_progress(job), job.message or "")
         if shown != item.last_shown:
@@ -261,9 +265,9 @@ class Watch:
                 raise AuthError(snapshot.fatal)
             for family, status in snapshot.families.items():
                 source = f"polling {family.label.lower()} jobs"
-                if status.state in ("stale", "rate_limited"):
+                if status.state in ("stale", "error", "rate_limited"):
                     kind: str = status.state
-                    if status.state == "stale" and status.error:
+                    if status.state in ("stale", "error") and status.error:
                         kind += ":" + status.error.split(":", 1)[0]
                     self.reporter.problem(source, kind, status.error or status.state)
                 elif status.state in ("ok", "unsupported"):
@@ -276,17 +280,13 @@ class Watch:
                     self._end(item, ExitCode.AUTH, "auth-error", fam_status.error or "")
                     continue
                 job = snapshot.get(family, item.job_id)
-                if (
-                    job is None
-                    and fam_status is not None
-                    and fam_status.state
-                    in (
-                        "ok",
-                        "unsupported",
-                    )
+                listed_state = fam_status.state if fam_status is not None else None
+                if listed_state == "error" or (
+                    job is None and listed_state in ("ok", "unsupported")
                 ):
                     # Not in the list (a deep custom-object page, no auto-backfill list,
-                    # or a watched AQuA job the poller dropped): ask for it directly.
+                    # or a watched AQuA job the poller dropped), or the list answer could
+                    # not be used: ask for it directly.
                     job = await self._fetch(poller, item)
                 if job is not None:
                     self._show(item, job)

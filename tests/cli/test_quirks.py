@@ -1,0 +1,85 @@
+"""The headless commands against the simulator's real-tenant mode (docs/tolerance.md).
+
+`ztui jobs --json --all` ends by itself and lists every readable job of every family
+(every custom-object page included), the unreadable ones as such; a cancel that reaches
+an AQuA job after it finished is a refusal; a profile naming two entities is refused
+before anything is sent.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ztui.api.models import Family
+from ztui.store.journal import Journal
+
+from .helpers import SLOW_SIM, Sim, Ztui, finish, no_traceback
+
+
+def _write_config(text: str) -> Path:
+    path = Path(os.environ["ZTUI_CONFIG"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_two_entity_ids_are_refused_before_any_request(make_sim: Callable[..., Any]) -> None:
+    sim = Sim(make_sim(jobs=5, quirks=True))
+    path = _write_config(
+        "[profiles.two]\n"
+        f'base_url = "{sim.url}"\n'
+        'entity_ids = ["0e5c1b2a-3d4f-4a6b-8c7d-9e0f1a2b3c4d", '
+        '"1e5c1b2a-3d4f-4a6b-8c7d-9e0f1a2b3c4d"]\n'
+    )
+    runner = Ztui(sim)
+    before = len(sim.requests())
+    commands = (
+        ("jobs", "--profile", "two"),
+        ("config", "check", "--profile", "two"),
+        ("--profile", "two"),  # the app's start-up
+    )
+    for command in commands:
+        result = runner.run(*command)
+        no_traceback(result)
+        assert result.code == 2, result
+        assert str(path) in result.err
+        assert "line 3" in result.err
+        assert "profiles.two.entity_ids" in result.err
+        assert "one entity per profile" in result.err
+    assert len(sim.requests()) == before
+    sim.close()
+
+
+def test_stop_of_an_aqua_job_that_finished_during_the_cancel_exits_non_zero(
+    make_sim: Callable[..., Any],
+) -> None:
+    """The DELETE reaches the job just after it finished: 200, `errorCode`, a refusal."""
+    sim = Sim(make_sim(quirks=True, **SLOW_SIM))
+    runner = Ztui(sim)
+    [job_id] = sim.create(Family.AQUA)
+    sim.advance(15)  # executing
+    route = f"DELETE /v1/batch-query/jobs/{job_id}"
+    sim.fault(kind="latency", route=route, delay_s=2.0, times=1)
+    proc = runner.start("stop", job_id, "--yes")
+    deadline = time.monotonic() + 20
+    while not any(
+        r.get("method") == "DELETE" and job_id in str(r.get("path")) for r in sim.requests()
+    ):
+        assert time.monotonic() < deadline, "the cancel never reached the simulator"
+        time.sleep(0.05)
+    sim.advance(400)  # the job finishes while the DELETE is held
+    result = finish(proc, 30)
+    no_traceback(result)
+    assert result.code == 1, result
+    assert "before the cancel reached it" in result.err
+    assert f"Job {job_id} is completed and cannot be cancelled." in result.err
+    assert "90003" in result.err
+    [entry] = [e for e in Journal().read() if e.action == "cancel"]
+    assert entry.outcome == "refused"
+    assert entry.job_id == job_id
+    assert "90003" in entry.message
+    sim.close()
