@@ -360,6 +360,10 @@ class Transport:
         """Sleep and return True when `error` may be retried once more, else False."""
         if attempt >= self.max_retries:
             return False
+        if isinstance(error, Unreachable) and attempt >= 1:
+            # Refused, unknown host, TLS: one more try covers a blip; more only delays
+            # saying that the base URL or the network is wrong.
+            return False
         retry_after: float | None = None
         reset: float | None = None
         if isinstance(error, RateLimited):

@@ -404,7 +404,12 @@ class JobListScreen(Screen[None]):
         )
         if not snapshot.jobs:
             table.set_empty_text(
-                snapshot.fatal or "No jobs yet. Press u to start one, or r to poll now."
+                snapshot.fatal
+                or (
+                    f"{snapshot.unreachable}. ztui keeps trying; r tries now."
+                    if snapshot.unreachable
+                    else "No jobs yet. Press u to start one, or r to poll now."
+                )
             )
         elif not view.order:
             table.set_empty_text("No job matches the filter. Press esc to clear it.")

@@ -42,6 +42,8 @@ from ztui.api.errors import (
     RateLimited,
     ServerError,
     TransportError,
+    Unreachable,
+    WrongEndpoint,
 )
 from ztui.api.models import Family, Job, JobState
 from ztui.families import POLL_ORDER, family_def
@@ -125,6 +127,9 @@ class JobPoller:
         self._warnings: dict[Family, str] = {}
         self._warned: set[Family] = set()
         self._fatal: str | None = None
+        self.fatal_error: ApiError | None = None
+        """The refusal that stopped polling (credentials, or a token URL that is not one)."""
+        self._unreachable_text: str | None = None
         self._rate_limit_attempt = 0
         self._hold_until: float | None = None
 
@@ -295,6 +300,7 @@ class JobPoller:
     async def _poll_families(self) -> None:
         # A poll after a refusal is an explicit retry (the loop waits for refresh_now).
         self._fatal = None
+        self.fatal_error = None
         now = self._clock()
         if self._hold_until is not None and now < self._hold_until:
             # Still inside a 429 back-off: asking again would only earn another 429.
@@ -332,6 +338,13 @@ class JobPoller:
                 self._rate_limited(family, exc)
                 # Limits are per tenant: the other families would get a 429 too.
                 return
+            except Unreachable as exc:
+                # The same host serves every family: no use trying the others now.
+                self._unreachable(exc)
+                return
+            except WrongEndpoint as exc:
+                self._refused(exc)
+                return
             except (ServerError, TransportError) as exc:
                 self._transient(family, exc)
                 continue
@@ -341,6 +354,7 @@ class JobPoller:
                 self._failed(family, exc)
                 continue
             self._rate_limit_attempt = 0
+            self._unreachable_text = None
             unreadable = sum(
                 1
                 for job_id, job in self._jobs[family].items()
@@ -465,10 +479,25 @@ class JobPoller:
             retry_at=retry_at,
         )
 
-    def _refused(self, exc: AuthError) -> None:
+    def _unreachable(self, exc: Unreachable) -> None:
+        if self._unreachable_text != exc.message:
+            log.warning("cannot reach the server: %s", exc.message)
+        self._unreachable_text = exc.message
+        for family in self._families:
+            if family in self._disabled:
+                continue
+            self._status[family] = replace(
+                self._status[family], state="stale", error=exc.message, retry_at=None
+            )
+
+    def _refused(self, exc: AuthError | WrongEndpoint) -> None:
         # The client's message already says what was refused and why; add what to do.
-        self._fatal = f"{exc.message.rstrip('. ')}. {self._fatal_hint}"
-        log.warning("polling stopped: credentials refused (%s)", exc.message)
+        self.fatal_error = exc
+        if isinstance(exc, WrongEndpoint):
+            self._fatal = exc.message
+        else:
+            self._fatal = f"{exc.message.rstrip('. ')}. {self._fatal_hint}"
+        log.warning("polling stopped: %s", exc.message)
         for family in self._families:
             self._status[family] = replace(
                 self._status[family], state="auth_error", error=exc.message, retry_at=None
@@ -521,6 +550,7 @@ class JobPoller:
             polled_at=now,
             paused=self._paused,
             fatal=self._fatal,
+            unreachable=self._unreachable_text,
             started_at=self._started_at,
         )
 

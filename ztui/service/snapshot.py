@@ -120,6 +120,9 @@ class JobSnapshot:
     """True while the user has paused polling."""
     fatal: str | None = None
     """Set when polling stopped for good (bad credentials): what to fix, in one message."""
+    unreachable: str | None = None
+    """Why the server could not be reached on the last poll (refused, DNS, TLS), fit to
+    show; None once an answer came back. The board says this instead of "no jobs"."""
     started_at: float | None = None
     """Epoch seconds when the poller that made this snapshot started."""
 

@@ -20,6 +20,7 @@ from ztui.cli.headless.connection import (
     CommandError,
     Connection,
     TransientReporter,
+    exit_for,
     resolve_job,
 )
 from ztui.cli.headless.exitcodes import ExitCode
@@ -128,7 +129,12 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
     while True:
         snapshot = await poller.poll_once()
         if snapshot.fatal is not None:
-            raise CommandError(snapshot.fatal, ExitCode.AUTH)
+            code = exit_for(poller.fatal_error) if poller.fatal_error else ExitCode.AUTH
+            raise CommandError(snapshot.fatal, code)
+        if snapshot.unreachable and not any(s.as_of for s in snapshot.families.values()):
+            # Nothing ever answered (refused, unknown host, TLS): say so now rather than
+            # retry for half a minute; the client has already tried twice.
+            raise CommandError(snapshot.unreachable, ExitCode.ERROR)
         # Only transient trouble (5xx, timeouts, dropped connections, 429) is asked again;
         # an unreadable answer or a refusal is reported once (docs/tolerance.md rule 2).
         stale = {f: s for f, s in snapshot.families.items() if s.is_stale}
@@ -249,6 +255,7 @@ async def _resolve(conn: Connection, args: argparse.Namespace, prog: str) -> Job
         args.family,
         reporter=TransientReporter(prog),
         deadline=time.monotonic() + ONE_SHOT_RETRY_S,
+        fail_fast=True,
     )
 
 

@@ -27,6 +27,7 @@ from ztui.api.errors import (
     PermissionDenied,
     RateLimited,
     ReadOnlyError,
+    Unreachable,
     WrongEndpoint,
 )
 from ztui.api.models import Family, Job
@@ -166,6 +167,7 @@ async def call_with_retry(
     deadline: float | None,
     base_delay: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
+    fail_fast: bool = False,
 ) -> T:
     """Await `call()`, retrying transient errors with backoff until `deadline`.
 
@@ -176,6 +178,7 @@ async def call_with_retry(
         deadline: `clock()` value after which the last transient error is raised.
         base_delay: First backoff step in seconds (the watch interval, capped at 1 s).
         clock: Monotonic time source.
+        fail_fast: Raise `Unreachable` at once (one-shot commands; a watch keeps trying).
 
     Returns:
         What `call()` returned.
@@ -200,6 +203,10 @@ async def call_with_retry(
                 raise last from None
             raise
         except TRANSIENT_ERRORS as exc:
+            if isinstance(exc, Unreachable) and fail_fast:
+                # Nothing answers at that address: a one-shot command says so now (the
+                # client already tried twice) instead of retrying until its deadline.
+                raise
             last = exc
             reporter.problem(source, error_kind(exc), describe(exc))
             retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
@@ -227,6 +234,7 @@ async def resolve_job(
     reporter: TransientReporter,
     deadline: float | None = None,
     base_delay: float = 1.0,
+    fail_fast: bool = False,
 ) -> Job:
     """Find a job by id: its shape picks the families, each is asked with a get.
 
@@ -237,6 +245,7 @@ async def resolve_job(
         reporter: Where transient trouble is reported.
         deadline: Monotonic time after which transient errors are given up on.
         base_delay: First backoff step after a transient error.
+        fail_fast: Give up at once when the server cannot be reached at all.
 
     Returns:
         The job as its family's get returns it.
@@ -258,6 +267,7 @@ async def resolve_job(
                 reporter=reporter,
                 deadline=deadline,
                 base_delay=base_delay,
+                fail_fast=fail_fast,
             )
         except (NotFound, NotSupported):
             continue
