@@ -140,3 +140,21 @@ def test_an_unusable_list_answer_is_reported_once_not_retried(
     calls = [r for r in sim.requests()[before:] if r["path"].endswith("/bookingdate/jobs")]
     assert len(calls) == 1
     sim.close()
+
+
+def test_watch_of_a_job_that_comes_back_unreadable_ends_as_an_error() -> None:
+    import io
+
+    from ztui.api.models import unreadable_job
+    from ztui.cli.headless.exitcodes import ExitCode
+    from ztui.cli.headless.watch import Watch, WatchOptions
+
+    job_id = "a" * 32
+    out, err = io.StringIO(), io.StringIO()
+    watch = Watch(object(), WatchOptions(ids=(job_id,)), out=out, err=err)  # type: ignore[arg-type]
+    item = watch.tracked[job_id]
+    odd = unreadable_job(Family.BOOKING_DATE, {"id": job_id, "status": 3}, "Unreadable: status")
+    watch._show(item, odd)
+    assert item.outcome is ExitCode.ERROR
+    assert f"{job_id}  error" in out.getvalue()
+    assert "unreadable" in out.getvalue()

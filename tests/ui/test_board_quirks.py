@@ -91,3 +91,31 @@ async def test_board_shows_every_readable_job_and_marks_the_unreadable(
         assert "Unreadable" in fields
         assert "batchSentCount" in fields
         assert '{"value": 12}' in fields
+
+
+def test_status_bar_says_how_many_jobs_could_not_be_read() -> None:
+    from ztui.service.snapshot import FamilyStatus
+    from ztui.widgets.status_bar import counts_text, family_text
+
+    fam = Family.BOOKING_DATE
+    assert family_text(FamilyStatus(fam, "ok", unreadable=2)).plain == "Booking date 2 unreadable"
+    assert family_text(FamilyStatus(fam, "ok")).plain == "Booking date ok"
+    failing = family_text(FamilyStatus(fam, "error", as_of=0.0, error="Unreadable answer"))
+    assert failing.plain == "Booking date error since 00:00:00"
+    assert "2 unreadable" in counts_text({JobState.UNREADABLE: 2, JobState.RUNNING: 1}).plain
+
+
+def test_a_family_turning_error_is_announced_once() -> None:
+    from ztui.flows.notify import _family_change
+    from ztui.service.snapshot import FamilyStatus
+
+    fam = Family.CUSTOM_OBJECT
+    ok = FamilyStatus(fam, "ok")
+    bad = FamilyStatus(fam, "error", error="Expected a JSON object, got text/html")
+    change = _family_change(ok, bad)
+    assert change is not None
+    assert change == ("Custom object: Expected a JSON object, got text/html", "error")
+    assert _family_change(bad, bad) is None
+    recovered = _family_change(bad, ok)
+    assert recovered is not None
+    assert "recovered" in recovered[0]
