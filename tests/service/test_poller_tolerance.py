@@ -161,3 +161,20 @@ async def test_the_watcher_against_both_simulator_modes(make_sim: Any, mode: str
         assert status.unreadable == expected, family
         readable = {j.id for j in snapshot.jobs_of(family) if j.state is not JobState.UNREADABLE}
         assert readable == {str(j.get("id") or j.get("Id")) for j in wire[family.value]}
+
+
+def test_a_family_in_error_is_polled_at_the_usual_pace() -> None:
+    from .helpers import snap
+
+    error = snap(state="error")
+    stale = snap(state="stale")
+    assert next_interval(error, SETTINGS) == SETTINGS.idle_s
+    assert next_interval(stale, SETTINGS) == SETTINGS.active_s
+
+
+def test_an_unreadable_job_is_never_offered_for_stop() -> None:
+    from ztui.api.models import unreadable_job
+    from ztui.ops.stop import refusal_reason
+
+    odd = unreadable_job(Family.BOOKING_DATE, {"id": HEX_A, "status": "PROCESSING", "x": []}, "?")
+    assert refusal_reason(odd) == "ztui could not read this job, so it will not send a stop."
