@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ztui.api.models import Family
+from ztui.sim import quirks
 from ztui.store.journal import Journal
 
 from .helpers import SLOW_SIM, Sim, Ztui, finish, no_traceback
@@ -83,3 +84,77 @@ def test_stop_of_an_aqua_job_that_finished_during_the_cancel_exits_non_zero(
     assert entry.job_id == job_id
     assert "90003" in entry.message
     sim.close()
+
+
+def test_jobs_json_all_ends_by_itself_and_lists_every_readable_job(
+    make_sim: Callable[..., Any],
+) -> None:
+    import json
+
+    sim = Sim(make_sim(jobs=300, quirks=True))
+    wire = sim.jobs()
+    runner = Ztui(sim)
+    started = time.monotonic()
+    result = runner.run("jobs", "--json", "--all", timeout=60)
+    elapsed = time.monotonic() - started
+    no_traceback(result)
+    assert result.code == 0, result
+    assert elapsed < 20  # no retry loop
+    listed = json.loads(result.out)
+    for family in ("data_backfill", "booking_date", "propagation", "custom_object"):
+        readable = {j["id"] for j in listed if j["family"] == family and j["state"] != "unreadable"}
+        assert readable == {str(j.get("id") or j.get("Id")) for j in wire[family]}, family
+    assert len(wire["custom_object"]) > 40  # more than two pages of 20
+    unreadable = [j for j in listed if j["state"] == "unreadable"]
+    assert len(unreadable) == 4
+    by_family = {j["family"]: j for j in unreadable}
+    assert by_family["data_backfill"]["id"] is None
+    assert by_family["data_backfill"]["raw"] == quirks.UNREADABLE["data_backfill"]
+    assert by_family["propagation"]["raw"] == quirks.UNREADABLE["propagation"]
+    assert by_family["booking_date"]["id"] == quirks.UNREADABLE_BOOKING_ID
+    assert by_family["custom_object"]["id"] == quirks.UNREADABLE_CO_ID
+    warnings = [line for line in result.err.splitlines() if "could not be read" in line]
+    assert len(warnings) == 4
+    assert "left out" not in result.err  # no family is missing
+    # The table lists the readable jobs only, and warns the same way.
+    table = runner.run("jobs", "--all", "--family", "booking-date", timeout=60)
+    assert table.code == 0, table
+    assert quirks.UNREADABLE_BOOKING_ID not in table.out
+    assert len(table.lines) == 1 + len(wire["booking_date"])  # header + one row each
+    assert quirks.UNREADABLE_BOOKING_ID in table.err
+    sim.close()
+
+
+def test_an_unusable_list_answer_is_reported_once_not_retried(
+    make_sim: Callable[..., Any],
+) -> None:
+    sim = Sim(make_sim(jobs=20))
+    sim.fault(kind="malformed", route="GET /v1/uno/data-backfill/bookingdate/jobs")
+    runner = Ztui(sim)
+    before = len(sim.requests())
+    result = runner.run("jobs", "--json", "--family", "booking-date", timeout=60)
+    no_traceback(result)
+    assert result.code == 1, result
+    assert result.err.count("Booking date") == 1
+    assert "retrying" not in result.err
+    calls = [r for r in sim.requests()[before:] if r["path"].endswith("/bookingdate/jobs")]
+    assert len(calls) == 1
+    sim.close()
+
+
+def test_watch_of_a_job_that_comes_back_unreadable_ends_as_an_error() -> None:
+    import io
+
+    from ztui.api.models import unreadable_job
+    from ztui.cli.headless.exitcodes import ExitCode
+    from ztui.cli.headless.watch import Watch, WatchOptions
+
+    job_id = "a" * 32
+    out, err = io.StringIO(), io.StringIO()
+    watch = Watch(object(), WatchOptions(ids=(job_id,)), out=out, err=err)  # type: ignore[arg-type]
+    item = watch.tracked[job_id]
+    odd = unreadable_job(Family.BOOKING_DATE, {"id": job_id, "status": 3}, "Unreadable: status")
+    watch._show(item, odd)
+    assert item.outcome is ExitCode.ERROR
+    assert f"{job_id}  error" in out.getvalue()
+    assert "unreadable" in out.getvalue()

@@ -142,3 +142,39 @@ async def test_the_watcher_stops_at_a_repeated_cursor_and_says_so(
     assert len(list(second.jobs_of(Family.CUSTOM_OBJECT))) == 40
     assert sum("second time" in r.getMessage() for r in caplog.records) == 1
     assert len(rec.requests) == 3
+
+
+@pytest.mark.parametrize("mode", ["strict", "quirks"])
+async def test_the_watcher_against_both_simulator_modes(make_sim: Any, mode: str) -> None:
+    """Every readable job of every listed family; no family failing; unreadable counted."""
+    from tests.api.helpers import SimControl, demo_credentials
+    from ztui.api.client import ZuoraClient
+
+    server = make_sim(jobs=300, quirks=mode == "quirks")
+    wire = await SimControl(server).jobs()
+    async with ZuoraClient(server.base_url, **demo_credentials()) as client:
+        poller = JobPoller(client, aqua_ids=server.sim.aqua_job_ids())
+        snapshot = await poller.poll_once()
+    for family, status in snapshot.families.items():
+        assert status.state == "ok", (family, status)
+        expected = 1 if mode == "quirks" and family is not Family.AQUA else 0
+        assert status.unreadable == expected, family
+        readable = {j.id for j in snapshot.jobs_of(family) if j.state is not JobState.UNREADABLE}
+        assert readable == {str(j.get("id") or j.get("Id")) for j in wire[family.value]}
+
+
+def test_a_family_in_error_is_polled_at_the_usual_pace() -> None:
+    from .helpers import snap
+
+    error = snap(state="error")
+    stale = snap(state="stale")
+    assert next_interval(error, SETTINGS) == SETTINGS.idle_s
+    assert next_interval(stale, SETTINGS) == SETTINGS.active_s
+
+
+def test_an_unreadable_job_is_never_offered_for_stop() -> None:
+    from ztui.api.models import unreadable_job
+    from ztui.ops.stop import refusal_reason
+
+    odd = unreadable_job(Family.BOOKING_DATE, {"id": HEX_A, "status": "PROCESSING", "x": []}, "?")
+    assert refusal_reason(odd) == "ztui could not read this job, so it will not send a stop."

@@ -223,3 +223,14 @@ def test_cli_and_demo_child_pass_the_quirks_flag() -> None:
     assert build_parser().parse_args([]).quirks is False
     assert "--quirks" in SimProcess(quirks=True).command
     assert "--quirks" not in SimProcess().command
+
+
+def test_demo_sim_quirks_reaches_the_demo_simulator() -> None:
+    from ztui.cli.launch import build_app_parser
+    from ztui.demo import DemoOptions
+
+    args = build_app_parser().parse_args(["--demo", "--sim-quirks"])
+    assert args.sim_quirks is True
+    assert build_app_parser().parse_args(["--demo"]).sim_quirks is False
+    assert "--quirks" in DemoOptions(quirks=True).simulator().command
+    assert "--quirks" not in DemoOptions().simulator().command

@@ -57,6 +57,8 @@ def refusal_reason(job: Job) -> str | None:
     status = job.status.strip().lower()
     if status in action.allowed:
         return None
+    if job.state is JobState.UNREADABLE:
+        return f"ztui could not read this job, so it will not send a {action.kind}."
     if not job.status:
         return f"The job reports no status, so ztui will not send a {action.kind}."
     if job.state is JobState.UNKNOWN:
