@@ -374,7 +374,10 @@ async def test_a_late_cancel_is_journalled_as_refused_with_the_server_words() ->
     assert "finished (completed) before the cancel reached it" in outcome.message
     assert "90003" in outcome.message
     assert outcome.http_status == 200
-    [entry] = journal.entries
+    # The intent before sending, then how it ended, tied by the attempt id.
+    intent, entry = journal.entries
+    assert intent.outcome == "pending"
+    assert intent.extra["attempt"] == entry.extra["attempt"]
     assert entry.outcome == "refused"
     assert entry.action == "cancel"
     assert "90003" in entry.message

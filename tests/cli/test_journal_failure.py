@@ -19,3 +19,23 @@ def test_stop_says_when_the_journal_could_not_record_it(slow_sim: Sim, ztui: Ztu
     assert "warning: The journal" in result.err
     assert "not on record" in result.err
     assert job_id in result.err
+
+
+def test_a_stop_whose_answer_was_lost_is_settled_not_called_refused(
+    slow_sim: Sim, ztui: Ztui
+) -> None:
+    from ztui.store.journal import Journal
+
+    (job_id,) = slow_sim.create(Family.BOOKING_DATE)
+    slow_sim.advance(5)  # past Pending: the job is processing
+    # The stop is carried out, then the gateway answers 504 (the answer is lost); a stop
+    # carries no idempotency key, so the client does not send it again.
+    route = f"PUT /v1/uno/data-backfill/bookingdate/jobs/{job_id}"
+    slow_sim.fault(route=route, kind="status", status=504, times=1)
+    result = ztui.run("stop", job_id, "--yes")
+    no_traceback(result)
+    assert result.code == 0, result.err
+    assert "was lost" in result.out
+    assert "refused" not in result.out + result.err
+    outcomes = [e.outcome for e in Journal().read() if e.job_id == job_id]
+    assert outcomes == ["pending", "unknown", "ok"]

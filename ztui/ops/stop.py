@@ -13,17 +13,37 @@ journal. Every failure comes back as an `ActionOutcome`, never as an exception.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from ztui.api.errors import ApiError, CancelRefused, ReadOnlyError
+from ztui.api.errors import (
+    ApiError,
+    CancelRefused,
+    MalformedResponse,
+    ReadOnlyError,
+    ServerError,
+    TransportError,
+    Unreachable,
+)
 from ztui.api.models import Family, Job, JobState
 from ztui.families import family_def
 from ztui.families.base import ActionKind, StopAction
 
 log = logging.getLogger("ztui.ops.stop")
+
+_AMBIGUOUS: Final = (ServerError, TransportError, MalformedResponse)
+"""Failures after which the stop may have reached Zuora: a 5xx (a gateway's 502/503/504
+can follow a request the backend carried out), a timeout, a reset or dropped connection,
+an answer that could not be read. `Unreachable` (no connection made) is caught first."""
+
+SETTLE_READS: Final = 3
+"""How many times a stop whose answer was lost re-reads the job to see what happened."""
+SETTLE_DELAY_S: Final = 2.0
+"""Seconds between those re-reads."""
 
 _STATE_WORDS: Final[Mapping[JobState, str]] = {
     JobState.SUCCEEDED: "completed",
@@ -130,6 +150,100 @@ def _server_text(error: ApiError) -> str:
     return error.message
 
 
+def client_is_read_only(client: object) -> bool:
+    """True when the client refuses writes locally (its `read_only` flag)."""
+    return getattr(client, "read_only", False) is True
+
+
+def _took_effect(before: Job, after: Job) -> bool:
+    """Whether `after` shows the stop/cancel landed: stopping, stopped or cancelled."""
+    del before
+    return after.state in (JobState.STOPPING, JobState.STOPPED, JobState.CANCELLED)
+
+
+async def _settle(
+    client: StopClient,
+    key: tuple[Family, str],
+    before: Job,
+    exc: ApiError,
+    *,
+    journal: JournalLike | None,
+    profile: str | None,
+    host: str | None,
+    attempt: str,
+    reads: int = SETTLE_READS,
+    delay_s: float = SETTLE_DELAY_S,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> ActionOutcome:
+    """The stop was sent but its answer was lost: read the job to learn what happened.
+
+    Recorded as "unknown" first (an ambiguous write is on record as ambiguous), then
+    settled by what the job shows: "ok" when it is stopping, stopped or cancelled;
+    otherwise it stays "unknown" and the user is told it may or may not have landed.
+    """
+    family, job_id = key
+    action = action_for(family)
+    noun = f"{family.label} job {job_id}"
+    lost = f"{_status_of(exc)}: {_server_text(exc)}"
+    _journal(
+        journal,
+        kind=action.kind,
+        key=key,
+        profile=profile,
+        host=host,
+        request_id=exc.request_id,
+        http_status=exc.status,
+        outcome="unknown",
+        detail=f"the answer was lost ({lost}); reading the job to settle it",
+        attempt=attempt,
+    )
+    seen: Job | None = None
+    for n in range(max(1, reads)):
+        if n:
+            await sleep(delay_s)
+        try:
+            seen = await client.get_job(family, job_id)
+        except ApiError as read_error:
+            log.info("settling the %s of %s: re-read failed: %s", action.kind, job_id, read_error)
+            continue
+        if _took_effect(before, seen):
+            _journal(
+                journal,
+                kind=action.kind,
+                key=key,
+                profile=profile,
+                host=host,
+                request_id=exc.request_id,
+                http_status=exc.status,
+                outcome="ok",
+                detail=f"settled: the answer was lost ({lost}) but the job is now {seen.status}",
+                attempt=attempt,
+            )
+            return ActionOutcome(
+                key,
+                action.kind,
+                sent=True,
+                ok=True,
+                message=f"The answer to the {action.kind} was lost ({_status_of(exc)}), "
+                f"but Zuora has it: {noun} is now {seen.status}.",
+                job=seen,
+                request_id=exc.request_id,
+                http_status=exc.status,
+            )
+    now = f"it still shows {seen.status}" if seen is not None else "it could not be re-read"
+    return ActionOutcome(
+        key,
+        action.kind,
+        sent=True,
+        ok=False,
+        message=f"The {action.kind} of {noun} may or may not have reached Zuora: its answer "
+        f"was lost ({lost}) and {now}. Look again in a moment; sending it again is safe.",
+        job=seen,
+        request_id=exc.request_id,
+        http_status=exc.status,
+    )
+
+
 def _job_from_response(family: Family, response: Any) -> Job | None:
     """The job as a stop/cancel response shows it (when the family's response carries it)."""
     if isinstance(response, Job):
@@ -162,6 +276,7 @@ def _journal(
     outcome: str,
     detail: str,
     track_id: str | None = None,
+    attempt: str | None = None,
 ) -> None:
     """Append one journal entry (outcome "ok", "refused" or "error"); a failure is logged,
     not raised."""
@@ -182,6 +297,7 @@ def _journal(
             http_status=http_status,
             outcome=outcome,
             message=detail,
+            extra={"attempt": attempt} if attempt else {},
         )
         journal.append(entry)
     except Exception:  # the journal must never turn a sent stop into a crash
@@ -250,10 +366,66 @@ async def perform_stop(
             "Nothing was sent.",
             job=current,
         )
+    if client_is_read_only(client):
+        return ActionOutcome(
+            key,
+            action.kind,
+            sent=False,
+            ok=False,
+            message=f"Read-only connection: the {action.kind} of {noun} was not sent.",
+        )
+    attempt = uuid.uuid4().hex
+    # Write-ahead: the intent is on record before anything is sent, so a crash (kill -9,
+    # power loss) while the request is out leaves a line saying so.
+    _journal(
+        journal,
+        kind=action.kind,
+        key=key,
+        profile=profile,
+        host=host,
+        request_id=None,
+        http_status=None,
+        outcome="pending",
+        detail=f"sending the {action.kind} (job was {current.status})",
+        attempt=attempt,
+    )
     try:
         response = await client.stop_job(family, job_id)
     except ReadOnlyError as exc:
         return ActionOutcome(key, action.kind, sent=False, ok=False, message=exc.message)
+    except Unreachable as exc:
+        # No connection was made: the request never left this machine.
+        _journal(
+            journal,
+            kind=action.kind,
+            key=key,
+            profile=profile,
+            host=host,
+            request_id=None,
+            http_status=None,
+            outcome="error",
+            detail=f"not sent: {exc.message}",
+            attempt=attempt,
+        )
+        return ActionOutcome(
+            key,
+            action.kind,
+            sent=False,
+            ok=False,
+            message=f"{exc.message}; the {action.kind} of {noun} was not sent.",
+        )
+    except _AMBIGUOUS as exc:
+        return await _settle(
+            client,
+            key,
+            current,
+            exc,
+            journal=journal,
+            profile=profile,
+            host=host,
+            attempt=attempt,
+            delay_s=SETTLE_DELAY_S,
+        )
     except CancelRefused as exc:
         # docs/tolerance.md rule 10: the server answered, but did not cancel.
         text = _server_text(exc)
@@ -267,6 +439,7 @@ async def perform_stop(
             http_status=exc.status,
             outcome="refused",
             detail=text,
+            attempt=attempt,
         )
         if exc.finished:
             lead = (
@@ -296,6 +469,7 @@ async def perform_stop(
             http_status=exc.status,
             outcome="error",
             detail=text,
+            attempt=attempt,
         )
         return ActionOutcome(
             key,
@@ -326,6 +500,7 @@ async def perform_stop(
         http_status=200,
         outcome="ok",
         detail=f"status now {job.status}",
+        attempt=attempt,
     )
     return ActionOutcome(
         key,
