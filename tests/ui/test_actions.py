@@ -18,10 +18,11 @@ from tests.ui.test_detail_support import (
     writes_to,
 )
 from ztui.api.models import Family, Job, JobState
+from ztui.dialogs.confirm import ConfirmDialog
 from ztui.families import normalise_status
 from ztui.families.base import ActionKind
 from ztui.ops.stop import action_for, is_actionable, refusal_reason
-from ztui.screens.confirm import ConfirmModal, pending_keys
+from ztui.screens.confirm import pending_keys
 
 pytestmark = pytest.mark.anyio
 
@@ -71,11 +72,11 @@ def test_refusal_reasons_say_why() -> None:
     assert action_for(Family.PROPAGATION).kind is ActionKind.STOP
 
 
-async def _open_modal(pilot: Any, key: tuple[Family, str]) -> ConfirmModal:
+async def _open_modal(pilot: Any, key: tuple[Family, str]) -> ConfirmDialog:
     pilot.app.request_stop(key)
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal), "confirm modal")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "confirm modal")
     modal = pilot.app.screen
-    assert isinstance(modal, ConfirmModal)
+    assert isinstance(modal, ConfirmDialog)
     await wait_until(pilot, lambda: modal.focused is not None, "modal focus")
     return modal
 
@@ -89,10 +90,10 @@ async def test_modal_default_enter_sends_nothing(make_app: Callable[..., Any]) -
         modal = await _open_modal(pilot, key)
         assert modal.focused is not None
         assert modal.focused.id == "confirm-no"
-        assert modal.request.job_id == key[1]
+        assert dict(modal.rows)["Job id"] == key[1]
         assert key in pending_keys(app)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal), "modal closed")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "modal closed")
         await pilot.pause(0.1)
         assert await writes_to(app._sim_server, key[1]) == []
         assert key not in pending_keys(app)
@@ -107,7 +108,7 @@ async def test_escape_and_n_send_nothing(make_app: Callable[..., Any]) -> None:
         for press in ("escape", "n"):
             await _open_modal(pilot, key)
             await pilot.press(press)
-            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal), "closed")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "closed")
         assert await writes_to(app._sim_server, key[1]) == []
 
 
@@ -148,7 +149,7 @@ async def test_not_actionable_state_sends_nothing_and_explains(
         done = next(j for j in app.jobs.jobs.values() if j.state is JobState.SUCCEEDED)
         app.request_stop(done.key)
         await wait_until(pilot, lambda: any("cannot be" in n for n in notes(seen)), "the refusal")
-        assert not isinstance(app.screen, ConfirmModal)
+        assert not isinstance(app.screen, ConfirmDialog)
         assert await writes_to(app._sim_server, done.id) == []
 
 
@@ -218,10 +219,10 @@ async def test_production_requires_the_tenant_name(make_app: Callable[..., Any])
         app.profile = dataclasses.replace(app.profile, is_production=True, tenant_name="acme")
         key = await new_booking_job(pilot)
         modal = await _open_modal(pilot, key)
-        assert modal.request.typed_phrase == "acme"
+        assert modal.typed_phrase == "acme"
         await pilot.press("y", "enter")  # "y" goes into the box; "y" is not "acme"
         await pilot.pause(0.1)
-        assert isinstance(app.screen, ConfirmModal)
+        assert isinstance(app.screen, ConfirmDialog)
         assert await writes_to(app._sim_server, key[1]) == []
         await pilot.press("backspace", *"acme", "enter")
         await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
@@ -240,5 +241,5 @@ async def test_read_only_profile_sends_nothing(make_app: Callable[..., Any]) -> 
         assert is_actionable(running)
         app.request_stop(running.key)
         await wait_until(pilot, lambda: any("read-only" in n for n in notes(seen)), "the refusal")
-        assert not isinstance(app.screen, ConfirmModal)
+        assert not isinstance(app.screen, ConfirmDialog)
         assert await writes_to(app._sim_server, running.id) == []

@@ -1,10 +1,10 @@
-"""Provides `ConfirmModal` and `start_stop_flow`: the one safe way to stop or cancel a job.
+"""Provides `start_stop_flow`: the one safe way to stop or cancel a job.
 
 The flow, started by `s` on the board or the detail screen (`ZtuiApp.request_stop`):
 
 1. The action is bound to the job key captured at the key press, never to a row.
 2. If the job's state does not allow its family's action, say why and send nothing.
-3. A modal names the family, job id, kind, profile/tenant and current state. It opens
+3. A `ConfirmDialog` names the family, job id, kind, profile/tenant and current state. It opens
    focused on Cancel: `enter`, `escape` and `n` send nothing; `y` confirms. On a
    production profile the user types the tenant name instead.
 4. In the app's `action` worker, `ztui.ops.stop.perform_stop` re-reads the job, refuses if
@@ -20,21 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from dataclasses import dataclass
-from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
-from textual import on
-from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.app import App
 
-from ztui.core.paths import stylesheet
+from ztui.dialogs.confirm import ConfirmDialog
+from ztui.ops.confirm import ConfirmRequest, profile_line, typed_phrase
 from ztui.ops.stop import ActionOutcome, action_for, perform_stop, refusal_reason
 
 if TYPE_CHECKING:
@@ -54,183 +47,21 @@ def pending_keys(app: App[Any]) -> frozenset[tuple[Family, str]]:
     return frozenset(_pending.get(app, ()))
 
 
-@dataclass(frozen=True)
-class ConfirmRequest:
-    """Everything the confirm modal shows about the action it asks about."""
-
-    title: str
-    """Question in the title, e.g. "Stop this data backfill job?"."""
-    confirm_label: str
-    """Label of the confirm button, e.g. "Stop job"."""
-    family: str
-    """Human family label."""
-    job_id: str
-    """The job id the action is bound to."""
-    kind: str
-    """Backfill type, object:operation or AQuA job name."""
-    status: str
-    """The job's current raw status and normalised state."""
-    request: str
-    """The HTTP request that will be sent."""
-    profile: str
-    """Profile name and tenant/host, so the user sees where the request goes."""
-    typed_phrase: str | None = None
-    """On production: what must be typed to confirm (the tenant name); None elsewhere."""
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """Asks to confirm a destructive action; dismisses with True only on a clear yes."""
-
-    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("confirm.tcss")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "escape,n",
-            "cancel",
-            "Cancel",
-            id="confirm.cancel",
-            tooltip="Close without sending anything",
-        ),
-        Binding(
-            "y",
-            "confirm",
-            "Confirm",
-            id="confirm.yes",
-            tooltip="Send the request (not on production: type the tenant name there)",
-        ),
-    ]
-
-    def __init__(self, request: ConfirmRequest) -> None:
-        """Create the modal.
-
-        Args:
-            request: What to show and, on production, what must be typed.
-        """
-        super().__init__(classes="-production" if request.typed_phrase else "")
-        self.request = request
-        self._answered = False
-
-    def compose(self) -> ComposeResult:
-        """Title, the facts of the job, the typed-phrase box on production, buttons."""
-        r = self.request
-        with Vertical(id="confirm-dialog"):
-            yield Static(r.title, id="confirm-title")
-            facts = Content.from_markup(
-                "[b]Family[/b]   $family\n"
-                "[b]Job id[/b]   $job_id\n"
-                "[b]Kind[/b]     $kind\n"
-                "[b]State[/b]    $status\n"
-                "[b]Profile[/b]  $profile\n"
-                "[b]Request[/b]  $request",
-                family=r.family,
-                job_id=r.job_id,
-                kind=r.kind,
-                status=r.status,
-                profile=r.profile,
-                request=r.request,
-            )
-            yield Static(facts, id="confirm-facts")
-            if r.typed_phrase:
-                yield Static(
-                    Content.from_markup(
-                        "This is a [b]production[/b] profile. Type [b]$phrase[/b] to confirm.",
-                        phrase=r.typed_phrase,
-                    ),
-                    id="confirm-hint",
-                )
-                yield Input(placeholder=r.typed_phrase, id="confirm-phrase")
-            else:
-                yield Static(
-                    "y confirms · n, escape or enter on Cancel send nothing", id="confirm-hint"
-                )
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Cancel", id="confirm-no", variant="default")
-                yield Button(
-                    r.confirm_label,
-                    id="confirm-yes",
-                    variant="error",
-                    disabled=bool(r.typed_phrase),
-                )
-
-    def on_mount(self) -> None:
-        """Focus Cancel, or the phrase box on production (enter there sends nothing unless
-        the phrase matches, so the default stays harmless)."""
-        if self.request.typed_phrase:
-            self.query_one("#confirm-phrase", Input).focus()
-        else:
-            self.query_one("#confirm-no", Button).focus()
-
-    def _answer(self, value: bool) -> None:
-        # A second key press (double `y`) must not dismiss twice.
-        if self._answered:
-            return
-        self._answered = True
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        """Close without sending anything."""
-        self._answer(False)
-
-    def action_confirm(self) -> None:
-        """Confirm with `y` (refused on production, where the phrase must be typed)."""
-        if self.request.typed_phrase:
-            self.notify(
-                f"Type {self.request.typed_phrase} in the box to confirm.", severity="warning"
-            )
-            return
-        self._answer(True)
-
-    def _phrase_matches(self) -> bool:
-        phrase = self.request.typed_phrase
-        if not phrase:
-            return True
-        return self.query_one("#confirm-phrase", Input).value.strip() == phrase
-
-    @on(Input.Changed, "#confirm-phrase")
-    def _phrase_changed(self) -> None:
-        self.query_one("#confirm-yes", Button).disabled = not self._phrase_matches()
-
-    @on(Input.Submitted, "#confirm-phrase")
-    def _phrase_submitted(self) -> None:
-        if self._phrase_matches():
-            self._answer(True)
-        else:
-            self.notify("That is not the tenant name; nothing was sent.", severity="warning")
-
-    @on(Button.Pressed, "#confirm-no")
-    def _cancel_pressed(self) -> None:
-        self._answer(False)
-
-    @on(Button.Pressed, "#confirm-yes")
-    def _confirm_pressed(self) -> None:
-        if self._phrase_matches():
-            self._answer(True)
-
-
-def _profile_text(app: ZtuiApp) -> str:
-    profile = app.profile
-    # The host without the port: a loopback simulator's port changes every run.
-    host = urlsplit(profile.base_url).hostname or profile.base_url
-    tenant = f" · tenant {profile.tenant_name}" if profile.tenant_name else ""
-    env = f" · {profile.environment}" if profile.environment else ""
-    prod = " · PRODUCTION" if profile.is_production else ""
-    return f"{profile.name} ({host}){tenant}{env}{prod}"
-
-
 def build_request(app: ZtuiApp, job: Job) -> ConfirmRequest:
-    """The confirm modal's content for stopping/cancelling `job` on the app's profile."""
+    """The confirmation of stopping/cancelling `job` on the app's profile."""
     action = action_for(job.family)
-    profile = app.profile
     return ConfirmRequest(
         title=f"{action.verb} this {job.family.label.lower()} job?",
+        rows=(
+            ("Family", job.family.label),
+            ("Job id", job.id),
+            ("Kind", job.kind),
+            ("State", f"{job.status} ({job.state})"),
+            ("Profile", profile_line(app.profile)),
+            ("Request", action.request),
+        ),
         confirm_label=f"{action.verb} job",
-        family=job.family.label,
-        job_id=job.id,
-        kind=job.kind,
-        status=f"{job.status} ({job.state})",
-        request=action.request,
-        profile=_profile_text(app),
-        typed_phrase=profile.confirm_phrase if profile.needs_typed_confirm else None,
+        typed_phrase=typed_phrase(app.profile),
     )
 
 
@@ -281,7 +112,7 @@ def start_stop_flow(app: ZtuiApp, key: tuple[Family, str]) -> None:
             description=f"{action.verb} {family.label.lower()} job {job_id}",
         )
 
-    app.push_screen(ConfirmModal(build_request(app, job)), answered)
+    app.push_screen(ConfirmDialog(build_request(app, job)), answered)
 
 
 async def _send(app: ZtuiApp, key: tuple[Family, str]) -> None:

@@ -42,6 +42,7 @@ from textual.widgets import DataTable, Header, Static
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import Family, Job, JobError
 from ztui.core.paths import stylesheet
+from ztui.dialogs.path import PathModal
 from ztui.families.aqua import parse_aqua_batches
 from ztui.ops.export import (
     MALFORMED_CODE,
@@ -54,7 +55,7 @@ from ztui.ops.export import (
     parse_errors_tolerant,
     read_backfill_result,
 )
-from ztui.screens.job_detail import PathModal, default_folder
+from ztui.screens.job_detail import default_folder
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:

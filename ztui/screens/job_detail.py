@@ -24,18 +24,19 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from weakref import WeakKeyDictionary
 
-from textual import on, work
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Header, Input, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Static
 
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import AquaBatch, Family, Job, JobState
 from ztui.api.parsing import parse_timestamp
 from ztui.core.paths import stylesheet
+from ztui.dialogs.path import PathModal
 from ztui.families.aqua import parse_aqua_batches
 from ztui.ops.stop import action_for, refusal_reason
 from ztui.widgets.footer import KeyFooter
@@ -335,74 +336,7 @@ def _safe_name(text: str) -> str:
     return cleaned[:60] or "file"
 
 
-# ------------------------------------------------------------------------ folder prompt
-
-
-class PathModal(ModalScreen[Path | None]):
-    """Asks for a folder (downloads) or a file path (exports); dismisses with None on cancel."""
-
-    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("detail.tcss")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="detail.path_cancel", tooltip="Do nothing"),
-    ]
-
-    def __init__(
-        self, title: str, default: Path, *, action_label: str = "Download", want_folder: bool = True
-    ) -> None:
-        """Create the prompt.
-
-        Args:
-            title: What will be done.
-            default: The path proposed.
-            action_label: Label of the confirm button.
-            want_folder: True for a folder (must not be a file), False for a file path
-                (must not be a folder).
-        """
-        super().__init__()
-        self._title = title
-        self._default = default
-        self._action_label = action_label
-        self._want_folder = want_folder
-
-    def compose(self) -> ComposeResult:
-        """Title, path box, error line, buttons."""
-        with Vertical(id="path-dialog"):
-            yield Static(self._title, id="path-title")
-            yield Input(str(self._default), id="path-input")
-            yield Static("", id="path-error")
-            with Horizontal(id="path-buttons"):
-                yield Button("Cancel", id="path-no")
-                yield Button(self._action_label, id="path-yes", variant="primary")
-
-    def on_mount(self) -> None:
-        """Focus the path box."""
-        self.query_one(Input).focus()
-
-    def action_cancel(self) -> None:
-        """Close without doing anything."""
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#path-no")
-    def _no(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#path-yes")
-    @on(Input.Submitted, "#path-input")
-    def _yes(self) -> None:
-        text = self.query_one(Input).value.strip()
-        error = self.query_one("#path-error", Static)
-        if not text:
-            error.update("Enter a path.")
-            return
-        path = Path(text).expanduser()
-        if self._want_folder and path.exists() and not path.is_dir():
-            error.update(f"{path} is a file, not a folder.")
-            return
-        if not self._want_folder and path.is_dir():
-            error.update(f"{path} is a folder; enter a file name.")
-            return
-        self.dismiss(path)
+# ------------------------------------------------------------------------ downloads
 
 
 _last_folder: dict[str, Path] = {}

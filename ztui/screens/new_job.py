@@ -13,7 +13,7 @@ The screen is a chooser (the five families on the left) and one form per family:
   stateless unless partner and project are given.
 
 A file's pre-flight errors block sending; its warnings need the acknowledgement box.
-Every create ends in `SubmitConfirmModal`, which says what will be sent (profile,
+Every create ends in a `ConfirmDialog`, which says what will be sent (profile,
 family, file name, row count, MD5...) and opens focused on Cancel; on a production
 profile the tenant name must be typed instead of `y`. Confirming makes the submission's
 idempotency keys and hands it to an app worker (`start_submission`), which survives
@@ -31,16 +31,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Final
-from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
@@ -59,11 +57,14 @@ from textual.worker import get_current_worker
 
 from ztui.api.models import Family, JobState
 from ztui.core.paths import stylesheet
+from ztui.dialogs.choice import ChoiceModal
+from ztui.dialogs.confirm import ConfirmDialog
 from ztui.families import noun
 from ztui.families.aqua import AQUA_FORMATS, AQUA_MAX_QUERIES
 from ztui.families.custom_object import CO_MAX_ACTIVE
 from ztui.families.data_backfill import DATA_BACKFILL_TYPES
 from ztui.families.propagation import PROPAGATION_TYPES
+from ztui.ops.confirm import ConfirmRequest, profile_line, typed_phrase
 from ztui.ops.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
 from ztui.ops.submit import (
     AquaSpec,
@@ -98,6 +99,9 @@ if TYPE_CHECKING:
     from ztui.service.snapshot import JobSnapshot
 
 log = logging.getLogger("ztui.screens.new_job")
+
+SubmitConfirmModal = ConfirmDialog
+"""The dialog every create ends in (the one `ConfirmDialog` of `ztui.dialogs`)."""
 
 LARGE_FILE: Final = 1024 * 1024
 """Uploads from this size get a last chance to cancel before the request is sent."""
@@ -137,223 +141,6 @@ _dry_run_watched: WeakKeyDictionary[App[Any], bool] = WeakKeyDictionary()
 def queued_submissions(app: App[Any]) -> list[Submission]:
     """Custom-object submissions waiting locally for a free slot."""
     return list(_queued.get(app, ()))
-
-
-def profile_text(app: ZtuiApp) -> str:
-    """The profile line of the confirm modal: name, host, tenant, production."""
-    profile = app.profile
-    # The host without the port: a loopback simulator's port changes every run.
-    host = urlsplit(profile.base_url).hostname or profile.base_url
-    tenant = f" · tenant {profile.tenant_name}" if profile.tenant_name else ""
-    prod = " · PRODUCTION" if profile.is_production else ""
-    return f"{profile.name} ({host}){tenant}{prod}"
-
-
-# ---------------------------------------------------------------------------- modals
-
-
-class SubmitConfirmModal(ModalScreen[bool]):
-    """Says what will be sent and asks once; dismisses True only on a clear yes."""
-
-    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("new_job.tcss")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "cancel", "Cancel", id="submit_confirm.cancel", tooltip="Send nothing"),
-        Binding(
-            "y",
-            "confirm",
-            "Send",
-            id="submit_confirm.yes",
-            tooltip="Send it (on production, type the tenant name instead)",
-        ),
-    ]
-
-    def __init__(
-        self, title: str, rows: list[tuple[str, str]], *, typed_phrase: str | None = None
-    ) -> None:
-        """Create the modal.
-
-        Args:
-            title: The question.
-            rows: Label/value pairs of what will be sent.
-            typed_phrase: On production, what must be typed to confirm.
-        """
-        super().__init__(classes="-production" if typed_phrase else "")
-        self.title_text = title
-        self.rows = rows
-        self.typed_phrase = typed_phrase
-        self._answered = False
-
-    def compose(self) -> ComposeResult:
-        """Title, the facts, the phrase box on production, buttons."""
-        width = max(len(label) for label, _ in self.rows) + 2
-        with Vertical(id="submit-dialog"):
-            yield Static(self.title_text, id="submit-title")
-            lines = Text("\n").join(
-                Text.assemble((label.ljust(width), "bold"), value) for label, value in self.rows
-            )
-            yield Static(lines, id="submit-facts")
-            if self.typed_phrase:
-                yield Static(
-                    Text.assemble(
-                        "This is a ",
-                        ("production", "bold"),
-                        " profile. Type ",
-                        (self.typed_phrase, "bold"),
-                        " to send.",
-                    ),
-                    id="submit-hint",
-                )
-                yield Input(placeholder=self.typed_phrase, id="submit-phrase")
-            else:
-                yield Static(
-                    "y sends · n, escape or enter on Cancel send nothing", id="submit-hint"
-                )
-            with Horizontal(id="submit-buttons"):
-                yield Button("Cancel", id="submit-no")
-                yield Button(
-                    "Send", id="submit-yes", variant="error", disabled=bool(self.typed_phrase)
-                )
-
-    def on_mount(self) -> None:
-        """Focus Cancel (or the phrase box on production)."""
-        if self.typed_phrase:
-            self.query_one("#submit-phrase", Input).focus()
-        else:
-            self.query_one("#submit-no", Button).focus()
-
-    def _answer(self, value: bool) -> None:
-        if not self._answered:  # a double key press must not answer twice
-            self._answered = True
-            self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        """Send nothing."""
-        self._answer(False)
-
-    def action_confirm(self) -> None:
-        """`y`: send (refused on production, where the phrase must be typed)."""
-        if self.typed_phrase:
-            self.notify(f"Type {self.typed_phrase} in the box to send.", severity="warning")
-            return
-        self._answer(True)
-
-    def _phrase_ok(self) -> bool:
-        if not self.typed_phrase:
-            return True
-        return self.query_one("#submit-phrase", Input).value.strip() == self.typed_phrase
-
-    @on(Input.Changed, "#submit-phrase")
-    def _phrase_changed(self) -> None:
-        self.query_one("#submit-yes", Button).disabled = not self._phrase_ok()
-
-    @on(Input.Submitted, "#submit-phrase")
-    def _phrase_submitted(self) -> None:
-        if self._phrase_ok():
-            self._answer(True)
-        else:
-            self.notify("That is not the tenant name; nothing was sent.", severity="warning")
-
-    @on(Button.Pressed, "#submit-no")
-    def _no(self) -> None:
-        self._answer(False)
-
-    @on(Button.Pressed, "#submit-yes")
-    def _yes(self) -> None:
-        if self._phrase_ok():
-            self._answer(True)
-
-
-class ChoiceModal(ModalScreen[str | None]):
-    """Asks what to do next after an ambiguous outcome; dismisses with a choice id."""
-
-    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("new_job.tcss")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="choice.close", tooltip="Decide later"),
-    ]
-
-    def __init__(self, title: str, message: str, choices: list[tuple[str, str]]) -> None:
-        """Create the modal.
-
-        Args:
-            title: One line.
-            message: What happened.
-            choices: `(id, label)` pairs; the last one is focused (make it the safe one).
-        """
-        super().__init__()
-        self.title_text = title
-        self.message = message
-        self.choices = choices
-
-    def compose(self) -> ComposeResult:
-        """Title, message, one button per choice."""
-        with Vertical(id="choice-dialog"):
-            yield Static(self.title_text, id="choice-title")
-            yield Static(self.message, id="choice-message")
-            with Horizontal(id="choice-buttons"):
-                for choice_id, label in self.choices:
-                    yield Button(label, id=f"choice-{choice_id}")
-
-    def on_mount(self) -> None:
-        """Focus the last (safe) choice."""
-        self.query(Button).last().focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss((event.button.id or "").removeprefix("choice-"))
-
-    def action_close(self) -> None:
-        """Close with no choice."""
-        self.dismiss(None)
-
-
-class RunForRealModal(ModalScreen[bool]):
-    """Offers to repeat a finished dry-run auto-backfill for real."""
-
-    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("new_job.tcss")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "no", "Not now", id="run_for_real.no", tooltip="Close"),
-    ]
-
-    def __init__(self, job_id: str, status: str, spec: PropagationSpec) -> None:
-        """Create the modal for dry run `job_id` that ended as `status`."""
-        super().__init__()
-        self.job_id = job_id
-        self.status = status
-        self.spec = spec
-
-    def compose(self) -> ComposeResult:
-        """The question and two buttons."""
-        with Vertical(id="choice-dialog"):
-            yield Static("Dry run finished", id="choice-title")
-            yield Static(
-                f"Auto-backfill dry run {self.job_id} ended {self.status}. Run it for real "
-                f"with the same parameters (type {self.spec.job_type}, batch size "
-                f"{self.spec.batch_size})? You will see the summary before anything is sent.",
-                id="choice-message",
-            )
-            with Horizontal(id="choice-buttons"):
-                yield Button("Run for real…", id="real-yes", variant="warning")
-                yield Button("Not now", id="real-no")
-
-    def on_mount(self) -> None:
-        """Focus "Not now"."""
-        self.query_one("#real-no", Button).focus()
-
-    @on(Button.Pressed, "#real-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#real-no")
-    def _no(self) -> None:
-        self.dismiss(False)
-
-    def action_no(self) -> None:
-        """Close."""
-        self.dismiss(False)
 
 
 # ---------------------------------------------------------------------------- screen
@@ -1099,7 +886,7 @@ class NewJobScreen(Screen[None]):
             return
         app = self.ztui
         family = family_of(spec)
-        rows = [("Profile", profile_text(app)), *describe(spec)]
+        rows = [("Profile", profile_line(app.profile, environment=False)), *describe(spec)]
         keyed = family in (Family.PROPAGATION, Family.CUSTOM_OBJECT, Family.AQUA)
         rows.append(
             (
@@ -1109,8 +896,14 @@ class NewJobScreen(Screen[None]):
                 else "no key (the API takes none): after a timeout the jobs are listed first",
             )
         )
-        profile = app.profile
-        phrase = profile.confirm_phrase if profile.needs_typed_confirm else None
+        request = ConfirmRequest(
+            title=f"Create this {noun(family)} job?",
+            rows=tuple(rows),
+            confirm_label="Send",
+            typed_phrase=typed_phrase(app.profile),
+            verb="send",
+            wide=True,
+        )
 
         def answered(confirmed: bool | None) -> None:
             if not confirmed:
@@ -1120,10 +913,7 @@ class NewJobScreen(Screen[None]):
             self.busy = True
             start_submission(app, Submission(spec), self)
 
-        self.app.push_screen(
-            SubmitConfirmModal(f"Create this {noun(family)} job?", rows, typed_phrase=phrase),
-            answered,
-        )
+        self.app.push_screen(ConfirmDialog(request), answered)
 
 
 # ------------------------------------------------------------------------ submission
@@ -1371,8 +1161,19 @@ def _check_dry_runs(app: ZtuiApp, snapshot: JobSnapshot | None) -> None:
             continue
         real = dataclasses.replace(spec, dry_run=False)
 
-        def answered(yes: bool | None, real: PropagationSpec = real) -> None:
-            if yes:
+        def answered(choice: str | None, real: PropagationSpec = real) -> None:
+            if choice == "real":
                 app.push_screen(NewJobScreen(prefill=real))
 
-        app.push_screen(RunForRealModal(job_id, job.status, spec), answered)
+        app.push_screen(run_for_real_offer(job_id, job.status, spec), answered)
+
+
+def run_for_real_offer(job_id: str, status: str, spec: PropagationSpec) -> ChoiceModal:
+    """The offer to repeat dry run `job_id`, which ended as `status`, for real."""
+    return ChoiceModal(
+        "Dry run finished",
+        f"Auto-backfill dry run {job_id} ended {status}. Run it for real with the same "
+        f"parameters (type {spec.job_type}, batch size {spec.batch_size})? You will see the "
+        "summary before anything is sent.",
+        [("real", "Run for real…", "warning"), ("later", "Not now")],
+    )
