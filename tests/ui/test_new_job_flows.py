@@ -156,7 +156,7 @@ async def test_data_backfill_end_to_end(make_app: Callable[..., Any], isolated_h
         assert entry.extra["path"] == str(path.resolve())  # for the fix-and-resubmit export
         from ztui.screens.error_viewer import original_upload
 
-        assert original_upload(app, job["id"]) == path.resolve()
+        assert original_upload(app.journal, job["id"]) == path.resolve()
 
 
 async def test_a_file_failing_a_check_never_reaches_the_network(

@@ -23,10 +23,10 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from textual import on, work
@@ -44,6 +44,7 @@ from ztui.api.models import Family, Job, JobError
 from ztui.core.paths import stylesheet
 from ztui.dialogs.path import PathModal
 from ztui.families.aqua import parse_aqua_batches
+from ztui.host import host
 from ztui.ops.export import (
     MALFORMED_CODE,
     SYSTEM_FIELDS,
@@ -59,8 +60,8 @@ from ztui.screens.job_detail import default_folder
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
-    from ztui.app import ZtuiApp
     from ztui.service.snapshot import JobSnapshot
+    from ztui.store.journal import Journal
 
 log = logging.getLogger("ztui.screens.error_viewer")
 
@@ -289,11 +290,6 @@ class ErrorViewerScreen(Screen[None]):
         """The errors once loaded (None while loading or after a failure)."""
         self._group_keys: list[int] = []
 
-    @property
-    def app_(self) -> ZtuiApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         """Title, summary, groups table, rows header, rows view."""
         yield Header()
@@ -316,7 +312,7 @@ class ErrorViewerScreen(Screen[None]):
         self.load_errors()
 
     def _job(self) -> Job | None:
-        snapshot: JobSnapshot | None = self.app_.jobs
+        snapshot: JobSnapshot | None = host(self).jobs
         return snapshot.get(*self.key) if snapshot is not None else None
 
     # ------------------------------------------------------------------ loading
@@ -337,19 +333,14 @@ class ErrorViewerScreen(Screen[None]):
         self._show(loaded)
 
     async def _fetch(self) -> tuple[list[JobError], str]:
-        app = self.app_
         family, job_id = self.key
-        client = app.client
+        client = host(self).client
         if client is None:
             raise ApiError("not connected")
         job = self._job()
         if family is Family.CUSTOM_OBJECT:
-            raw_call = getattr(client, "get_custom_object_errors_raw", None)
-            if callable(raw_call):
-                body = await raw_call(job_id)
-                errors = await asyncio.to_thread(parse_errors_tolerant, body)
-            else:
-                errors = await client.list_custom_object_errors(job_id)
+            body = await client.get_custom_object_errors_raw(job_id)
+            errors = await asyncio.to_thread(parse_errors_tolerant, body)
             if job is not None and job.message:
                 errors = [*_job_message_errors(job), *errors]
             return errors, "GET /objects/jobs/{id}/errors"
@@ -374,7 +365,7 @@ class ErrorViewerScreen(Screen[None]):
         return errors, "failure message"
 
     async def _result_rows(self, file_id: str) -> list[JobError]:
-        client = self.app_.client
+        client = host(self).client
         assert client is not None
         folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="ztui-result-"))
         try:
@@ -456,7 +447,7 @@ class ErrorViewerScreen(Screen[None]):
             self.notify("This job reports no failed rows to export.", severity="warning")
             return
         default = default_folder() / f"{self.key[1]}-failed-rows.csv"
-        original = original_upload(self.app_, self.key[1])
+        original = original_upload(host(self).journal, self.key[1])
         title = f"Export {len(self.loaded.errors):,} error(s) to CSV file:"
         if original is not None:
             title += f"\n(rows joined from the uploaded file {original})"
@@ -493,30 +484,28 @@ class ErrorViewerScreen(Screen[None]):
         self.notify(f"Wrote {count:,} failed row(s) to {dest}")
 
 
-def original_upload(app: Any, job_id: str) -> Path | None:
+def original_upload(journal: Journal | None, job_id: str) -> Path | None:
     """The file uploaded for `job_id`, when the journal recorded it and it still exists.
 
     The newest journal entry about this job that names a local CSV wins: its
     `extra["path"]` (or `extra["file_path"]`), else `file_name` when that is a full path.
     """
-    journal = getattr(app, "journal", None)
-    read = getattr(journal, "read", None)
-    if not callable(read):
+    if journal is None:
         return None
     try:
-        entries = read()
+        entries = journal.read()
     except Exception:  # a broken journal must not break the export
         log.exception("could not read the journal")
         return None
     found: Path | None = None
     for entry in entries:
-        if getattr(entry, "job_id", None) != job_id:
+        if entry.job_id != job_id:
             continue
-        extra = getattr(entry, "extra", None)
-        candidates: list[object] = []
-        if isinstance(extra, Mapping):
-            candidates += [extra.get("path"), extra.get("file_path")]
-        candidates.append(getattr(entry, "file_name", None))
+        candidates: list[object] = [
+            entry.extra.get("path"),
+            entry.extra.get("file_path"),
+            entry.file_name,
+        ]
         for value in candidates:
             if isinstance(value, str) and value.lower().endswith(".csv"):
                 path = Path(value).expanduser()

@@ -38,11 +38,11 @@ from ztui.api.parsing import parse_timestamp
 from ztui.core.paths import stylesheet
 from ztui.dialogs.path import PathModal
 from ztui.families.aqua import parse_aqua_batches
+from ztui.host import host
 from ztui.ops.stop import action_for, refusal_reason
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
-    from ztui.app import ZtuiApp
     from ztui.service.snapshot import JobSnapshot
 
 log = logging.getLogger("ztui.screens.job_detail")
@@ -486,20 +486,8 @@ class JobDetailScreen(Screen[None]):
         self._gone = False
         self._raw_shown = False
 
-    @property
-    def app_(self) -> ZtuiApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
     def _now(self) -> float:
-        clock = getattr(self.app, "wall_clock", None)
-        if callable(clock):
-            value = clock()
-            if isinstance(value, int | float):
-                return float(value)
-        import time
-
-        return time.time()
+        return host(self).wall_clock()
 
     def compose(self) -> ComposeResult:
         """Title, freshness, fields, batches, timeline and raw JSON."""
@@ -561,11 +549,11 @@ class JobDetailScreen(Screen[None]):
     @work(group="detail", exclusive=True, exit_on_error=False, description="Fetching job detail")
     async def load_detail(self) -> None:
         """Fetch the job once (through the watcher's cache when it runs)."""
-        app = self.app_
+        app = host(self)
         family, job_id = self.key
         try:
-            poller = getattr(app, "poller", None)
-            client = getattr(app, "client", None)
+            poller = app.poller
+            client = app.client
             if poller is not None:
                 job = await poller.fetch_detail(family, job_id)
             elif client is not None:
@@ -644,7 +632,7 @@ class JobDetailScreen(Screen[None]):
             parts.append(f"Zuora-Request-Id {self._request_id}")
         if self._gone:
             parts.append("No longer in the job list.")
-        snapshot = self.app_.jobs
+        snapshot = host(self).jobs
         if snapshot is not None and snapshot.is_stale(self.key[0]):
             status = snapshot.families.get(self.key[0])
             parts.append(f"List stale: {status.error if status else 'unknown'}")
@@ -728,23 +716,11 @@ class JobDetailScreen(Screen[None]):
 
     def action_stop(self) -> None:
         """Stop or cancel the job (the flow confirms, re-reads and sends once)."""
-        request = getattr(self.app, "request_stop", None)
-        if callable(request):
-            request(self.key)
-        else:
-            from ztui.screens.confirm import start_stop_flow
-
-            start_stop_flow(self.app_, self.key)
+        host(self).request_stop(self.key)
 
     def action_errors(self) -> None:
         """Open the error viewer of this job."""
-        opener = getattr(self.app, "open_errors", None)
-        if callable(opener):
-            opener(self.key)
-        else:
-            from ztui.screens.error_viewer import ErrorViewerScreen
-
-            self.app.push_screen(ErrorViewerScreen(self.key))
+        host(self).open_errors(self.key)
 
     def action_toggle_raw(self) -> None:
         """Show or hide the raw JSON."""
@@ -767,7 +743,8 @@ class JobDetailScreen(Screen[None]):
 
     def action_copy_request_id(self) -> None:
         """Copy the Zuora-Request-Id of the last fetch (OSC 52)."""
-        request_id = self._request_id or getattr(self.app_.client, "last_request_id", None)
+        client = host(self).client
+        request_id = self._request_id or (client.last_request_id if client else None)
         if not request_id:
             self.notify("No request id yet.", severity="warning")
             return
@@ -801,7 +778,7 @@ class JobDetailScreen(Screen[None]):
     @work(group="download", exit_on_error=False, description="Downloading result files")
     async def download_files(self, folder: Path, files: list[tuple[str, str]]) -> None:
         """Download each file into `folder`, reporting what was written."""
-        client = self.app_.client
+        client = host(self).client
         if client is None:
             self.notify("Not connected; nothing was downloaded.", severity="error")
             return

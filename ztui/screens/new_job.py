@@ -30,7 +30,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 from weakref import WeakKeyDictionary
 
 from textual import on, work
@@ -64,6 +64,7 @@ from ztui.families.aqua import AQUA_FORMATS, AQUA_MAX_QUERIES
 from ztui.families.custom_object import CO_MAX_ACTIVE
 from ztui.families.data_backfill import DATA_BACKFILL_TYPES
 from ztui.families.propagation import PROPAGATION_TYPES
+from ztui.host import ZtuiHost, host
 from ztui.ops.confirm import ConfirmRequest, profile_line, typed_phrase
 from ztui.ops.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
 from ztui.ops.submit import (
@@ -376,9 +377,9 @@ class NewJobScreen(Screen[None]):
     # ------------------------------------------------------------------ lifecycle
 
     @property
-    def ztui(self) -> ZtuiApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
+    def ztui(self) -> ZtuiHost:
+        """The app, as far as this screen may use it."""
+        return host(self)
 
     def on_mount(self) -> None:
         """Refuse on read-only profiles; otherwise show the chooser or the asked form."""
@@ -911,7 +912,7 @@ class NewJobScreen(Screen[None]):
                 return
             # API doc §2.8: the key is made now, when the user confirmed, and reused.
             self.busy = True
-            start_submission(app, Submission(spec), self)
+            start_submission(cast("ZtuiApp", self.app), Submission(spec), self)
 
         self.app.push_screen(ConfirmDialog(request), answered)
 
