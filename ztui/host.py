@@ -9,18 +9,32 @@ here first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast, runtime_checkable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from textual.dom import DOMNode
     from textual.notifications import SeverityLevel
+    from textual.widgets.button import ButtonVariant
+    from textual.worker import Worker
 
     from ztui.api.client import ZuoraClient
     from ztui.api.models import Family
     from ztui.config.schema import ResolvedProfile, Settings
+    from ztui.flows.dry_run import DryRunFlow
+    from ztui.flows.stop import StopFlow
+    from ztui.flows.submission import SubmissionFlow
+    from ztui.ops.confirm import ConfirmRequest
+    from ztui.ops.submit import JobSpec
+    from ztui.service.history import StatusHistory
     from ztui.service.poller import JobPoller
     from ztui.service.snapshot import JobSnapshot
     from ztui.store.journal import Journal
+
+Choice: TypeAlias = "tuple[str, str] | tuple[str, str, ButtonVariant]"
+"""One way on in a choice: `(id, label)` or `(id, label, button variant)`."""
 
 
 @runtime_checkable
@@ -62,8 +76,47 @@ class ZtuiHost(Protocol):
         """The journal of writes, None until the first connection."""
         ...
 
+    @property
+    def history(self) -> StatusHistory:
+        """The status transitions observed this run (the detail screen's timeline)."""
+        ...
+
+    last_folder: Path | None
+    """The folder the user last downloaded to in this run, proposed next time."""
+
     def wall_clock(self) -> float:
         """Now, in epoch seconds: every time on screen comes from this clock."""
+        ...
+
+    # ------------------------------------------------------------------ flows
+
+    @property
+    def stops(self) -> StopFlow:
+        """The app's stop/cancel flow."""
+        ...
+
+    @property
+    def submissions(self) -> SubmissionFlow:
+        """The app's create flow."""
+        ...
+
+    @property
+    def dry_runs(self) -> DryRunFlow:
+        """The dry runs the app follows, to offer running them for real."""
+        ...
+
+    def run_worker(
+        self,
+        work: Coroutine[Any, Any, None],
+        name: str | None = "",
+        group: str = "default",
+        description: str = "",
+        exit_on_error: bool = True,
+        start: bool = True,
+        exclusive: bool = False,
+        thread: bool = False,
+    ) -> Worker[None]:
+        """Run `work` in an app worker (it outlives the screen that started it)."""
         ...
 
     # ------------------------------------------------------------------ telling the user
@@ -78,6 +131,21 @@ class ZtuiHost(Protocol):
         markup: bool = True,
     ) -> None:
         """Show a toast."""
+        ...
+
+    def confirm(self, request: ConfirmRequest, answered: Callable[[bool], None]) -> None:
+        """Ask the user to confirm a write; `answered(True)` only on a clear yes."""
+        ...
+
+    def choose(
+        self,
+        title: str,
+        message: str,
+        choices: Sequence[Choice],
+        answered: Callable[[str | None], None],
+    ) -> None:
+        """Ask the user to pick one of `choices` (the last is the safe one); `answered`
+        gets its id, or None when the user closed the question."""
         ...
 
     # ------------------------------------------------------------------ polling
@@ -108,8 +176,12 @@ class ZtuiHost(Protocol):
         """Start the stop/cancel flow of a job (it confirms, re-reads and sends once)."""
         ...
 
-    def open_new_job(self) -> None:
-        """Open the new-job screen (refused with a notice on a read-only profile)."""
+    def open_new_job(self, prefill: JobSpec | None = None) -> None:
+        """Open the new-job screen (refused with a notice on a read-only profile).
+
+        Args:
+            prefill: Fill its form from this spec and show the summary at once.
+        """
         ...
 
 

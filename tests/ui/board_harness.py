@@ -8,8 +8,9 @@ directly. Tests against the real app and simulator live in `test_board.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -18,7 +19,13 @@ from textual.reactive import var
 from ztui.api.models import Family, Job, JobState
 from ztui.config.schema import ResolvedProfile, Settings, UiSettings
 from ztui.core.paths import stylesheet_paths
+from ztui.dialogs.choice import ChoiceModal
+from ztui.dialogs.confirm import ConfirmDialog
+from ztui.flows.dry_run import DryRunFlow
+from ztui.flows.stop import StopFlow
+from ztui.flows.submission import SubmissionFlow
 from ztui.screens.jobs import JobListScreen
+from ztui.service.history import StatusHistory
 from ztui.service.snapshot import BudgetView, FamilyState, FamilyStatus, JobSnapshot
 from ztui.widgets.theme import ZTUI_THEME
 
@@ -96,7 +103,9 @@ def make_snapshot(
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
-    from ztui.host import ZtuiHost
+    from ztui.host import Choice, ZtuiHost
+    from ztui.ops.confirm import ConfirmRequest
+    from ztui.ops.submit import JobSpec
     from ztui.service.poller import JobPoller
     from ztui.store.journal import Journal
 
@@ -130,6 +139,11 @@ class BoardHarness(App[None]):
         self.client: ZuoraClient | None = None
         self.poller: JobPoller | None = None
         self.journal: Journal | None = None
+        self.history = StatusHistory()
+        self.last_folder: Path | None = None
+        self.stops = StopFlow(self)
+        self.submissions = SubmissionFlow(self)
+        self.dry_runs = DryRunFlow(self)
         self.calls: list[tuple[str, Any]] = []
         self.register_theme(ZTUI_THEME)
         self.theme = "ztui"
@@ -158,8 +172,20 @@ class BoardHarness(App[None]):
     def request_stop(self, key: tuple[Family, str]) -> None:
         self.calls.append(("request_stop", key))
 
-    def open_new_job(self) -> None:
-        self.calls.append(("open_new_job", None))
+    def open_new_job(self, prefill: JobSpec | None = None) -> None:
+        self.calls.append(("open_new_job", prefill))
+
+    def confirm(self, request: ConfirmRequest, answered: Callable[[bool], None]) -> None:
+        self.push_screen(ConfirmDialog(request), lambda yes: answered(bool(yes)))
+
+    def choose(
+        self,
+        title: str,
+        message: str,
+        choices: Sequence[Choice],
+        answered: Callable[[str | None], None],
+    ) -> None:
+        self.push_screen(ChoiceModal(title, message, choices), answered)
 
     def watch_aqua_job(self, job_id: str) -> None:
         self.calls.append(("watch_aqua_job", job_id))

@@ -22,7 +22,6 @@ from ztui.dialogs.confirm import ConfirmDialog
 from ztui.families import normalise_status
 from ztui.families.base import ActionKind
 from ztui.ops.stop import action_for, is_actionable, refusal_reason
-from ztui.screens.confirm import pending_keys
 
 pytestmark = pytest.mark.anyio
 
@@ -91,12 +90,12 @@ async def test_modal_default_enter_sends_nothing(make_app: Callable[..., Any]) -
         assert modal.focused is not None
         assert modal.focused.id == "confirm-no"
         assert dict(modal.rows)["Job id"] == key[1]
-        assert key in pending_keys(app)
+        assert key in app.stops.pending_keys
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "modal closed")
         await pilot.pause(0.1)
         assert await writes_to(app._sim_server, key[1]) == []
-        assert key not in pending_keys(app)
+        assert key not in app.stops.pending_keys
         assert any("nothing was sent" in n for n in notes(seen))
 
 
@@ -122,7 +121,7 @@ async def test_y_sends_exactly_one_stop_to_the_right_job(make_app: Callable[...,
         await _open_modal(pilot, key)
         # Double y: the modal answers once, so one request.
         await pilot.press("y", "y")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         writes = await writes_to(app._sim_server, key[1])
         assert [(w["method"], w["status"]) for w in writes] == [("PUT", 200)]
         assert writes[0]["path"].endswith(f"/bookingdate/jobs/{key[1]}")
@@ -164,7 +163,7 @@ async def test_job_finishing_before_confirm_is_refused(make_app: Callable[..., A
         await sim_post(app._sim_server, "/_sim/outcome", {"job_id": key[1], "outcome": "completed"})
         await sim_post(app._sim_server, "/_sim/clock", {"advance": 3600})
         await pilot.press("y")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         assert await writes_to(app._sim_server, key[1]) == []
         assert any("Nothing was sent" in n for n in notes(seen))
         assert app.jobs.get(*key).state is JobState.SUCCEEDED
@@ -181,7 +180,7 @@ async def test_custom_object_cancel_sends_one_patch_with_idempotency_key(
         await in_snapshot(pilot, key)
         await _open_modal(pilot, key)
         await pilot.press("y")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         writes = [w for w in await writes_to(app._sim_server, key[1]) if w["method"] != "POST"]
         assert [(w["method"], w["status"]) for w in writes] == [("PATCH", 200)]
         assert writes[0]["path"].endswith(f"/objects/jobs/{job.id}/cancel")
@@ -206,7 +205,7 @@ async def test_aqua_cancel_sends_one_delete(make_app: Callable[..., Any]) -> Non
         await in_snapshot(pilot, key)
         await _open_modal(pilot, key)
         await pilot.press("y")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         writes = [w for w in await writes_to(app._sim_server, key[1]) if w["method"] != "POST"]
         assert [(w["method"], w["status"]) for w in writes] == [("DELETE", 200)]
         assert app.jobs.get(*key).status == "cancelled"
@@ -225,7 +224,7 @@ async def test_production_requires_the_tenant_name(make_app: Callable[..., Any])
         assert isinstance(app.screen, ConfirmDialog)
         assert await writes_to(app._sim_server, key[1]) == []
         await pilot.press("backspace", *"acme", "enter")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         writes = await writes_to(app._sim_server, key[1])
         assert [w["method"] for w in writes] == ["PUT"]
 

@@ -1,5 +1,6 @@
-"""The app and the board harness are both `ZtuiHost`s, and screens reach the app only
-through it (no attribute probing of `self.app`)."""
+"""The app and the board harness are both `ZtuiHost`s, and screens, dialogs, widgets and
+flows reach the app only through it: no attribute probing of `self.app`, no import of
+`ztui.app` (not even for type checking)."""
 
 from __future__ import annotations
 
@@ -35,12 +36,28 @@ def test_the_app_is_a_host(make_app: Callable[..., Any]) -> None:
     assert isinstance(app, ZtuiHost)
 
 
-@pytest.mark.parametrize("pattern", [r"getattr\(self\.app\b", r"hasattr\(self\.app\b"])
-def test_screens_do_not_probe_the_app(pattern: str) -> None:
+@pytest.mark.parametrize(
+    "pattern",
+    [r"getattr\(self\.app\b", r"hasattr\(self\.app\b", r"\bztui\.app\b", r"\bZtuiApp\b"],
+)
+@pytest.mark.parametrize("package", ["screens", "dialogs", "widgets", "flows"])
+def test_ui_modules_reach_the_app_through_the_host(package: str, pattern: str) -> None:
     found = [
         f"{path.relative_to(ROOT)}:{number}"
-        for path in sorted((ROOT / "ztui" / "screens").rglob("*.py"))
+        for path in sorted((ROOT / "ztui" / package).rglob("*.py"))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if re.search(pattern, line)
+    ]
+    assert not found
+
+
+@pytest.mark.parametrize("package", ["screens", "flows"])
+def test_no_workflow_state_in_module_globals(package: str) -> None:
+    """State that outlives a screen lives on the app's flows, not in module dictionaries."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "ztui" / package).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.match(r"_[a-z_]+ *(:|=) *(WeakKeyDictionary|dict|\{)", line)
     ]
     assert not found

@@ -22,7 +22,7 @@ from tests.ui.test_detail_support import (
 from ztui.api.models import Family
 from ztui.dialogs.choice import ChoiceModal
 from ztui.dialogs.confirm import ConfirmDialog
-from ztui.screens import new_job
+from ztui.flows import submission
 from ztui.screens.new_job import NewJobScreen
 from ztui.store.journal import Journal
 
@@ -42,9 +42,9 @@ CO_CSV = "name__c,brand__c\nAlpha,x\nBeta,y\n"
 def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """No real waiting: client retries, re-reads, the large-file countdown, the queue."""
     monkeypatch.setattr("ztui.api.transport.backoff_delay", lambda *a, **k: 0.0)
-    monkeypatch.setattr(new_job, "REREAD_DELAY_S", 0.05)
-    monkeypatch.setattr(new_job, "SEND_DELAY_S", 0.0)
-    monkeypatch.setattr(new_job, "QUEUE_POLL_S", 0.1)
+    monkeypatch.setattr(submission, "REREAD_DELAY_S", 0.05)
+    monkeypatch.setattr(submission, "SEND_DELAY_S", 0.0)
+    monkeypatch.setattr(submission, "QUEUE_POLL_S", 0.1)
 
 
 def _write(home: Path, name: str, text: str) -> Path:
@@ -402,13 +402,13 @@ async def test_full_custom_object_slots_queue_locally(
         screen.query_one("#co-operation", Select).value = "delete"
         await pilot.pause()
         await _confirm(pilot)
-        await wait_until(pilot, lambda: len(new_job.queued_submissions(app)) == 1, "queued")
+        await wait_until(pilot, lambda: len(app.submissions.queued) == 1, "queued")
         # Queued locally: only the 5 submits that hold the slots reached the server.
         submits = [w for w in await _writes(app, "/objects/jobs") if w["path"] == "/objects/jobs"]
         assert len(submits) == 5
         assert len(await _sim_jobs(app, "custom_object")) == 5
         await app.client.cancel_custom_object_job(held[0])
-        await wait_until(pilot, lambda: not new_job.queued_submissions(app), "sent")
+        await wait_until(pilot, lambda: not app.submissions.queued, "sent")
         await wait_until(pilot, lambda: not isinstance(app.screen, NewJobScreen), "closed")
         statuses = sorted(j["status"] for j in await _sim_jobs(app, "custom_object"))
         assert statuses.count("accepted") == 1
@@ -449,8 +449,8 @@ async def test_production_needs_the_typed_tenant_name(make_app: Callable[..., An
 async def test_large_upload_can_be_cancelled_before_it_is_sent(
     make_app: Callable[..., Any], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(new_job, "LARGE_FILE", 100)
-    monkeypatch.setattr(new_job, "SEND_DELAY_S", 5.0)
+    monkeypatch.setattr(submission, "LARGE_FILE", 100)
+    monkeypatch.setattr(submission, "SEND_DELAY_S", 5.0)
     app = make_app()
     seen: list[Any] = []
     path = _write(isolated_home, "prpc.csv", GOOD_DB)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import PurePath
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,8 +21,8 @@ from textual.widgets.button import ButtonVariant
 
 from ztui.core.paths import stylesheet
 
-Choice = tuple[str, str] | tuple[str, str, ButtonVariant]
-"""`(id, label)` or `(id, label, button variant)`."""
+if TYPE_CHECKING:
+    from ztui.host import Choice
 
 
 class ChoiceModal(ModalScreen[str | None]):

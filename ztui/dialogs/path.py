@@ -1,4 +1,5 @@
-"""Provides `PathModal`: ask for a folder (downloads) or a file path (exports)."""
+"""Provides `PathModal`, which asks for a folder (downloads) or a file path (exports), and
+`default_folder`, the folder it proposes first."""
 
 from __future__ import annotations
 
@@ -80,3 +81,18 @@ class PathModal(ModalScreen[Path | None]):
             error.update(f"{path} is a folder; enter a file name.")
             return
         self.dismiss(path)
+
+
+def default_folder(last: Path | None) -> Path:
+    """The folder proposed for downloads and exports.
+
+    Args:
+        last: The folder the user chose last in this run, if any.
+
+    Returns:
+        `last`, else ~/Downloads when it exists, else the working directory.
+    """
+    if last is not None:
+        return last
+    downloads = Path.home() / "Downloads"
+    return downloads if downloads.is_dir() else Path.cwd()

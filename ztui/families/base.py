@@ -59,6 +59,9 @@ class CreateFacts:
     """The upload size limit, for families that upload a file."""
     uses_idempotency_key: bool = False
     """Whether the create request carries an `Idempotency-Key` (API doc §2.8)."""
+    max_active: int | None = None
+    """How many of the family's jobs may run at once on a tenant (None: no limit); a
+    create waits locally while all are taken."""
 
 
 class JobPage(Protocol):

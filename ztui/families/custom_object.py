@@ -149,7 +149,9 @@ DEFINITION: Final = FamilyDef(
     stop=StopAction(
         ActionKind.CANCEL, "Cancel", "PATCH …/cancel", ("accepted", "pending"), returns_job=True
     ),
-    create=CreateFacts(max_file_bytes=CUSTOM_OBJECT_MAX_BYTES, uses_idempotency_key=True),
+    create=CreateFacts(
+        max_file_bytes=CUSTOM_OBJECT_MAX_BYTES, uses_idempotency_key=True, max_active=CO_MAX_ACTIVE
+    ),
     id_pattern=UUID_RE,
     aliases=("co", "custom-objects", "custom_objects"),
 )

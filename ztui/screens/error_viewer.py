@@ -42,7 +42,7 @@ from textual.widgets import DataTable, Header, Static
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import Family, Job, JobError
 from ztui.core.paths import stylesheet
-from ztui.dialogs.path import PathModal
+from ztui.dialogs.path import PathModal, default_folder
 from ztui.families.aqua import parse_aqua_batches
 from ztui.host import host
 from ztui.ops.export import (
@@ -56,7 +56,6 @@ from ztui.ops.export import (
     parse_errors_tolerant,
     read_backfill_result,
 )
-from ztui.screens.job_detail import default_folder
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -446,7 +445,7 @@ class ErrorViewerScreen(Screen[None]):
         if not self.loaded.errors:
             self.notify("This job reports no failed rows to export.", severity="warning")
             return
-        default = default_folder() / f"{self.key[1]}-failed-rows.csv"
+        default = default_folder(host(self).last_folder) / f"{self.key[1]}-failed-rows.csv"
         original = original_upload(host(self).journal, self.key[1])
         title = f"Export {len(self.loaded.errors):,} error(s) to CSV file:"
         if original is not None:

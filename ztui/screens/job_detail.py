@@ -22,10 +22,9 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Final
-from weakref import WeakKeyDictionary
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -36,13 +35,15 @@ from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import AquaBatch, Family, Job, JobState
 from ztui.api.parsing import parse_timestamp
 from ztui.core.paths import stylesheet
-from ztui.dialogs.path import PathModal
+from ztui.dialogs.path import PathModal, default_folder
 from ztui.families.aqua import parse_aqua_batches
 from ztui.host import host
+from ztui.messages import StopRequested
 from ztui.ops.stop import action_for, refusal_reason
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
+    from ztui.service.history import StatusChange
     from ztui.service.snapshot import JobSnapshot
 
 log = logging.getLogger("ztui.screens.job_detail")
@@ -50,77 +51,7 @@ log = logging.getLogger("ztui.screens.job_detail")
 AQUA_FILE_TTL_S: Final = 72 * 3600.0
 """AQuA result files are purged 3 days after the job completes (API doc §7)."""
 
-HISTORY_LIMIT: Final = 50
-"""Status transitions kept per job."""
-
 LABEL_WIDTH: Final = 20
-
-
-# ------------------------------------------------------------------------ status history
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """One status ztui observed for a job."""
-
-    at: float
-    """Wall-clock epoch seconds of the snapshot (or response) that showed it."""
-    status: str
-    """The raw status."""
-    state: JobState
-    """The normalised state."""
-
-
-class StatusHistory:
-    """The status transitions of every job, as ztui observed them while watching."""
-
-    def __init__(self) -> None:
-        """Start with no history."""
-        self._changes: dict[tuple[Family, str], list[StatusChange]] = {}
-
-    def observe(self, snapshot: JobSnapshot | None, now: float) -> None:
-        """Record the jobs whose status differs from the last one seen."""
-        if snapshot is None:
-            return
-        # The app's wall clock, not `polled_at`: every time on screen comes from one clock
-        # (tests freeze it).
-        at = now
-        for key, job in snapshot.jobs.items():
-            self.record(key, job.status, job.state, at)
-
-    def record(self, key: tuple[Family, str], status: str, state: JobState, at: float) -> None:
-        """Record one observed status (ignored when it is the same as the last)."""
-        changes = self._changes.setdefault(key, [])
-        if changes and changes[-1].status == status:
-            return
-        changes.append(StatusChange(at=at, status=status, state=state))
-        del changes[:-HISTORY_LIMIT]
-
-    def of(self, key: tuple[Family, str]) -> tuple[StatusChange, ...]:
-        """The observed statuses of one job, oldest first."""
-        return tuple(self._changes.get(key, ()))
-
-
-_histories: WeakKeyDictionary[App[Any], StatusHistory] = WeakKeyDictionary()
-
-
-def status_history(app: App[Any]) -> StatusHistory:
-    """The app's status history, created and subscribed to `app.jobs` on first use.
-
-    The app may call this on mount so the timeline covers the whole run; otherwise it
-    starts when the first detail screen opens.
-    """
-    history = _histories.get(app)
-    if history is None:
-        history = StatusHistory()
-        _histories[app] = history
-        clock = getattr(app, "wall_clock", None)
-
-        def observe(snapshot: JobSnapshot | None) -> None:
-            history.observe(snapshot, clock() if callable(clock) else 0.0)
-
-        app.watch(app, "jobs", observe, init=True)
-    return history
 
 
 # ------------------------------------------------------------------------ formatting
@@ -339,17 +270,6 @@ def _safe_name(text: str) -> str:
 # ------------------------------------------------------------------------ downloads
 
 
-_last_folder: dict[str, Path] = {}
-
-
-def default_folder() -> Path:
-    """The folder proposed for downloads and exports: the last one used, else ~/Downloads."""
-    if "downloads" in _last_folder:
-        return _last_folder["downloads"]
-    downloads = Path.home() / "Downloads"
-    return downloads if downloads.is_dir() else Path.cwd()
-
-
 @dataclass(frozen=True)
 class _Download:
     file_id: str
@@ -520,7 +440,6 @@ class JobDetailScreen(Screen[None]):
             table: DataTable[str] = self.query_one("#aqua-batches", DataTable)
             for label in ("Name", "Status", "Records", "File id", "Message"):
                 table.add_column(label, key=label.lower())
-        status_history(self.app)
         self.watch(self.app, "jobs", self._jobs_changed, init=True)
         self.load_detail()
 
@@ -641,7 +560,7 @@ class JobDetailScreen(Screen[None]):
         widget.set_class(self._fetch_error is not None, "-error")
 
     def _render_timeline(self, now: float) -> None:
-        history = status_history(self.app).of(self.key)
+        history = host(self).history.of(self.key)
         if not history:
             self.query_one("#detail-timeline", Static).update("(nothing observed yet)")
             return
@@ -686,7 +605,7 @@ class JobDetailScreen(Screen[None]):
         if job.state is JobState.SUCCEEDED or (
             job.state.is_terminal and any(b.file_id for b in batches)
         ):
-            completed, how = aqua_completed_at(job, status_history(self.app).of(self.key))
+            completed, how = aqua_completed_at(job, host(self).history.of(self.key))
             purge = self.query_one("#detail-purge", Static)
             if completed is None:
                 purge.update(
@@ -715,8 +634,8 @@ class JobDetailScreen(Screen[None]):
         self.dismiss()
 
     def action_stop(self) -> None:
-        """Stop or cancel the job (the flow confirms, re-reads and sends once)."""
-        host(self).request_stop(self.key)
+        """Stop or cancel the job (the app's flow confirms, re-reads and sends once)."""
+        self.post_message(StopRequested(self.key))
 
     def action_errors(self) -> None:
         """Open the error viewer of this job."""
@@ -769,11 +688,14 @@ class JobDetailScreen(Screen[None]):
 
         def chosen(folder: Path | None) -> None:
             if folder is not None:
-                _last_folder["downloads"] = folder
+                host(self).last_folder = folder
                 self.download_files(folder, files)
 
         count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
-        self.app.push_screen(PathModal(f"Download {count} to folder:", default_folder()), chosen)
+        self.app.push_screen(
+            PathModal(f"Download {count} to folder:", default_folder(host(self).last_folder)),
+            chosen,
+        )
 
     @work(group="download", exit_on_error=False, description="Downloading result files")
     async def download_files(self, folder: Path, files: list[tuple[str, str]]) -> None:

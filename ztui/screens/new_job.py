@@ -13,28 +13,22 @@ The screen is a chooser (the five families on the left) and one form per family:
   stateless unless partner and project are given.
 
 A file's pre-flight errors block sending; its warnings need the acknowledgement box.
-Every create ends in a `ConfirmDialog`, which says what will be sent (profile,
-family, file name, row count, MD5...) and opens focused on Cancel; on a production
-profile the tenant name must be typed instead of `y`. Confirming makes the submission's
-idempotency keys and hands it to an app worker (`start_submission`), which survives
-leaving this screen, runs `ztui.ops.submit.submit`, and asks the user what to do when the
-outcome is ambiguous (resubmit after a checked key-less failure, retry with the same
-key, retry the upload or cancel an orphaned custom-object job). A finished dry-run
-auto-backfill offers to run for real with the same parameters.
+Sending posts `SubmitRequested` with the form's spec: the app's submission flow
+(`ztui.flows.submission`) shows the summary in a `ConfirmDialog`, sends once, settles an
+ambiguous outcome with the user and reports; it shows its progress here while this screen
+is open (`SubmissionView`) and goes on when it is closed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -55,9 +49,8 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ztui.api.models import Family, JobState
+from ztui.api.models import Family
 from ztui.core.paths import stylesheet
-from ztui.dialogs.choice import ChoiceModal
 from ztui.dialogs.confirm import ConfirmDialog
 from ztui.families import noun
 from ztui.families.aqua import AQUA_FORMATS, AQUA_MAX_QUERIES
@@ -65,7 +58,7 @@ from ztui.families.custom_object import CO_MAX_ACTIVE
 from ztui.families.data_backfill import DATA_BACKFILL_TYPES
 from ztui.families.propagation import PROPAGATION_TYPES
 from ztui.host import ZtuiHost, host
-from ztui.ops.confirm import ConfirmRequest, profile_line, typed_phrase
+from ztui.messages import SubmitRequested
 from ztui.ops.preflight import CheckTarget, FileReport, PreflightCancelled, check_file
 from ztui.ops.submit import (
     AquaSpec,
@@ -74,44 +67,25 @@ from ztui.ops.submit import (
     DataBackfillSpec,
     JobSpec,
     PropagationSpec,
-    Submission,
-    SubmitContext,
-    SubmitOutcome,
     UploadFile,
     active_custom_object_jobs,
-    cancel_pending,
-    custom_object_slots,
-    describe,
     family_of,
     load_template,
     parse_zoql,
-    retry_upload,
     save_template,
-    submit,
     template_header,
-    wait_for_slot,
 )
 from ztui.screens.file_picker import FileChoice, FilePickerScreen, PathSuggester, display_path
 from ztui.widgets.csv_preview import CsvPreview, human_size
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
-    from ztui.app import ZtuiApp
     from ztui.service.snapshot import JobSnapshot
 
 log = logging.getLogger("ztui.screens.new_job")
 
 SubmitConfirmModal = ConfirmDialog
 """The dialog every create ends in (the one `ConfirmDialog` of `ztui.dialogs`)."""
-
-LARGE_FILE: Final = 1024 * 1024
-"""Uploads from this size get a last chance to cancel before the request is sent."""
-SEND_DELAY_S: float = 3.0
-"""Seconds a large upload waits, cancellable, before it is sent (tests set 0)."""
-QUEUE_POLL_S: float = 10.0
-"""Seconds between slot checks while a custom-object submit is queued locally."""
-REREAD_DELAY_S: float = 1.5
-"""Seconds between job listings after an ambiguous create."""
 
 FAMILY_HELP: Final[dict[Family, str]] = {
     Family.DATA_BACKFILL: "Bulk-update revenue fields from a CSV laid out as the type's "
@@ -133,16 +107,6 @@ FAMILY_ORDER: Final = (
     Family.CUSTOM_OBJECT,
     Family.AQUA,
 )
-
-_queued: WeakKeyDictionary[App[Any], list[Submission]] = WeakKeyDictionary()
-_dry_runs: WeakKeyDictionary[App[Any], dict[str, PropagationSpec]] = WeakKeyDictionary()
-_dry_run_watched: WeakKeyDictionary[App[Any], bool] = WeakKeyDictionary()
-
-
-def queued_submissions(app: App[Any]) -> list[Submission]:
-    """Custom-object submissions waiting locally for a free slot."""
-    return list(_queued.get(app, ()))
-
 
 # ---------------------------------------------------------------------------- screen
 
@@ -487,10 +451,28 @@ class NewJobScreen(Screen[None]):
         else:
             progress.update(total=1.0, progress=fraction)
 
+    def show_countdown(self, upload: UploadFile, seconds_left: float, fraction: float) -> None:
+        """A large upload is sent in `seconds_left` unless "Cancel sending" is pressed."""
+        self.show_progress(
+            f"Sending {upload.name} ({human_size(upload.size)}) in {seconds_left:.1f} s "
+            "— Cancel sending stops it",
+            fraction,
+            can_cancel=True,
+        )
+
     def show_done(self, text: str) -> None:
         """The submission finished (or stopped); `text` says how."""
         self.busy = False
         self._set_status(text, busy=False)
+
+    def submission_started(self) -> None:
+        """The user confirmed the summary: the submission runs (one at a time here)."""
+        self.busy = True
+
+    def submission_created(self) -> None:
+        """The job was created: back to the board, unless another screen is on top."""
+        if self.app.screen is self:
+            self.dismiss(None)
 
     @on(Button.Pressed, "#newjob-cancel-send")
     def _cancel_send(self) -> None:
@@ -733,7 +715,7 @@ class NewJobScreen(Screen[None]):
 
     def _update_slots(self) -> None:
         snapshot = self.ztui.jobs
-        queued = len(_queued.get(self.app, ()))
+        queued = len(self.ztui.submissions.queued)
         if snapshot is None:
             used_text = "not known yet"
         else:
@@ -885,296 +867,4 @@ class NewJobScreen(Screen[None]):
         if isinstance(spec, str):
             self.notify(spec, title="Not ready to send", severity="warning", timeout=8)
             return
-        app = self.ztui
-        family = family_of(spec)
-        rows = [("Profile", profile_line(app.profile, environment=False)), *describe(spec)]
-        keyed = family in (Family.PROPAGATION, Family.CUSTOM_OBJECT, Family.AQUA)
-        rows.append(
-            (
-                "Retries",
-                "one new Idempotency-Key, reused on every retry"
-                if keyed
-                else "no key (the API takes none): after a timeout the jobs are listed first",
-            )
-        )
-        request = ConfirmRequest(
-            title=f"Create this {noun(family)} job?",
-            rows=tuple(rows),
-            confirm_label="Send",
-            typed_phrase=typed_phrase(app.profile),
-            verb="send",
-            wide=True,
-        )
-
-        def answered(confirmed: bool | None) -> None:
-            if not confirmed:
-                self.notify("Nothing was sent.", timeout=3)
-                return
-            # API doc §2.8: the key is made now, when the user confirmed, and reused.
-            self.busy = True
-            start_submission(cast("ZtuiApp", self.app), Submission(spec), self)
-
-        self.app.push_screen(ConfirmDialog(request), answered)
-
-
-# ------------------------------------------------------------------------ submission
-
-
-def start_submission(app: ZtuiApp, sub: Submission, screen: NewJobScreen | None = None) -> None:
-    """Run `sub` in the app's `upload` worker (it outlives the screen).
-
-    Args:
-        app: The running app.
-        sub: The confirmed submission.
-        screen: The screen to show progress on while it is mounted.
-    """
-    app.run_worker(
-        _run_submission(app, sub, screen),
-        group="upload",
-        exit_on_error=False,
-        description=f"Creating the {noun(sub.family)} job",
-    )
-
-
-def _on_screen(screen: NewJobScreen | None) -> NewJobScreen | None:
-    return screen if screen is not None and screen.is_attached else None
-
-
-async def _countdown(app: ZtuiApp, sub: Submission, screen: NewJobScreen | None) -> bool:
-    """Last chance to cancel a large upload; True when it may be sent."""
-    spec = sub.spec
-    upload = spec.file if isinstance(spec, DataBackfillSpec | CustomObjectSpec) else None
-    live = _on_screen(screen)
-    if upload is None or upload.size < LARGE_FILE or SEND_DELAY_S <= 0 or live is None:
-        return True
-    event = asyncio.Event()
-    live.cancel_send = event
-    steps = 20
-    try:
-        for i in range(steps):
-            live = _on_screen(screen)
-            if live is not None:
-                live.show_progress(
-                    f"Sending {upload.name} ({human_size(upload.size)}) in "
-                    f"{SEND_DELAY_S * (steps - i) / steps:.1f} s — Cancel sending stops it",
-                    i / steps,
-                    can_cancel=True,
-                )
-            try:
-                await asyncio.wait_for(event.wait(), SEND_DELAY_S / steps)
-            except TimeoutError:
-                continue
-            return False
-        return True
-    finally:
-        if live is not None:
-            live.cancel_send = None
-
-
-async def _run_submission(app: ZtuiApp, sub: Submission, screen: NewJobScreen | None) -> None:
-    """The `upload` worker: send once, resolve ambiguity with the user, report."""
-    label = noun(sub.family)
-
-    def progress(text: str) -> None:
-        live = _on_screen(screen)
-        if live is not None:
-            live.show_progress(text, None, can_cancel=False)
-
-    def done(text: str) -> None:
-        live = _on_screen(screen)
-        if live is not None:
-            live.show_done(text)
-
-    client = app.client
-    if client is None:
-        app.notify("Not connected; nothing was sent.", severity="error")
-        done("Not connected; nothing was sent.")
-        return
-    if not await _countdown(app, sub, screen):
-        app.notify("Sending cancelled; nothing was sent.", timeout=4)
-        done("Sending cancelled; nothing was sent.")
-        return
-    snapshot = app.jobs
-    known = (
-        frozenset(jid for fam, jid in snapshot.jobs if fam is sub.family)
-        if snapshot is not None
-        else frozenset()
-    )
-    ctx = SubmitContext(
-        journal=app.journal,
-        profile=app.profile.name,
-        host=app.profile.base_url,
-        known_ids=known,
-        reread_delay_s=REREAD_DELAY_S,
-    )
-    queue = _queued.setdefault(app, [])
-    while True:
-        if sub.family is Family.CUSTOM_OBJECT and sub.job_id is None:
-            used = await custom_object_slots(client)
-            if used is not None and used >= CO_MAX_ACTIVE:
-                await _wait_in_queue(app, sub, queue, progress)
-        progress(f"Sending the {label} job…")
-        outcome = await submit(client, sub, ctx)
-        if outcome.kind == "limit":
-            await _wait_in_queue(app, sub, queue, progress)
-            continue
-        resolved = await _resolve(app, sub, ctx, outcome, progress)
-        if resolved is None:
-            continue  # the user chose to send again
-        outcome = resolved
-        break
-    _report(app, sub, outcome)
-    done(outcome.message)
-    if outcome.ok:
-        live = _on_screen(screen)
-        if live is not None and app.screen is live:
-            live.dismiss(None)
-
-
-async def _wait_in_queue(
-    app: ZtuiApp, sub: Submission, queue: list[Submission], progress: Callable[[str], None]
-) -> None:
-    """Hold a custom-object submit locally until a slot frees."""
-    queue.append(sub)
-    app.notify(
-        f"All {CO_MAX_ACTIVE} custom-object job slots are in use: the job is queued here and "
-        "sent when one frees (keep ztui open).",
-        title="Queued",
-        timeout=8,
-    )
-    client = app.client
-    try:
-        if client is not None:
-            await wait_for_slot(
-                client,
-                poll_s=QUEUE_POLL_S,
-                on_wait=lambda used: progress(
-                    f"Queued: {used} of {CO_MAX_ACTIVE} custom-object slots in use; "
-                    f"{len(queue)} waiting here"
-                ),
-            )
-    finally:
-        if sub in queue:
-            queue.remove(sub)
-
-
-async def _resolve(
-    app: ZtuiApp,
-    sub: Submission,
-    ctx: SubmitContext,
-    outcome: SubmitOutcome,
-    progress: Callable[[str], None],
-) -> SubmitOutcome | None:
-    """Ask the user what to do after an ambiguous outcome; None means "send again"."""
-    client = app.client
-    while client is not None:
-        if outcome.kind == "orphan":
-            choices = []
-            if outcome.can_retry:
-                choices.append(("retry", "Retry the upload (same key)"))
-            choices += [("cancel", "Cancel the pending job"), ("leave", "Leave it pending")]
-            choice = await app.push_screen_wait(
-                ChoiceModal("The file did not arrive", outcome.message, choices)
-            )
-            if choice == "retry":
-                progress("Uploading the file again (same key)…")
-                outcome = await retry_upload(client, sub, ctx)
-                continue
-            if choice == "cancel":
-                progress(f"Cancelling job {sub.job_id}…")
-                cancelled = await cancel_pending(client, sub, ctx)
-                return dataclasses.replace(
-                    cancelled,
-                    kind="refused" if cancelled.ok else "orphan",
-                    message=(
-                        f"No job was left behind: {cancelled.message}"
-                        if cancelled.ok
-                        else f"{cancelled.message} Job {sub.job_id} is still pending without "
-                        "a file; cancel it from the board (s)."
-                    ),
-                )
-            return dataclasses.replace(
-                outcome,
-                message=f"Custom-object job {sub.job_id} was left pending without a file; it "
-                "holds one of the 5 slots until cancelled (s on the board).",
-            )
-        if outcome.kind == "unknown" and (outcome.can_retry or outcome.can_resubmit):
-            again = (
-                ("retry", "Send again (same key)")
-                if outcome.can_retry
-                else ("resubmit", "Submit again")
-            )
-            choice = await app.push_screen_wait(
-                ChoiceModal("No answer from Zuora", outcome.message, [again, ("close", "Close")])
-            )
-            if choice in ("retry", "resubmit"):
-                return None
-            return outcome
-        return outcome
-    return outcome
-
-
-def _report(app: ZtuiApp, sub: Submission, outcome: SubmitOutcome) -> None:
-    if outcome.ok:
-        app.notify(outcome.message, title="Job created")
-        job_id = outcome.job_id
-        if job_id and sub.family is Family.AQUA and app.poller is not None:
-            app.poller.watch_aqua(job_id)
-        if job_id and isinstance(sub.spec, PropagationSpec) and sub.spec.dry_run:
-            follow_dry_run(app, job_id, sub.spec)
-        app.refresh_now()
-    elif outcome.kind == "not_sent":
-        app.notify(outcome.message, title="Not sent", severity="warning", timeout=10)
-    elif outcome.kind == "refused" and outcome.message.startswith("No job was left behind"):
-        app.notify(outcome.message, title="Upload failed", severity="warning", timeout=12)
-        app.refresh_now()
-    else:
-        app.notify(
-            outcome.message,
-            title="Not created" if outcome.kind == "refused" else "Check the board",
-            severity="error",
-            timeout=15,
-        )
-        app.refresh_now()
-
-
-# ------------------------------------------------------------------------ dry runs
-
-
-def follow_dry_run(app: ZtuiApp, job_id: str, spec: PropagationSpec) -> None:
-    """Offer "run for real with the same parameters" once dry run `job_id` finishes."""
-    _dry_runs.setdefault(app, {})[job_id] = spec
-    if not _dry_run_watched.get(app):
-        _dry_run_watched[app] = True
-        app.watch(app, "jobs", lambda snapshot: _check_dry_runs(app, snapshot), init=False)
-
-
-def _check_dry_runs(app: ZtuiApp, snapshot: JobSnapshot | None) -> None:
-    pending = _dry_runs.get(app)
-    if not pending or snapshot is None:
-        return
-    for job_id, spec in list(pending.items()):
-        job = snapshot.get(Family.PROPAGATION, job_id)
-        if job is None or not job.state.is_terminal:
-            continue
-        del pending[job_id]
-        if job.state is not JobState.SUCCEEDED:
-            continue
-        real = dataclasses.replace(spec, dry_run=False)
-
-        def answered(choice: str | None, real: PropagationSpec = real) -> None:
-            if choice == "real":
-                app.push_screen(NewJobScreen(prefill=real))
-
-        app.push_screen(run_for_real_offer(job_id, job.status, spec), answered)
-
-
-def run_for_real_offer(job_id: str, status: str, spec: PropagationSpec) -> ChoiceModal:
-    """The offer to repeat dry run `job_id`, which ended as `status`, for real."""
-    return ChoiceModal(
-        "Dry run finished",
-        f"Auto-backfill dry run {job_id} ended {status}. Run it for real with the same "
-        f"parameters (type {spec.job_type}, batch size {spec.batch_size})? You will see the "
-        "summary before anything is sent.",
-        [("real", "Run for real…", "warning"), ("later", "Not now")],
-    )
+        self.post_message(SubmitRequested(spec, view=self))
