@@ -83,7 +83,7 @@ async def test_create_summary_fits_80x24(
         screen = app.screen
         assert isinstance(screen, NewJobScreen)
         screen.open_form(Family.DATA_BACKFILL)
-        await wait_until(pilot, lambda: screen._db_type() in screen.templates, "template")
+        await wait_until(pilot, lambda: screen.template_type() in screen.templates, "template")
         screen.choose_file(Family.DATA_BACKFILL, path)
         await wait_until(pilot, lambda: Family.DATA_BACKFILL in screen.files, "file checked")
         screen.query_one("#db-ack", Checkbox).value = True

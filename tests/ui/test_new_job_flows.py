@@ -70,7 +70,7 @@ async def _open(pilot: Any, family: Family) -> NewJobScreen:
 async def _with_file(pilot: Any, screen: NewJobScreen, family: Family, path: Path) -> None:
     if family is Family.DATA_BACKFILL:
         # The template header arrives from the API first; the check waits for it.
-        await wait_until(pilot, lambda: screen._db_type() in screen.templates, "template")
+        await wait_until(pilot, lambda: screen.template_type() in screen.templates, "template")
     screen.choose_file(family, path)
     await wait_until(
         pilot,
