@@ -380,10 +380,11 @@ class ZtuiApp(App[None]):
 
     def _check_added_aqua(self, snapshot: JobSnapshot) -> None:
         """Tell the user about an AQuA id they added that Zuora does not know."""
-        from ztui.api.models import Family
+        from ztui.families import followed_by_id
 
+        family = followed_by_id()
         for job_id in list(self._added_aqua):
-            if (Family.AQUA, job_id) in snapshot.jobs:
+            if (family, job_id) in snapshot.jobs:
                 self._added_aqua.discard(job_id)
             elif self.poller is not None and not self.poller.is_watching_aqua(job_id):
                 from ztui.store import watchlist

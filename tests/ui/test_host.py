@@ -61,3 +61,21 @@ def test_no_workflow_state_in_module_globals(package: str) -> None:
         if re.match(r"_[a-z_]+ *(:|=) *(WeakKeyDictionary|dict|\{)", line)
     ]
     assert not found
+
+
+def test_app_screens_dialogs_and_flows_name_no_family() -> None:
+    """They read the `FamilyDef` (capabilities, layouts); only the forms, one per family,
+    and the family modules themselves name a family."""
+    paths = [ROOT / "ztui" / "app.py"] + [
+        path
+        for package in ("screens", "dialogs", "flows")
+        for path in sorted((ROOT / "ztui" / package).rglob("*.py"))
+        if "forms" not in path.relative_to(ROOT).parts
+    ]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in paths
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"Family\.[A-Z_]+", line)
+    ]
+    assert not found

@@ -1,15 +1,15 @@
 """Provides `ErrorViewerScreen`: why a job failed, grouped, with a fix-and-resubmit export.
 
-Per family (API doc §3-§7):
+What is shown depends on what the family's `FamilyDef` says it has (API doc §3-§7):
 
-- custom objects: `GET /objects/jobs/{id}/errors`, fetched once in the screen's `errors`
-  worker; parsing, grouping and line formatting run off the UI thread, and the rows of
-  the selected group render lazily (`ErrorRowsView` draws only the visible lines), so
-  10,000 errors do not freeze the UI;
-- AQuA: the job's `errorCode`/`message` and each batch's status and message;
-- data backfill: `failureMessage`, plus the failed rows of the result file when the job
-  exposes one;
-- booking date / auto-backfill: the failure message and error count.
+- row errors (custom objects): `GET /objects/jobs/{id}/errors`, fetched once in the
+  screen's `errors` worker; parsing, grouping and line formatting run off the UI thread,
+  and the rows of the selected group render lazily (`ErrorRowsView` draws only the
+  visible lines), so 10,000 errors do not freeze the UI;
+- batches (AQuA): the job's `errorCode`/`message` and each batch's status and message;
+- a result file (data backfill): `failureMessage`, plus the failed rows of the result
+  file when the job exposes one;
+- none of these (booking date, auto-backfill): the failure message and error count.
 
 Malformed error entries are kept and shown raw (`ztui.ops.export.parse_errors_tolerant`).
 `x` writes the failed rows to CSV (`ztui.ops.export.export_failed_rows`), joined to the
@@ -43,6 +43,7 @@ from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import Family, Job, JobError
 from ztui.core.paths import stylesheet
 from ztui.dialogs.path import PathModal, default_folder
+from ztui.families import family_def
 from ztui.families.aqua import parse_aqua_batches
 from ztui.host import host
 from ztui.ops.export import (
@@ -337,19 +338,21 @@ class ErrorViewerScreen(Screen[None]):
         if client is None:
             raise ApiError("not connected")
         job = self._job()
-        if family is Family.CUSTOM_OBJECT:
+        definition = family_def(family)
+        if definition.has_row_errors:
+            # Only custom objects list row errors; read raw so malformed entries are kept.
             body = await client.get_custom_object_errors_raw(job_id)
             errors = await asyncio.to_thread(parse_errors_tolerant, body)
             if job is not None and job.message:
                 errors = [*_job_message_errors(job), *errors]
             return errors, "GET /objects/jobs/{id}/errors"
-        if job is None or family is Family.AQUA:
+        if job is None or definition.has_batches:
             job = await client.get_job(family, job_id)
-        if family is Family.AQUA:
+        if definition.has_batches:
             return aqua_errors(job), "job and batch messages"
         errors = _job_message_errors(job)
-        if family is Family.DATA_BACKFILL:
-            file_id = job.raw.get("resultFileId")
+        if definition.result_file is not None:
+            file_id = job.raw.get(definition.result_file.id_key)
             if isinstance(file_id, str) and file_id and job.failed:
                 rows = await self._result_rows(file_id)
                 return [*errors, *rows], "failure message and result file"

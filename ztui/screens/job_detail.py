@@ -5,9 +5,10 @@ own). On open, and when the job's status changes, it makes one on-demand detail 
 its `detail` worker, which is cancelled when the screen closes. A failed fetch leaves the
 last known data on screen with its age and the reason.
 
-One layout per family lists every field of API doc §3-§7, then any other field the
-server sent, the status transitions ztui observed (`status_history`), and for AQuA the
-batches table and the countdown to the result purge (files live 72 h).
+Each family's layout (`FamilyDef.detail`) lists every field of API doc §3-§7; then come
+any other field the server sent, the status transitions ztui observed (the app's
+`StatusHistory`), and for a family of batches (AQuA) the batches table and the countdown
+to the result purge (`FamilyDef.result_ttl_s`: AQuA files live 72 h).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from ztui.api.models import AquaBatch, Family, Job, JobState
 from ztui.api.parsing import parse_timestamp
 from ztui.core.paths import stylesheet
 from ztui.dialogs.path import PathModal, default_folder
-from ztui.families.aqua import parse_aqua_batches
+from ztui.families import family_def
+from ztui.families.base import DetailField
 from ztui.host import host
 from ztui.messages import StopRequested
 from ztui.ops.stop import action_for, refusal_reason
@@ -47,9 +49,6 @@ if TYPE_CHECKING:
     from ztui.service.snapshot import JobSnapshot
 
 log = logging.getLogger("ztui.screens.job_detail")
-
-AQUA_FILE_TTL_S: Final = 72 * 3600.0
-"""AQuA result files are purged 3 days after the job completes (API doc §7)."""
 
 LABEL_WIDTH: Final = 20
 
@@ -182,74 +181,35 @@ def family_fields(
     f.add("Job id", job.id)
     f.add("Status", _status_line(job))
     f.add("Progress", progress_bar(job.progress))
-    match job.family:
-        case Family.DATA_BACKFILL:
-            f.text("Type", "importType", "type")
-            f.text("Completed", "completedPercentage", suffix=" %")
-            f.text("Total rows", "totalCount")
-            f.text("Processed", "processedCount")
-            f.text("Succeeded", "successCount")
-            f.text("Failed", "failedCount")
-            f.text("Remaining", "remainingTimeText", "remainingTime")
-            f.time("Uploaded", "uploadedOn")
-            f.time("Started", "startedProcessingOn")
-            f.time("Completed on", "completedOn")
-            f.text("Uploaded by", "uploadedBy")
-            f.text("Uploaded file", "uploadedFileName", "uploadedFileId")
-            f.text("Uploaded size", "uploadedFileSize", "inputFileSize")
-            f.text("Uploaded file URL", "uploadedFileUrl")
-            f.text("Result file", "resultFileName", "resultFileId")
-            f.text("Result file URL", "resultFileUrl")
-            f.text("Output", "outputSize", "outputType", "outputFileSize")
-            f.text("Failure message", "failureMessage")
-        case Family.BOOKING_DATE | Family.PROPAGATION:
-            f.text("Type", "type")
-            f.text("Progress (server)", "progress")
-            f.text("Batches sent", "batchSentCount")
-            f.text("Batches finished", "batchFinishedCount")
-            f.text("Errors", "errorCount")
-            f.time("Created", "createdOn", "createdOnReadable")
-            f.time("Updated", "updatedOn", "updatedOnReadable")
-            f.text("Updated by", "updatedByUsername")
-            f.text("Failure message", "failureMessage", "message")
-        case Family.CUSTOM_OBJECT:
-            f.text("Object", "object")
-            f.text("Namespace", "namespace")
-            f.text("Operation", "operation")
-            f.text("Records processed", "recordsProcessed")
-            time_ms = f.get("processingTime")
+    layout = family_def(job.family).detail
+    for row in layout.fields:
+        _add_row(f, row, job)
+    f.used.update(layout.hidden)
+    return f.rows, list(f.rest())
+
+
+def _add_row(f: _Fields, row: DetailField, job: Job) -> None:
+    """Add one row of the family's layout (`DetailField.kind` says how it reads)."""
+    match row.kind:
+        case "text":
+            f.text(row.label, *row.keys, suffix=row.suffix)
+        case "time":
+            f.time(row.label, row.keys[0], *row.keys[1:])
+        case "milliseconds":
+            time_ms = f.get(row.keys[0])
             if isinstance(time_ms, int | float) and not isinstance(time_ms, bool):
-                f.add("Processing time", f"{time_ms:,} ms ({_span(time_ms / 1000)})")
-            f.time("Created", "CreatedDate")
-            f.text("Created by", "CreatedById")
-            f.time("Updated", "UpdatedDate")
-            f.text("Updated by", "UpdatedById")
-            error = f.get("error")
+                f.add(row.label, f"{time_ms:,} ms ({_span(time_ms / 1000)})")
+        case "error":
+            error = f.get(row.keys[0])
             if isinstance(error, Mapping):
                 code = _plain(error.get("code"))
                 message = _plain(error.get("message")) or ""
-                f.add("Error", f"{message} (code {code})" if code else message)
+                f.add(row.label, f"{message} (code {code})" if code else message)
             elif error is not None:
-                f.add("Error", _plain(error))
-        case Family.AQUA:
-            f.text("Name", "name")
-            f.text("Localized status", "localizedStatus")
-            f.time("Started", "startTime")
-            f.text("Version", "version")
-            f.text("Format", "format")
-            f.text("Encrypted", "encrypted")
-            f.text("Source data", "sourceData")
-            f.text("Partner / project", "partner", "project")
-            f.text("Offset", "offset")
-            f.text("Use last queries", "useLastCompletedJobQueries")
-            f.text("Notify URL", "notifyUrl")
-            f.text("Error code", "errorCode")
-            f.text("Message", "message")
-            f.used.add("batches")
-    if job.family is Family.AQUA and job.total is not None:
-        # The other families show their own counters above; AQuA's are derived.
-        f.add("Batches done", f"{job.processed or 0} of {job.total}")
-    return f.rows, list(f.rest())
+                f.add(row.label, _plain(error))
+        case "counts":
+            if job.total is not None:
+                f.add(row.label, f"{job.processed or 0} of {job.total}")
 
 
 def _rows_content(rows: list[tuple[str, Content | str]]) -> Content:
@@ -279,15 +239,17 @@ class _Download:
 def downloadable_files(job: Job) -> list[tuple[str, str]]:
     """The result files a job exposes, as `(file id, suggested file name)`.
 
-    AQuA: each batch's `fileId` and `segments`; data backfill: `resultFileId`. Names are
-    made unique and safe for a file system.
+    A family with batches (AQuA): each batch's `fileId` and `segments`; a family with a
+    result file (data backfill): that file (`FamilyDef.result_file`). Names are made
+    unique and safe for a file system.
     """
     files: list[tuple[str, str]] = []
-    if job.family is Family.AQUA:
+    definition = family_def(job.family)
+    if definition.parse_batches is not None:
         fmt = str(job.raw.get("format") or "csv").lower()
         ext = {"zip": "zip", "gzip": "csv.gz"}.get(fmt, "csv")
         try:
-            batches = parse_aqua_batches(job.raw)
+            batches = definition.parse_batches(job.raw)
         except MalformedResponse:
             batches = []
         base = _safe_name(job.kind)
@@ -297,10 +259,10 @@ def downloadable_files(job: Job) -> list[tuple[str, str]]:
             for part, file_id in enumerate(ids, start=1):
                 suffix = f"-part{part}" if len(ids) > 1 else ""
                 files.append((file_id, f"{base}-{label}{suffix}.{ext}"))
-    elif job.family is Family.DATA_BACKFILL:
-        result_id = job.raw.get("resultFileId")
+    elif definition.result_file is not None:
+        result_id = job.raw.get(definition.result_file.id_key)
         if isinstance(result_id, str) and result_id:
-            name = job.raw.get("resultFileName")
+            name = job.raw.get(definition.result_file.name_key)
             safe = _safe_name(name) if isinstance(name, str) and name else f"{job.id}_result.zip"
             files.append((result_id, safe))
     seen: set[str] = set()
@@ -316,8 +278,8 @@ def downloadable_files(job: Job) -> list[tuple[str, str]]:
     return unique
 
 
-def aqua_completed_at(job: Job, history: tuple[StatusChange, ...]) -> tuple[float | None, str]:
-    """When an AQuA job completed, and how ztui knows.
+def completed_at(job: Job, history: tuple[StatusChange, ...]) -> tuple[float | None, str]:
+    """When a job whose API gives no completion time (AQuA) completed, and how ztui knows.
 
     The API has no completion time (§7). When ztui watched the job go from an active to
     a finished status, that moment is used; a job first seen already finished falls back
@@ -431,12 +393,11 @@ class JobDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Follow the app's snapshot and fetch the detail once."""
-        family = self.key[0]
-        is_aqua = family is Family.AQUA
+        has_batches = family_def(self.key[0]).has_batches
         for selector in ("#detail-batches-title", "#aqua-batches", "#detail-purge"):
-            self.query_one(selector).display = is_aqua
+            self.query_one(selector).display = has_batches
         self.query_one("#detail-raw").display = False
-        if is_aqua:
+        if has_batches:
             table: DataTable[str] = self.query_one("#aqua-batches", DataTable)
             for label in ("Name", "Status", "Records", "File id", "Message"):
                 table.add_column(label, key=label.lower())
@@ -526,7 +487,7 @@ class JobDetailScreen(Screen[None]):
         other = self.query_one("#detail-other", Static)
         other.update(_rows_content([(k, v) for k, v in others]) if others else "(none)")
         self._render_timeline(now)
-        if job.family is Family.AQUA:
+        if family_def(job.family).has_batches:
             self._render_batches(view, now)
         if self._raw_shown:
             self.query_one("#detail-raw", Static).update(
@@ -575,9 +536,12 @@ class JobDetailScreen(Screen[None]):
         self.query_one("#detail-timeline", Static).update(Content("\n").join(lines))
 
     def _render_batches(self, job: Job, now: float) -> None:
+        definition = family_def(job.family)
         table: DataTable[str] = self.query_one("#aqua-batches", DataTable)
         try:
-            batches: list[AquaBatch] = parse_aqua_batches(job.raw)
+            batches: list[AquaBatch] = (
+                definition.parse_batches(job.raw) if definition.parse_batches else []
+            )
         except MalformedResponse as exc:
             batches = []
             self.query_one("#detail-purge", Static).update(f"Batches unreadable: {exc.message}")
@@ -602,17 +566,21 @@ class JobDetailScreen(Screen[None]):
                     if table.get_cell(key, column) != value:
                         table.update_cell(key, column, value)
         table.styles.height = len(wanted) + 2
+        ttl = definition.result_ttl_s
+        if ttl is None:
+            return
+        hours = f"{ttl / 3600:.0f} h"
         if job.state is JobState.SUCCEEDED or (
             job.state.is_terminal and any(b.file_id for b in batches)
         ):
-            completed, how = aqua_completed_at(job, host(self).history.of(self.key))
+            completed, how = completed_at(job, host(self).history.of(self.key))
             purge = self.query_one("#detail-purge", Static)
             if completed is None:
                 purge.update(
-                    "Result files are purged 72 h after completion (completion time unknown)."
+                    f"Result files are purged {hours} after completion (completion time unknown)."
                 )
             else:
-                purge_at = completed + AQUA_FILE_TTL_S
+                purge_at = completed + ttl
                 left = purge_at - now
                 when = _utc(datetime.fromtimestamp(purge_at, UTC))
                 text = (
@@ -624,7 +592,7 @@ class JobDetailScreen(Screen[None]):
                 purge.set_class(left < 6 * 3600, "-warning")
         elif batches:
             self.query_one("#detail-purge", Static).update(
-                "Result files stay available for 72 h after the job completes."
+                f"Result files stay available for {hours} after the job completes."
             )
 
     # ------------------------------------------------------------------ actions
@@ -680,7 +648,7 @@ class JobDetailScreen(Screen[None]):
         if not files:
             why = (
                 "This job has no result file yet."
-                if job.family in (Family.AQUA, Family.DATA_BACKFILL)
+                if family_def(job.family).has_result_files
                 else f"{job.family.label} jobs expose no result file."
             )
             self.notify(why, severity="warning")

@@ -551,11 +551,12 @@ class JobListScreen(Screen[None]):
     def action_watch_aqua(self) -> None:
         """Ask for an AQuA job id and follow that job on the board."""
         from ztui.dialogs.watch_aqua import WatchAquaModal
+        from ztui.families import followed_by_id
 
         def chosen(job_id: str | None) -> None:
             if job_id is None:
                 return
-            key: JobKey = (Family.AQUA, job_id)
+            key: JobKey = (followed_by_id(), job_id)
             if key in self.table.jobs:
                 self._reveal = None
                 self._show_job(key, "is on the board already")
