@@ -19,7 +19,6 @@ uploaded file when the journal knows it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import shutil
 import tempfile
@@ -517,17 +516,3 @@ def original_upload(journal: Journal | None, job_id: str) -> Path | None:
     if found is not None and found.is_file():
         return found
     return None
-
-
-def raw_json(error: JobError) -> str:
-    """The error as JSON (for copying a malformed entry)."""
-    return json.dumps(
-        {
-            "row": error.row,
-            "code": error.code,
-            "message": error.message,
-            "record": dict(error.record),
-        },
-        ensure_ascii=False,
-        default=str,
-    )

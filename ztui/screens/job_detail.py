@@ -18,7 +18,6 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path, PurePath
@@ -41,7 +40,6 @@ from ztui.families import family_def
 from ztui.families.base import DetailField
 from ztui.host import host
 from ztui.messages import StopRequested
-from ztui.ops.stop import action_for, refusal_reason
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -228,12 +226,6 @@ def _safe_name(text: str) -> str:
 
 
 # ------------------------------------------------------------------------ downloads
-
-
-@dataclass(frozen=True)
-class _Download:
-    file_id: str
-    name: str
 
 
 def downloadable_files(job: Job) -> list[tuple[str, str]]:
@@ -690,20 +682,6 @@ class JobDetailScreen(Screen[None]):
         if written:
             names = ", ".join(p.name for p in written[:3]) + ("…" if len(written) > 3 else "")
             self.notify(f"Downloaded {len(written)} file(s) to {folder}: {names}")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keep every key reachable; `s` explains itself when the job is not actionable."""
-        return True
-
-    @property
-    def stop_refusal(self) -> str | None:
-        """Why `s` would be refused right now (None when it would open the modal)."""
-        return refusal_reason(self._job) if self._job is not None else "not loaded"
-
-    @property
-    def action_verb(self) -> str:
-        """ "Stop" or "Cancel", the family's own action."""
-        return action_for(self.key[0]).verb
 
 
 def _job_fields(job: Job) -> dict[str, Any]:
