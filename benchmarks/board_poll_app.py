@@ -69,6 +69,7 @@ class _Profile:
     environment: str = "synthetic"
     is_production: bool = False
     read_only: bool = False
+    daily_call_budget: int | None = None
 
 
 class BoardPollApp(App[None]):
@@ -79,6 +80,7 @@ class BoardPollApp(App[None]):
 
     # `var`, not `reactive`: a reactive repaints the whole screen on every snapshot.
     jobs: var[JobSnapshot | None] = var(None, always_update=True)
+    connection_error: var[str | None] = var(None)
 
     def __init__(self, count: int, interval: float, changed: int) -> None:
         """Create the app.

@@ -1,8 +1,11 @@
 """Provides `ZtuiApp`: stylesheets, global keys, the connection and the watcher worker.
 
 The app owns the single source of truth, the `jobs` reactive (the newest `JobSnapshot`),
-and the connection objects (`client`, `poller`). Screens watch `jobs` and ask the app to
-act; they never call the client directly except in their own on-demand workers.
+the connection objects (`client`, `poller`), the journal, the status history and the
+flows that outlive a screen (`stops`, `submissions`, `dry_runs`). It is the `ZtuiHost` of
+`ztui.host`: screens reach it only through that protocol, watch `jobs`, and ask the app to
+act (`StopRequested`, `SubmitRequested`); they never call the client directly except in
+their own on-demand workers.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -23,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from ztui.core import gcpause
 from ztui.core.paths import app_stylesheets
-from ztui.messages import ConnectionChanged, JobsUpdated
+from ztui.messages import ConnectionChanged, JobsUpdated, StopRequested, SubmitRequested
 from ztui.widgets.safe_text import SafeTextFilter
 from ztui.widgets.theme import ZTUI_THEME
 
@@ -36,6 +39,12 @@ if TYPE_CHECKING:
     from ztui.api.models import Family
     from ztui.config.schema import ResolvedProfile, Settings
     from ztui.demo import DemoOptions, FaultPreset
+    from ztui.flows.dry_run import DryRunFlow
+    from ztui.flows.stop import StopFlow
+    from ztui.flows.submission import SubmissionFlow
+    from ztui.host import Choice
+    from ztui.ops.confirm import ConfirmRequest
+    from ztui.ops.submit import JobSpec
     from ztui.service.pacing import PollSettings
     from ztui.service.poller import JobPoller
     from ztui.service.snapshot import JobSnapshot
@@ -136,6 +145,15 @@ class ZtuiApp(App[None]):
         """AQuA ids the user added by id that have not shown up yet."""
         self.generation = 0
         """Bumped on every (re)connection; older snapshots are dropped."""
+        from ztui.service.history import StatusHistory
+
+        self.history = StatusHistory()
+        """The status transitions observed this run (the detail screen's timeline)."""
+        self.last_folder: Path | None = None
+        """The folder the user last downloaded to in this run."""
+        self._stops: StopFlow | None = None
+        self._submissions: SubmissionFlow | None = None
+        self._dry_runs: DryRunFlow | None = None
         if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
             # Over SSH every repainted frame costs bandwidth: no animation at all.
             self.animation_level = "none"
@@ -170,15 +188,73 @@ class ZtuiApp(App[None]):
             # Start-up ends with the first jobs on screen, or after this at the latest.
             self.set_timer(GC_PAUSE_LIMIT_S, gcpause.resume)
 
-    def _start_status_history(self) -> None:
-        """Record status transitions from the first snapshot on, for the detail timeline.
+    def _start_observers(self) -> None:
+        """Follow every snapshot from the first one on: status history and dry runs.
 
-        Started once the first jobs are on screen: the detail module is not needed to
-        draw them, and it observes the current snapshot as soon as it starts.
+        Started once the first jobs are on screen, so that the first frame does not wait
+        for it; it observes the current snapshot as soon as it starts.
         """
-        from ztui.screens.job_detail import status_history
+        self.watch(self, "jobs", self._observe, init=True)
 
-        status_history(self)
+    def _observe(self, snapshot: JobSnapshot | None) -> None:
+        self.history.observe(snapshot, self.wall_clock())
+        if self._dry_runs is not None:
+            self._dry_runs.check(snapshot)
+
+    # ----------------------------------------------------------------- flows
+
+    @property
+    def stops(self) -> StopFlow:
+        """The stop/cancel flow (made on first use, then kept for the run)."""
+        if self._stops is None:
+            from ztui.flows.stop import StopFlow
+
+            self._stops = StopFlow(self)
+        return self._stops
+
+    @property
+    def submissions(self) -> SubmissionFlow:
+        """The create flow (made on first use, then kept for the run)."""
+        if self._submissions is None:
+            from ztui.flows.submission import SubmissionFlow
+
+            self._submissions = SubmissionFlow(self)
+        return self._submissions
+
+    @property
+    def dry_runs(self) -> DryRunFlow:
+        """The dry runs followed to offer running them for real (made on first use)."""
+        if self._dry_runs is None:
+            from ztui.flows.dry_run import DryRunFlow
+
+            self._dry_runs = DryRunFlow(self)
+        return self._dry_runs
+
+    def confirm(self, request: ConfirmRequest, answered: Callable[[bool], None]) -> None:
+        """Ask the user to confirm a write in a `ConfirmDialog`."""
+        from ztui.dialogs.confirm import ConfirmDialog
+
+        self.push_screen(ConfirmDialog(request), lambda yes: answered(bool(yes)))
+
+    def choose(
+        self,
+        title: str,
+        message: str,
+        choices: Sequence[Choice],
+        answered: Callable[[str | None], None],
+    ) -> None:
+        """Ask the user to pick one of `choices` in a `ChoiceModal`."""
+        from ztui.dialogs.choice import ChoiceModal
+
+        self.push_screen(ChoiceModal(title, message, choices), answered)
+
+    @on(StopRequested)
+    def _stop_requested(self, message: StopRequested) -> None:
+        self.stops.start(message.key)
+
+    @on(SubmitRequested)
+    def _submit_requested(self, message: SubmitRequested) -> None:
+        self.submissions.request(message.spec, message.view)
 
     def _show_profile(self) -> None:
         """Put the active profile in the header and mark production/read-only on screen."""
@@ -312,10 +388,11 @@ class ZtuiApp(App[None]):
 
     def _check_added_aqua(self, snapshot: JobSnapshot) -> None:
         """Tell the user about an AQuA id they added that Zuora does not know."""
-        from ztui.api.models import Family
+        from ztui.families import followed_by_id
 
+        family = followed_by_id()
         for job_id in list(self._added_aqua):
-            if (Family.AQUA, job_id) in snapshot.jobs:
+            if (family, job_id) in snapshot.jobs:
                 self._added_aqua.discard(job_id)
             elif self.poller is not None and not self.poller.is_watching_aqua(job_id):
                 from ztui.store import watchlist
@@ -349,7 +426,7 @@ class ZtuiApp(App[None]):
         previous = self.jobs
         self.jobs = message.snapshot
         if previous is None:
-            self.call_after_refresh(self._start_status_history)
+            self.call_after_refresh(self._start_observers)
             self.call_after_refresh(gcpause.resume)
         from ztui.flows.notify import announce
 
@@ -542,15 +619,18 @@ class ZtuiApp(App[None]):
 
     def request_stop(self, key: tuple[Family, str]) -> None:
         """Start the stop/cancel flow for a job (confirm, re-read, send once)."""
-        from ztui.screens.confirm import start_stop_flow
+        self.stops.start(key)
 
-        start_stop_flow(self, key)
+    def open_new_job(self, prefill: JobSpec | None = None) -> None:
+        """Open the new-job chooser, unless the profile is read-only (then say so).
 
-    def open_new_job(self) -> None:
-        """Open the new-job chooser, unless the profile is read-only (then say so)."""
+        Args:
+            prefill: Fill the form from this spec (a dry run to repeat for real); the
+                summary then opens at once.
+        """
         from ztui.screens.new_job import NewJobScreen, read_only_notice
 
         if self.profile.read_only:
             self.notify(read_only_notice(self.profile.name), title="New job", severity="warning")
             return
-        self.push_screen(NewJobScreen())
+        self.push_screen(NewJobScreen(prefill=prefill))

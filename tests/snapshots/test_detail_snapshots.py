@@ -20,7 +20,7 @@ from tests.ui.conftest import FROZEN_NOW, make_app  # noqa: F401 - reused fixtur
 from tests.ui.test_detail_support import connected, wait_until
 from ztui.api.errors import NotFound
 from ztui.api.models import Family
-from ztui.screens.confirm import ConfirmModal
+from ztui.dialogs.confirm import ConfirmDialog
 from ztui.screens.error_viewer import ErrorViewerScreen
 from ztui.screens.job_detail import JobDetailScreen
 
@@ -91,7 +91,7 @@ def test_confirm_modal(snap_compare: Callable[..., bool], make_app: Callable[...
         app_.refresh_now()
         await wait_until(pilot, lambda: app_.jobs.get(*key) is not None, "new job")
         app_.request_stop(key)
-        await wait_until(pilot, lambda: isinstance(app_.screen, ConfirmModal), "modal")
+        await wait_until(pilot, lambda: isinstance(app_.screen, ConfirmDialog), "modal")
         await wait_until(pilot, lambda: app_.screen.focused is not None, "focus")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,23 +1,31 @@
 """A small host app for board tests that need exact, hand-made snapshots (no network).
 
-`BoardHarness` has the parts of `ZtuiApp` the jobs screen uses (`jobs`, `settings`,
-`profile`, `wall_clock` and the action methods, which it records) so tests can feed it
-snapshots directly. Tests against the real app and simulator live in `test_board.py`.
+`BoardHarness` is a `ztui.host.ZtuiHost` (mypy checks it, `test_host.py` too): it has
+what screens may use of `ZtuiApp` (`jobs`, `settings`, `profile`, `wall_clock`, no
+connection) and records the actions the screen asks for, so tests can feed it snapshots
+directly. Tests against the real app and simulator live in `test_board.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.reactive import var
 
 from ztui.api.models import Family, Job, JobState
+from ztui.config.schema import ResolvedProfile, Settings, UiSettings
 from ztui.core.paths import stylesheet_paths
+from ztui.dialogs.choice import ChoiceModal
+from ztui.dialogs.confirm import ConfirmDialog
+from ztui.flows.dry_run import DryRunFlow
+from ztui.flows.stop import StopFlow
+from ztui.flows.submission import SubmissionFlow
 from ztui.screens.jobs import JobListScreen
+from ztui.service.history import StatusHistory
 from ztui.service.snapshot import BudgetView, FamilyState, FamilyStatus, JobSnapshot
 from ztui.widgets.theme import ZTUI_THEME
 
@@ -93,31 +101,26 @@ def make_snapshot(
     )
 
 
-@dataclass(frozen=True)
-class _Notify:
-    toast: bool = True
-    bell: bool = False
-    osc9: bool = False
-    command: tuple[str, ...] | None = None
+if TYPE_CHECKING:
+    from ztui.api.client import ZuoraClient
+    from ztui.host import Choice, ZtuiHost
+    from ztui.ops.confirm import ConfirmRequest
+    from ztui.ops.submit import JobSpec
+    from ztui.service.poller import JobPoller
+    from ztui.store.journal import Journal
 
 
-@dataclass(frozen=True)
-class _Ui:
-    hide_finished_after_s: float = 7 * 86400
-    notify: _Notify = field(default_factory=_Notify)
-
-
-@dataclass(frozen=True)
-class _Settings:
-    ui: _Ui = field(default_factory=_Ui)
-
-
-@dataclass(frozen=True)
-class _Profile:
-    name: str = "harness"
-    environment: str = "simulator"
-    is_production: bool = False
-    read_only: bool = False
+def harness_profile(*, read_only: bool = False) -> ResolvedProfile:
+    """The harness's profile: a simulator on loopback, no credentials."""
+    return ResolvedProfile(
+        name="harness",
+        base_url="http://127.0.0.1:8787",
+        environment="simulator",
+        is_production=False,
+        client_id=None,
+        client_secret=None,
+        read_only=read_only,
+    )
 
 
 class BoardHarness(App[None]):
@@ -127,11 +130,20 @@ class BoardHarness(App[None]):
 
     # `var`, not `reactive`: a reactive repaints the whole screen on every snapshot.
     jobs: var[JobSnapshot | None] = var(None, always_update=True)
+    connection_error: var[str | None] = var(None)
 
     def __init__(self, *, read_only: bool = False, hide_after: float = 7 * 86400) -> None:
         super().__init__()
-        self.settings = _Settings(ui=_Ui(hide_finished_after_s=hide_after))
-        self.profile = _Profile(read_only=read_only)
+        self.settings = Settings(ui=UiSettings(hide_finished_after_s=hide_after))
+        self.profile = harness_profile(read_only=read_only)
+        self.client: ZuoraClient | None = None
+        self.poller: JobPoller | None = None
+        self.journal: Journal | None = None
+        self.history = StatusHistory()
+        self.last_folder: Path | None = None
+        self.stops = StopFlow(self)
+        self.submissions = SubmissionFlow(self)
+        self.dry_runs = DryRunFlow(self)
         self.calls: list[tuple[str, Any]] = []
         self.register_theme(ZTUI_THEME)
         self.theme = "ztui"
@@ -160,5 +172,25 @@ class BoardHarness(App[None]):
     def request_stop(self, key: tuple[Family, str]) -> None:
         self.calls.append(("request_stop", key))
 
-    def open_new_job(self) -> None:
-        self.calls.append(("open_new_job", None))
+    def open_new_job(self, prefill: JobSpec | None = None) -> None:
+        self.calls.append(("open_new_job", prefill))
+
+    def confirm(self, request: ConfirmRequest, answered: Callable[[bool], None]) -> None:
+        self.push_screen(ConfirmDialog(request), lambda yes: answered(bool(yes)))
+
+    def choose(
+        self,
+        title: str,
+        message: str,
+        choices: Sequence[Choice],
+        answered: Callable[[str | None], None],
+    ) -> None:
+        self.push_screen(ChoiceModal(title, message, choices), answered)
+
+    def watch_aqua_job(self, job_id: str) -> None:
+        self.calls.append(("watch_aqua_job", job_id))
+
+
+def as_host(app: BoardHarness) -> ZtuiHost:
+    """The harness seen as a host (mypy checks that it is one)."""
+    return app

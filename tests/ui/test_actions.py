@@ -18,10 +18,10 @@ from tests.ui.test_detail_support import (
     writes_to,
 )
 from ztui.api.models import Family, Job, JobState
+from ztui.dialogs.confirm import ConfirmDialog
 from ztui.families import normalise_status
 from ztui.families.base import ActionKind
 from ztui.ops.stop import action_for, is_actionable, refusal_reason
-from ztui.screens.confirm import ConfirmModal, pending_keys
 
 pytestmark = pytest.mark.anyio
 
@@ -71,11 +71,11 @@ def test_refusal_reasons_say_why() -> None:
     assert action_for(Family.PROPAGATION).kind is ActionKind.STOP
 
 
-async def _open_modal(pilot: Any, key: tuple[Family, str]) -> ConfirmModal:
+async def _open_modal(pilot: Any, key: tuple[Family, str]) -> ConfirmDialog:
     pilot.app.request_stop(key)
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal), "confirm modal")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "confirm modal")
     modal = pilot.app.screen
-    assert isinstance(modal, ConfirmModal)
+    assert isinstance(modal, ConfirmDialog)
     await wait_until(pilot, lambda: modal.focused is not None, "modal focus")
     return modal
 
@@ -89,13 +89,13 @@ async def test_modal_default_enter_sends_nothing(make_app: Callable[..., Any]) -
         modal = await _open_modal(pilot, key)
         assert modal.focused is not None
         assert modal.focused.id == "confirm-no"
-        assert modal.request.job_id == key[1]
-        assert key in pending_keys(app)
+        assert dict(modal.rows)["Job id"] == key[1]
+        assert key in app.stops.pending_keys
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal), "modal closed")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "modal closed")
         await pilot.pause(0.1)
         assert await writes_to(app._sim_server, key[1]) == []
-        assert key not in pending_keys(app)
+        assert key not in app.stops.pending_keys
         assert any("nothing was sent" in n for n in notes(seen))
 
 
@@ -107,7 +107,7 @@ async def test_escape_and_n_send_nothing(make_app: Callable[..., Any]) -> None:
         for press in ("escape", "n"):
             await _open_modal(pilot, key)
             await pilot.press(press)
-            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal), "closed")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "closed")
         assert await writes_to(app._sim_server, key[1]) == []
 
 
@@ -121,7 +121,7 @@ async def test_y_sends_exactly_one_stop_to_the_right_job(make_app: Callable[...,
         await _open_modal(pilot, key)
         # Double y: the modal answers once, so one request.
         await pilot.press("y", "y")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         writes = await writes_to(app._sim_server, key[1])
         assert [(w["method"], w["status"]) for w in writes] == [("PUT", 200)]
         assert writes[0]["path"].endswith(f"/bookingdate/jobs/{key[1]}")
@@ -149,7 +149,7 @@ async def test_not_actionable_state_sends_nothing_and_explains(
         done = next(j for j in app.jobs.jobs.values() if j.state is JobState.SUCCEEDED)
         app.request_stop(done.key)
         await wait_until(pilot, lambda: any("cannot be" in n for n in notes(seen)), "the refusal")
-        assert not isinstance(app.screen, ConfirmModal)
+        assert not isinstance(app.screen, ConfirmDialog)
         assert await writes_to(app._sim_server, done.id) == []
 
 
@@ -164,7 +164,7 @@ async def test_job_finishing_before_confirm_is_refused(make_app: Callable[..., A
         await sim_post(app._sim_server, "/_sim/outcome", {"job_id": key[1], "outcome": "completed"})
         await sim_post(app._sim_server, "/_sim/clock", {"advance": 3600})
         await pilot.press("y")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         assert await writes_to(app._sim_server, key[1]) == []
         assert any("Nothing was sent" in n for n in notes(seen))
         assert app.jobs.get(*key).state is JobState.SUCCEEDED
@@ -181,7 +181,7 @@ async def test_custom_object_cancel_sends_one_patch_with_idempotency_key(
         await in_snapshot(pilot, key)
         await _open_modal(pilot, key)
         await pilot.press("y")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         writes = [w for w in await writes_to(app._sim_server, key[1]) if w["method"] != "POST"]
         assert [(w["method"], w["status"]) for w in writes] == [("PATCH", 200)]
         assert writes[0]["path"].endswith(f"/objects/jobs/{job.id}/cancel")
@@ -206,7 +206,7 @@ async def test_aqua_cancel_sends_one_delete(make_app: Callable[..., Any]) -> Non
         await in_snapshot(pilot, key)
         await _open_modal(pilot, key)
         await pilot.press("y")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         writes = [w for w in await writes_to(app._sim_server, key[1]) if w["method"] != "POST"]
         assert [(w["method"], w["status"]) for w in writes] == [("DELETE", 200)]
         assert app.jobs.get(*key).status == "cancelled"
@@ -219,13 +219,13 @@ async def test_production_requires_the_tenant_name(make_app: Callable[..., Any])
         app.profile = dataclasses.replace(app.profile, is_production=True, tenant_name="acme")
         key = await new_booking_job(pilot)
         modal = await _open_modal(pilot, key)
-        assert modal.request.typed_phrase == "acme"
+        assert modal.typed_phrase == "acme"
         await pilot.press("y", "enter")  # "y" goes into the box; "y" is not "acme"
         await pilot.pause(0.1)
-        assert isinstance(app.screen, ConfirmModal)
+        assert isinstance(app.screen, ConfirmDialog)
         assert await writes_to(app._sim_server, key[1]) == []
         await pilot.press("backspace", *"acme", "enter")
-        await wait_until(pilot, lambda: key not in pending_keys(app), "action finished")
+        await wait_until(pilot, lambda: key not in app.stops.pending_keys, "action finished")
         writes = await writes_to(app._sim_server, key[1])
         assert [w["method"] for w in writes] == ["PUT"]
 
@@ -241,5 +241,5 @@ async def test_read_only_profile_sends_nothing(make_app: Callable[..., Any]) -> 
         assert is_actionable(running)
         app.request_stop(running.key)
         await wait_until(pilot, lambda: any("read-only" in n for n in notes(seen)), "the refusal")
-        assert not isinstance(app.screen, ConfirmModal)
+        assert not isinstance(app.screen, ConfirmDialog)
         assert await writes_to(app._sim_server, running.id) == []

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ztui.api.models import Family, JobState
+from ztui.config.schema import NotifySettings, Settings, UiSettings
 from ztui.flows.notify import (
     MAX_SINGLE_TOASTS,
     announce,
@@ -19,7 +20,7 @@ from ztui.flows.notify import (
 )
 from ztui.service.snapshot import FamilyStatus
 
-from .board_harness import NOW, BoardHarness, _Notify, _Settings, _Ui, make_job, make_snapshot
+from .board_harness import NOW, BoardHarness, make_job, make_snapshot
 
 pytestmark = pytest.mark.anyio
 
@@ -91,7 +92,7 @@ async def test_connection_changes_toast_once_per_change_and_fatal_once() -> None
 
 async def test_toasts_can_be_switched_off() -> None:
     app = BoardHarness()
-    app.settings = _Settings(ui=_Ui(notify=_Notify(toast=False)))
+    app.settings = Settings(ui=UiSettings(notify=NotifySettings(toast=False)))
     async with app.run_test(size=(120, 40)) as pilot:
         job = make_job(1)
         before = make_snapshot([job], seq=1)

@@ -18,9 +18,10 @@ from tests.ui.test_detail_support import (
     wait_until,
 )
 from ztui.api.models import Family, JobState
-from ztui.screens.confirm import ConfirmModal
+from ztui.dialogs.confirm import ConfirmDialog
+from ztui.dialogs.path import PathModal
 from ztui.screens.error_viewer import ErrorViewerScreen
-from ztui.screens.job_detail import JobDetailScreen, PathModal
+from ztui.screens.job_detail import JobDetailScreen
 
 pytestmark = pytest.mark.anyio
 
@@ -114,7 +115,7 @@ async def test_keys_copy_toggle_raw_and_open_actions(make_app: Callable[..., Any
         shown.append(raw.display)
         assert shown == [False, True, False]
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm modal")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "confirm modal")
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen, "back on detail")
         await pilot.press("e")

@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Input
 
 from tests.ui.test_detail_support import connected, in_snapshot, sim_post, wait_until
 from ztui.api.models import Family, JobState
+from ztui.dialogs.path import PathModal
 from ztui.screens.error_viewer import ErrorRowsView, ErrorViewerScreen
-from ztui.screens.job_detail import PathModal
 from ztui.store.journal import JournalEntry
 
 pytestmark = pytest.mark.anyio

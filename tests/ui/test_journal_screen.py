@@ -109,9 +109,8 @@ async def test_capital_j_shows_a_create_made_in_the_app(make_app: Callable[..., 
     async with app.run_test(size=(120, 40)) as pilot:
         await connected(pilot)
         from ztui.ops.submit import BookingDateSpec, Submission
-        from ztui.screens.new_job import start_submission
 
-        start_submission(app, Submission(BookingDateSpec()))
+        app.submissions.start(Submission(BookingDateSpec()))
         await wait_until(
             pilot,
             lambda: journal_path().is_file() and len(Journal().read()) == 1,

@@ -20,8 +20,10 @@ from tests.ui.test_detail_support import (
     wait_until,
 )
 from ztui.api.models import Family
-from ztui.screens import new_job
-from ztui.screens.new_job import ChoiceModal, NewJobScreen, RunForRealModal, SubmitConfirmModal
+from ztui.dialogs.choice import ChoiceModal
+from ztui.dialogs.confirm import ConfirmDialog
+from ztui.flows import submission
+from ztui.screens.new_job import NewJobScreen
 from ztui.store.journal import Journal
 
 pytestmark = pytest.mark.anyio
@@ -40,9 +42,9 @@ CO_CSV = "name__c,brand__c\nAlpha,x\nBeta,y\n"
 def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """No real waiting: client retries, re-reads, the large-file countdown, the queue."""
     monkeypatch.setattr("ztui.api.transport.backoff_delay", lambda *a, **k: 0.0)
-    monkeypatch.setattr(new_job, "REREAD_DELAY_S", 0.05)
-    monkeypatch.setattr(new_job, "SEND_DELAY_S", 0.0)
-    monkeypatch.setattr(new_job, "QUEUE_POLL_S", 0.1)
+    monkeypatch.setattr(submission, "REREAD_DELAY_S", 0.05)
+    monkeypatch.setattr(submission, "SEND_DELAY_S", 0.0)
+    monkeypatch.setattr(submission, "QUEUE_POLL_S", 0.1)
 
 
 def _write(home: Path, name: str, text: str) -> Path:
@@ -68,7 +70,7 @@ async def _open(pilot: Any, family: Family) -> NewJobScreen:
 async def _with_file(pilot: Any, screen: NewJobScreen, family: Family, path: Path) -> None:
     if family is Family.DATA_BACKFILL:
         # The template header arrives from the API first; the check waits for it.
-        await wait_until(pilot, lambda: screen._db_type() in screen.templates, "template")
+        await wait_until(pilot, lambda: screen.template_type() in screen.templates, "template")
     screen.choose_file(family, path)
     await wait_until(
         pilot,
@@ -77,15 +79,15 @@ async def _with_file(pilot: Any, screen: NewJobScreen, family: Family, path: Pat
     )
 
 
-async def _confirm(pilot: Any, *, send: bool = True) -> SubmitConfirmModal:
+async def _confirm(pilot: Any, *, send: bool = True) -> ConfirmDialog:
     app: Any = pilot.app
     await pilot.press("ctrl+r")
-    await wait_until(pilot, lambda: isinstance(app.screen, SubmitConfirmModal), "confirm modal")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "confirm modal")
     modal = app.screen
-    assert isinstance(modal, SubmitConfirmModal)
+    assert isinstance(modal, ConfirmDialog)
     await wait_until(pilot, lambda: modal.focused is not None, "modal focus")
     assert modal.focused is not None
-    assert modal.focused.id == "submit-no"  # opens focused on Cancel
+    assert modal.focused.id == "confirm-no"  # opens focused on Cancel
     if send:
         await pilot.press("y")
     return modal
@@ -132,7 +134,7 @@ async def test_data_backfill_end_to_end(make_app: Callable[..., Any], isolated_h
         # Warnings need the explicit acknowledgement before anything is offered.
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert not isinstance(app.screen, SubmitConfirmModal)
+        assert not isinstance(app.screen, ConfirmDialog)
         screen.query_one("#db-ack", Checkbox).value = True
         modal = await _confirm(pilot, send=False)
         facts = dict(modal.rows)
@@ -142,7 +144,7 @@ async def test_data_backfill_end_to_end(make_app: Callable[..., Any], isolated_h
         assert facts["Profile"].startswith("demo (127.0.0.1)")
         await pilot.press("y")
         await wait_until(
-            pilot, lambda: not isinstance(app.screen, (SubmitConfirmModal, NewJobScreen)), "done"
+            pilot, lambda: not isinstance(app.screen, (ConfirmDialog, NewJobScreen)), "done"
         )
         (job,) = [j for j in await _sim_jobs(app, "data_backfill") if j["id"] not in before]
         assert job["uploadedFileName"] == "prpc.csv"
@@ -154,7 +156,7 @@ async def test_data_backfill_end_to_end(make_app: Callable[..., Any], isolated_h
         assert entry.extra["path"] == str(path.resolve())  # for the fix-and-resubmit export
         from ztui.screens.error_viewer import original_upload
 
-        assert original_upload(app, job["id"]) == path.resolve()
+        assert original_upload(app.journal, job["id"]) == path.resolve()
 
 
 async def test_a_file_failing_a_check_never_reaches_the_network(
@@ -174,7 +176,7 @@ async def test_a_file_failing_a_check_never_reaches_the_network(
         await wait_until(
             pilot, lambda: any("cannot be sent" in n for n in notes(seen)), "the refusal"
         )
-        assert not isinstance(app.screen, SubmitConfirmModal)
+        assert not isinstance(app.screen, ConfirmDialog)
         assert await _writes(app, "/data-backfill/jobs") == []
 
 
@@ -218,15 +220,15 @@ async def test_dry_run_then_run_for_real_with_the_same_parameters(
         # The modal must be composed, not just pushed, before its button can be pressed.
         await wait_until(
             pilot,
-            lambda: isinstance(app.screen, RunForRealModal) and bool(app.screen.query("#real-yes")),
+            lambda: isinstance(app.screen, ChoiceModal) and bool(app.screen.query("#choice-real")),
             "offer",
         )
         await pilot.pause()
         # Press, not click: a toast may sit over the button at this size.
-        app.screen.query_one("#real-yes", Button).press()
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmitConfirmModal), "confirm")
+        app.screen.query_one("#choice-real", Button).press()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "confirm")
         modal = app.screen
-        assert isinstance(modal, SubmitConfirmModal)
+        assert isinstance(modal, ConfirmDialog)
         facts = dict(modal.rows)
         assert facts["Dry run"].startswith("NO")
         assert facts["Type"] == "OrderLineItem"
@@ -400,13 +402,13 @@ async def test_full_custom_object_slots_queue_locally(
         screen.query_one("#co-operation", Select).value = "delete"
         await pilot.pause()
         await _confirm(pilot)
-        await wait_until(pilot, lambda: len(new_job.queued_submissions(app)) == 1, "queued")
+        await wait_until(pilot, lambda: len(app.submissions.queued) == 1, "queued")
         # Queued locally: only the 5 submits that hold the slots reached the server.
         submits = [w for w in await _writes(app, "/objects/jobs") if w["path"] == "/objects/jobs"]
         assert len(submits) == 5
         assert len(await _sim_jobs(app, "custom_object")) == 5
         await app.client.cancel_custom_object_job(held[0])
-        await wait_until(pilot, lambda: not new_job.queued_submissions(app), "sent")
+        await wait_until(pilot, lambda: not app.submissions.queued, "sent")
         await wait_until(pilot, lambda: not isinstance(app.screen, NewJobScreen), "closed")
         statuses = sorted(j["status"] for j in await _sim_jobs(app, "custom_object"))
         assert statuses.count("accepted") == 1
@@ -429,16 +431,16 @@ async def test_production_needs_the_typed_tenant_name(make_app: Callable[..., An
         await _open(pilot, Family.BOOKING_DATE)
         app.profile = dataclasses.replace(app.profile, is_production=True, tenant_name="acme")
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmitConfirmModal), "modal")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "modal")
         modal = app.screen
-        assert isinstance(modal, SubmitConfirmModal)
+        assert isinstance(modal, ConfirmDialog)
         await pilot.pause()
         await pilot.press("y")  # typed into the phrase box, not a confirmation
         await pilot.press("enter")
         await pilot.pause(0.1)
-        assert isinstance(app.screen, SubmitConfirmModal)
+        assert isinstance(app.screen, ConfirmDialog)
         assert await _writes(app, "/bookingdate/jobs") == []
-        modal.query_one("#submit-phrase", Input).value = "acme"
+        modal.query_one("#confirm-phrase", Input).value = "acme"
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, NewJobScreen), "sent")
         assert len(await _writes(app, "/bookingdate/jobs")) == 1
@@ -447,8 +449,8 @@ async def test_production_needs_the_typed_tenant_name(make_app: Callable[..., An
 async def test_large_upload_can_be_cancelled_before_it_is_sent(
     make_app: Callable[..., Any], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(new_job, "LARGE_FILE", 100)
-    monkeypatch.setattr(new_job, "SEND_DELAY_S", 5.0)
+    monkeypatch.setattr(submission, "LARGE_FILE", 100)
+    monkeypatch.setattr(submission, "SEND_DELAY_S", 5.0)
     app = make_app()
     seen: list[Any] = []
     path = _write(isolated_home, "prpc.csv", GOOD_DB)

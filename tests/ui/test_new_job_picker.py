@@ -27,6 +27,7 @@ from ztui.screens.file_picker import (
     expand,
 )
 from ztui.screens.new_job import NewJobScreen
+from ztui.screens.new_job.forms.data_backfill import DataBackfillForm
 from ztui.store.state import recall
 from ztui.widgets.csv_preview import BLANK_MARK, CsvPreview
 
@@ -188,8 +189,10 @@ async def test_template_is_cached_per_profile_and_never_overwrites(
         screen = app.screen
         assert isinstance(screen, NewJobScreen)
         screen.open_form(Family.DATA_BACKFILL)
-        first = await screen._write_template(folder)
-        second = await screen._write_template(folder)
+        form = screen.forms[Family.DATA_BACKFILL]
+        assert isinstance(form, DataBackfillForm)
+        first = await form.write_template(folder)
+        second = await form.write_template(folder)
         assert first == folder / "ProductRatePlanCharge.csv"
         assert second == folder / "ProductRatePlanCharge (1).csv"
         cached = template_cache_path("demo", "ProductRatePlanCharge")

@@ -18,6 +18,7 @@ __all__ = [
     "POLL_ORDER",
     "FamilyDef",
     "family_def",
+    "followed_by_id",
     "normalise_status",
     "noun",
     "parse_job",
@@ -56,6 +57,11 @@ def family_def(family: Family) -> FamilyDef:
         return FAMILIES[family]
     except KeyError:
         raise LookupError(f"ztui knows no job family {family!r}") from None
+
+
+def followed_by_id() -> Family:
+    """The family the API cannot list, whose jobs are followed by id (AQuA)."""
+    return next(d.family for d in FAMILIES.values() if d.followed_by_id)
 
 
 def noun(family: Family) -> str:

@@ -21,7 +21,15 @@ from ztui.api.parsing import (
     status_field,
     timestamp,
 )
-from ztui.families.base import ActionKind, Calls, CreateFacts, FamilyDef, StopAction
+from ztui.families.base import (
+    ActionKind,
+    Calls,
+    CreateFacts,
+    DetailField,
+    DetailLayout,
+    FamilyDef,
+    StopAction,
+)
 
 AQUA_FORMATS: Final = ("csv", "zip", "gzip")
 """AQuA result formats (API doc §7)."""
@@ -121,6 +129,31 @@ def parse_aqua_job(data: object) -> Job:
     )
 
 
+AQUA_FILE_TTL_S: Final = 72 * 3600.0
+"""AQuA result files are purged 3 days after the job completes (API doc §7)."""
+
+AQUA_DETAIL: Final = DetailLayout(
+    (
+        DetailField("Name", ("name",)),
+        DetailField("Localized status", ("localizedStatus",)),
+        DetailField("Started", ("startTime",), "time"),
+        DetailField("Version", ("version",)),
+        DetailField("Format", ("format",)),
+        DetailField("Encrypted", ("encrypted",)),
+        DetailField("Source data", ("sourceData",)),
+        DetailField("Partner / project", ("partner", "project")),
+        DetailField("Offset", ("offset",)),
+        DetailField("Use last queries", ("useLastCompletedJobQueries",)),
+        DetailField("Notify URL", ("notifyUrl",)),
+        DetailField("Error code", ("errorCode",)),
+        DetailField("Message", ("message",)),
+        # The other families show their own counters above; AQuA's come from the batches.
+        DetailField("Batches done", kind="counts"),
+    ),
+    hidden=("batches",),
+)
+"""The detail screen's rows of an AQuA job (API doc §7); its batches have a table."""
+
 DEFINITION: Final = FamilyDef(
     family=Family.AQUA,
     noun="AQuA",
@@ -140,5 +173,7 @@ DEFINITION: Final = FamilyDef(
     # INFERRED).
     unknown_id_is_bad_request=True,
     parse_batches=parse_aqua_batches,
+    detail=AQUA_DETAIL,
+    result_ttl_s=AQUA_FILE_TTL_S,
 )
 """The AQuA batch-query family."""

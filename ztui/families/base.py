@@ -6,6 +6,10 @@ stop/cancel action, what a create needs, its CLI spellings and the shape of its 
 client, the watcher, the actions and the headless commands read these records instead of
 asking "which family is this?".
 
+The record also says what the app shows of a job (`DetailLayout`: the detail screen's
+rows) and what results it leaves (`ResultFile`, batches, how long files live), so the
+screens draw any family from it.
+
 The calls are bound to `JobsApi`, the family-specific methods of
 `ztui.api.client.ZuoraClient`, so anything offering the same methods (a test's stand-in
 client) is dispatched the same way.
@@ -17,7 +21,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from ztui.api.models import AquaBatch, Family, Job, JobError, JobState
 from ztui.api.parsing import lookup_state
@@ -69,6 +73,46 @@ class CreateFacts:
     """The column-name prefix an upload file may use for columns Zuora ignores (the
     template's reference columns), so a fix-and-resubmit export can keep its error
     columns in the file; None when an upload takes only the object's own fields."""
+
+
+DetailKind = Literal["text", "time", "milliseconds", "error", "counts"]
+"""How a detail row reads its keys: `text` joins their values; `time` renders the first
+key as a time (the others are readable spellings of it); `milliseconds` is a duration;
+`error` is an `{code, message}` object; `counts` is "processed of total" from the job."""
+
+
+@dataclass(frozen=True)
+class DetailField:
+    """One row of a family's detail layout: its label, the raw keys it reads, and how."""
+
+    label: str
+    """The row's label."""
+    keys: tuple[str, ...] = ()
+    """The raw JSON keys it shows (they are not repeated under "Other fields")."""
+    kind: DetailKind = "text"
+    """How the keys are read."""
+    suffix: str = ""
+    """Appended to a `text` value (" %")."""
+
+
+@dataclass(frozen=True)
+class DetailLayout:
+    """What the detail screen shows of a family's job, after id, status and progress."""
+
+    fields: tuple[DetailField, ...] = ()
+    """The rows, in order."""
+    hidden: tuple[str, ...] = ()
+    """Raw keys shown elsewhere on the screen (AQuA's batches table), not as rows."""
+
+
+@dataclass(frozen=True)
+class ResultFile:
+    """Where a job names its one result file (data backfill)."""
+
+    id_key: str
+    """The raw key of the file id, for `GET /v1/files/{id}`."""
+    name_key: str
+    """The raw key of the file's name."""
 
 
 class JobPage(Protocol):
@@ -209,8 +253,12 @@ class FamilyDef:
     """An unknown id may be answered with 400 rather than 404."""
     parse_batches: Callable[[Mapping[str, Any]], list[AquaBatch]] | None = field(default=None)
     """Reads the queries of a job from its raw JSON; None for families without them."""
-    result_file_field: str | None = None
-    """The raw field naming a job's result file (your rows with a per-row outcome)."""
+    detail: DetailLayout = field(default_factory=DetailLayout)
+    """The rows of the detail screen."""
+    result_file: ResultFile | None = None
+    """Where a job names its result file; None when it has none (or only batch files)."""
+    result_ttl_s: float | None = None
+    """Seconds result files stay downloadable after the job completes (None: not known)."""
 
     @property
     def label(self) -> str:
@@ -231,6 +279,16 @@ class FamilyDef:
     def followed_by_id(self) -> bool:
         """True when jobs can only be followed by id (no list: AQuA)."""
         return not self.has_list
+
+    @property
+    def has_batches(self) -> bool:
+        """True when a job is a list of batches (queries), each with its own result."""
+        return self.parse_batches is not None
+
+    @property
+    def has_result_files(self) -> bool:
+        """True when a finished job can leave files to download."""
+        return self.has_batches or self.result_file is not None
 
     @property
     def has_row_errors(self) -> bool:

@@ -22,7 +22,15 @@ from ztui.api.parsing import (
     status_field,
     timestamp,
 )
-from ztui.families.base import ActionKind, Calls, CreateFacts, FamilyDef, StopAction
+from ztui.families.base import (
+    ActionKind,
+    Calls,
+    CreateFacts,
+    DetailField,
+    DetailLayout,
+    FamilyDef,
+    StopAction,
+)
 
 BOOKING_DATE_STATES: Final[Mapping[str, JobState]] = {
     "accepted": JobState.QUEUED,
@@ -37,6 +45,21 @@ UNO_STOP: Final = StopAction(
     ActionKind.STOP, "Stop", 'PUT {"status":"Stopping"}', ("accepted", "processing")
 )
 """The stop of booking-date and auto-backfill jobs."""
+
+UNO_DETAIL: Final = DetailLayout(
+    (
+        DetailField("Type", ("type",)),
+        DetailField("Progress (server)", ("progress",)),
+        DetailField("Batches sent", ("batchSentCount",)),
+        DetailField("Batches finished", ("batchFinishedCount",)),
+        DetailField("Errors", ("errorCount",)),
+        DetailField("Created", ("createdOn", "createdOnReadable"), "time"),
+        DetailField("Updated", ("updatedOn", "updatedOnReadable"), "time"),
+        DetailField("Updated by", ("updatedByUsername",)),
+        DetailField("Failure message", ("failureMessage", "message")),
+    )
+)
+"""The detail screen's rows of booking-date and auto-backfill jobs (API doc §4-§5)."""
 
 
 def parse_batch_job(
@@ -119,5 +142,6 @@ DEFINITION: Final = FamilyDef(
     create=CreateFacts(),
     id_pattern=HEX32_RE,
     aliases=("booking", "bookingdate"),
+    detail=UNO_DETAIL,
 )
 """The booking-date backfill family."""

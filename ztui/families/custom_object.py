@@ -21,7 +21,15 @@ from ztui.api.parsing import (
     status_field,
     timestamp,
 )
-from ztui.families.base import ActionKind, Calls, CreateFacts, FamilyDef, StopAction
+from ztui.families.base import (
+    ActionKind,
+    Calls,
+    CreateFacts,
+    DetailField,
+    DetailLayout,
+    FamilyDef,
+    StopAction,
+)
 
 CUSTOM_OBJECT_MAX_PAGE_SIZE: Final = 40
 """The SDK rejects larger pages; sources disagree above this (API doc §6)."""
@@ -142,6 +150,22 @@ def parse_job_errors(data: object) -> list[JobError]:
     return result
 
 
+CUSTOM_OBJECT_DETAIL: Final = DetailLayout(
+    (
+        DetailField("Object", ("object",)),
+        DetailField("Namespace", ("namespace",)),
+        DetailField("Operation", ("operation",)),
+        DetailField("Records processed", ("recordsProcessed",)),
+        DetailField("Processing time", ("processingTime",), "milliseconds"),
+        DetailField("Created", ("CreatedDate",), "time"),
+        DetailField("Created by", ("CreatedById",)),
+        DetailField("Updated", ("UpdatedDate",), "time"),
+        DetailField("Updated by", ("UpdatedById",)),
+        DetailField("Error", ("error",), "error"),
+    )
+)
+"""The detail screen's rows of a custom-object bulk job (API doc §6)."""
+
 DEFINITION: Final = FamilyDef(
     family=Family.CUSTOM_OBJECT,
     noun="custom object",
@@ -167,5 +191,6 @@ DEFINITION: Final = FamilyDef(
     ),
     id_pattern=UUID_RE,
     aliases=("co", "custom-objects", "custom_objects"),
+    detail=CUSTOM_OBJECT_DETAIL,
 )
 """The custom-object bulk job family."""

@@ -19,7 +19,16 @@ from ztui.api.parsing import (
     status_field,
     timestamp,
 )
-from ztui.families.base import ActionKind, Calls, CreateFacts, FamilyDef, StopAction
+from ztui.families.base import (
+    ActionKind,
+    Calls,
+    CreateFacts,
+    DetailField,
+    DetailLayout,
+    FamilyDef,
+    ResultFile,
+    StopAction,
+)
 
 DATA_BACKFILL_TYPES: Final = (
     "ProductRatePlanCharge",
@@ -84,6 +93,30 @@ def parse_data_backfill_job(data: object) -> Job:
     )
 
 
+DATA_BACKFILL_DETAIL: Final = DetailLayout(
+    (
+        DetailField("Type", ("importType", "type")),
+        DetailField("Completed", ("completedPercentage",), suffix=" %"),
+        DetailField("Total rows", ("totalCount",)),
+        DetailField("Processed", ("processedCount",)),
+        DetailField("Succeeded", ("successCount",)),
+        DetailField("Failed", ("failedCount",)),
+        DetailField("Remaining", ("remainingTimeText", "remainingTime")),
+        DetailField("Uploaded", ("uploadedOn",), "time"),
+        DetailField("Started", ("startedProcessingOn",), "time"),
+        DetailField("Completed on", ("completedOn",), "time"),
+        DetailField("Uploaded by", ("uploadedBy",)),
+        DetailField("Uploaded file", ("uploadedFileName", "uploadedFileId")),
+        DetailField("Uploaded size", ("uploadedFileSize", "inputFileSize")),
+        DetailField("Uploaded file URL", ("uploadedFileUrl",)),
+        DetailField("Result file", ("resultFileName", "resultFileId")),
+        DetailField("Result file URL", ("resultFileUrl",)),
+        DetailField("Output", ("outputSize", "outputType", "outputFileSize")),
+        DetailField("Failure message", ("failureMessage",)),
+    )
+)
+"""The detail screen's rows of a data backfill job (API doc §3)."""
+
 DEFINITION: Final = FamilyDef(
     family=Family.DATA_BACKFILL,
     noun="data backfill",
@@ -107,9 +140,9 @@ DEFINITION: Final = FamilyDef(
         # docs/zuora-api.md §3: a '#' column is a read-only reference column.
         reference_prefix="#",
     ),
-    # docs/zuora-api.md §3: the result file is your file with Success/Error columns.
-    result_file_field="resultFileId",
     id_pattern=HEX32_RE,
     aliases=("backfill", "databackfill"),
+    detail=DATA_BACKFILL_DETAIL,
+    result_file=ResultFile("resultFileId", "resultFileName"),
 )
 """The data backfill family."""

@@ -11,7 +11,7 @@ from typing import Final
 
 from ztui.api.models import HEX32_RE, Family, Job, JobState
 from ztui.families.base import Calls, CreateFacts, FamilyDef
-from ztui.families.booking_date import BOOKING_DATE_STATES, UNO_STOP, parse_batch_job
+from ztui.families.booking_date import BOOKING_DATE_STATES, UNO_DETAIL, UNO_STOP, parse_batch_job
 
 PROPAGATION_TYPES: Final = ("RatePlanCharge", "OrderLineItem")
 """The documented auto-backfill `type` values (API doc §5)."""
@@ -49,5 +49,6 @@ DEFINITION: Final = FamilyDef(
     id_pattern=HEX32_RE,
     aliases=("auto-backfill", "auto_backfill", "autobackfill"),
     list_optional=True,
+    detail=UNO_DETAIL,
 )
 """The auto-backfill family."""

@@ -151,8 +151,8 @@ async def fetch_job_errors(client: ZuoraClient, job: Job) -> FetchedErrors:
     if definition.parse_batches is not None:
         # An AQuA `message` is the job's own; the batches say which query failed.
         return FetchedErrors(job, [*errors, *_batch_errors(job)], "job and batch messages")
-    field = definition.result_file_field
-    file_id = job.raw.get(field) if field else None
+    result_file = definition.result_file
+    file_id = job.raw.get(result_file.id_key) if result_file is not None else None
     if isinstance(file_id, str) and file_id and job.failed:
         rows = await _result_rows(client, file_id)
         return FetchedErrors(job, [*errors, *rows], "failure message and result file")

@@ -1,6 +1,6 @@
 """Provides the stop/cancel action of each family: when it is allowed, and sending it once.
 
-UI-free on purpose (no Textual): the confirm flow in `ztui.screens.confirm` asks
+UI-free on purpose (no Textual): the app's stop flow (`ztui.flows.stop`) asks
 `refusal_reason` before it opens the modal, and runs `perform_stop` in the app's `action`
 worker once the user confirmed. Each family's `StopAction` (`ztui.families`) says what
 its action is called, what it sends and in which statuses Zuora accepts it (API doc

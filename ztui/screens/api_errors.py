@@ -8,10 +8,9 @@ credential that slipped into a server message never reaches the screen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,9 +20,11 @@ from textual.widgets import DataTable, Header, Static
 
 from ztui.api.errors import ApiErrorRecord
 from ztui.core.paths import stylesheet
+from ztui.host import host
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
+    from ztui.host import ZtuiHost
     from ztui.service.snapshot import JobSnapshot
 
 COLUMNS: tuple[tuple[str, int], ...] = (
@@ -70,11 +71,10 @@ def record_detail(record: ApiErrorRecord) -> str:
     )
 
 
-def error_records(app: Any) -> list[ApiErrorRecord]:
+def error_records(app: ZtuiHost) -> list[ApiErrorRecord]:
     """The failed requests the app's client has logged, oldest first."""
-    client = getattr(app, "client", None)
-    log: Iterable[ApiErrorRecord] = getattr(client, "error_log", None) or ()
-    return [r for r in log if isinstance(r, ApiErrorRecord)]
+    client = app.client
+    return list(client.error_log) if client is not None else []
 
 
 class ApiErrorsScreen(Screen[None]):
@@ -121,7 +121,7 @@ class ApiErrorsScreen(Screen[None]):
 
     def reload(self) -> None:
         """Add rows for failures logged since the last reload (in place, cursor kept)."""
-        records = error_records(self.app)
+        records = error_records(host(self))
         table: DataTable[str] = self.query_one(DataTable)
         if records[: len(self._shown)] != self._shown:
             # The log is bounded and dropped old entries: rebuild.

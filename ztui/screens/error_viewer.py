@@ -1,6 +1,6 @@
 """Provides `ErrorViewerScreen`: why a job failed, grouped, with a fix-and-resubmit export.
 
-Per family (API doc §3-§7):
+What is shown depends on what the family's `FamilyDef` says it has (API doc §3-§7):
 
 - what each family can tell is read by `ztui.ops.job_errors.fetch_job_errors`, which
   `ztui errors` uses too (row errors, the result file's failed rows, batch messages,
@@ -17,12 +17,11 @@ uploaded file when the journal knows it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from textual import on, work
@@ -38,6 +37,8 @@ from textual.widgets import DataTable, Header, Static
 from ztui.api.errors import ApiError
 from ztui.api.models import Family, Job, JobError
 from ztui.core.paths import stylesheet
+from ztui.dialogs.path import PathModal, default_folder
+from ztui.host import host
 from ztui.ops.export import (
     MALFORMED_CODE,
     SYSTEM_FIELDS,
@@ -48,12 +49,11 @@ from ztui.ops.export import (
     group_errors,
 )
 from ztui.ops.job_errors import ExportShape, export_shape, fetch_job_errors
-from ztui.screens.job_detail import PathModal, default_folder
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
-    from ztui.app import ZtuiApp
     from ztui.service.snapshot import JobSnapshot
+    from ztui.store.journal import Journal
 
 log = logging.getLogger("ztui.screens.error_viewer")
 
@@ -247,11 +247,6 @@ class ErrorViewerScreen(Screen[None]):
         """The errors once loaded (None while loading or after a failure)."""
         self._group_keys: list[int] = []
 
-    @property
-    def app_(self) -> ZtuiApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         """Title, summary, groups table, rows header, rows view."""
         yield Header()
@@ -274,7 +269,7 @@ class ErrorViewerScreen(Screen[None]):
         self.load_errors()
 
     def _job(self) -> Job | None:
-        snapshot: JobSnapshot | None = self.app_.jobs
+        snapshot: JobSnapshot | None = host(self).jobs
         return snapshot.get(*self.key) if snapshot is not None else None
 
     # ------------------------------------------------------------------ loading
@@ -295,7 +290,7 @@ class ErrorViewerScreen(Screen[None]):
         self._show(loaded)
 
     async def _fetch(self) -> tuple[list[JobError], str]:
-        client = self.app_.client
+        client = host(self).client
         if client is None:
             raise ApiError("not connected")
         job = self._job()
@@ -375,8 +370,8 @@ class ErrorViewerScreen(Screen[None]):
         if not self.loaded.errors:
             self.notify("This job reports no failed rows to export.", severity="warning")
             return
-        default = default_folder() / f"{self.key[1]}-failed-rows.csv"
-        original = original_upload(self.app_, self.key[1])
+        default = default_folder(host(self).last_folder) / f"{self.key[1]}-failed-rows.csv"
+        original = original_upload(host(self).journal, self.key[1])
         title = f"Export {len(self.loaded.errors):,} error(s) to CSV file:"
         if original is not None:
             title += f"\n(rows joined from the uploaded file {original})"
@@ -426,30 +421,28 @@ class ErrorViewerScreen(Screen[None]):
         self.notify(result.summary())
 
 
-def original_upload(app: Any, job_id: str) -> Path | None:
+def original_upload(journal: Journal | None, job_id: str) -> Path | None:
     """The file uploaded for `job_id`, when the journal recorded it and it still exists.
 
     The newest journal entry about this job that names a local CSV wins: its
     `extra["path"]` (or `extra["file_path"]`), else `file_name` when that is a full path.
     """
-    journal = getattr(app, "journal", None)
-    read = getattr(journal, "read", None)
-    if not callable(read):
+    if journal is None:
         return None
     try:
-        entries = read()
+        entries = journal.read()
     except Exception:  # a broken journal must not break the export
         log.exception("could not read the journal")
         return None
     found: Path | None = None
     for entry in entries:
-        if getattr(entry, "job_id", None) != job_id:
+        if entry.job_id != job_id:
             continue
-        extra = getattr(entry, "extra", None)
-        candidates: list[object] = []
-        if isinstance(extra, Mapping):
-            candidates += [extra.get("path"), extra.get("file_path")]
-        candidates.append(getattr(entry, "file_name", None))
+        candidates: list[object] = [
+            entry.extra.get("path"),
+            entry.extra.get("file_path"),
+            entry.file_name,
+        ]
         for value in candidates:
             if isinstance(value, str) and value.lower().endswith(".csv"):
                 path = Path(value).expanduser()
@@ -459,17 +452,3 @@ def original_upload(app: Any, job_id: str) -> Path | None:
     if found is not None and found.is_file():
         return found
     return None
-
-
-def raw_json(error: JobError) -> str:
-    """The error as JSON (for copying a malformed entry)."""
-    return json.dumps(
-        {
-            "row": error.row,
-            "code": error.code,
-            "message": error.message,
-            "record": dict(error.record),
-        },
-        ensure_ascii=False,
-        default=str,
-    )

@@ -5,9 +5,10 @@ own). On open, and when the job's status changes, it makes one on-demand detail 
 its `detail` worker, which is cancelled when the screen closes. A failed fetch leaves the
 last known data on screen with its age and the reason.
 
-One layout per family lists every field of API doc §3-§7, then any other field the
-server sent, the status transitions ztui observed (`status_history`), and for AQuA the
-batches table and the countdown to the result purge (files live 72 h).
+Each family's layout (`FamilyDef.detail`) lists every field of API doc §3-§7; then come
+any other field the server sent, the status transitions ztui observed (the app's
+`StatusHistory`), and for a family of batches (AQuA) the batches table and the countdown
+to the result purge (`FamilyDef.result_ttl_s`: AQuA files live 72 h).
 """
 
 from __future__ import annotations
@@ -17,109 +18,37 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from itertools import pairwise
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Final
-from weakref import WeakKeyDictionary
 
-from textual import on, work
-from textual.app import App, ComposeResult
+from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Header, Input, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Static
 
 from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import AquaBatch, Family, Job, JobState
 from ztui.api.parsing import parse_timestamp_zone
 from ztui.core.paths import stylesheet
-from ztui.families.aqua import parse_aqua_batches
-from ztui.ops.stop import action_for, refusal_reason
+from ztui.dialogs.path import PathModal, default_folder
+from ztui.families import family_def
+from ztui.families.base import DetailField
+from ztui.host import host
+from ztui.messages import StopRequested
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
-    from ztui.app import ZtuiApp
+    from ztui.service.history import StatusChange
     from ztui.service.snapshot import JobSnapshot
 
 log = logging.getLogger("ztui.screens.job_detail")
 
-AQUA_FILE_TTL_S: Final = 72 * 3600.0
-"""AQuA result files are purged 3 days after the job completes (API doc §7)."""
-
-HISTORY_LIMIT: Final = 50
-"""Status transitions kept per job."""
-
 LABEL_WIDTH: Final = 20
-
-
-# ------------------------------------------------------------------------ status history
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """One status ztui observed for a job."""
-
-    at: float
-    """Wall-clock epoch seconds of the snapshot (or response) that showed it."""
-    status: str
-    """The raw status."""
-    state: JobState
-    """The normalised state."""
-
-
-class StatusHistory:
-    """The status transitions of every job, as ztui observed them while watching."""
-
-    def __init__(self) -> None:
-        """Start with no history."""
-        self._changes: dict[tuple[Family, str], list[StatusChange]] = {}
-
-    def observe(self, snapshot: JobSnapshot | None, now: float) -> None:
-        """Record the jobs whose status differs from the last one seen."""
-        if snapshot is None:
-            return
-        # The app's wall clock, not `polled_at`: every time on screen comes from one clock
-        # (tests freeze it).
-        at = now
-        for key, job in snapshot.jobs.items():
-            self.record(key, job.status, job.state, at)
-
-    def record(self, key: tuple[Family, str], status: str, state: JobState, at: float) -> None:
-        """Record one observed status (ignored when it is the same as the last)."""
-        changes = self._changes.setdefault(key, [])
-        if changes and changes[-1].status == status:
-            return
-        changes.append(StatusChange(at=at, status=status, state=state))
-        del changes[:-HISTORY_LIMIT]
-
-    def of(self, key: tuple[Family, str]) -> tuple[StatusChange, ...]:
-        """The observed statuses of one job, oldest first."""
-        return tuple(self._changes.get(key, ()))
-
-
-_histories: WeakKeyDictionary[App[Any], StatusHistory] = WeakKeyDictionary()
-
-
-def status_history(app: App[Any]) -> StatusHistory:
-    """The app's status history, created and subscribed to `app.jobs` on first use.
-
-    The app may call this on mount so the timeline covers the whole run; otherwise it
-    starts when the first detail screen opens.
-    """
-    history = _histories.get(app)
-    if history is None:
-        history = StatusHistory()
-        _histories[app] = history
-        clock = getattr(app, "wall_clock", None)
-
-        def observe(snapshot: JobSnapshot | None) -> None:
-            history.observe(snapshot, clock() if callable(clock) else 0.0)
-
-        app.watch(app, "jobs", observe, init=True)
-    return history
 
 
 # ------------------------------------------------------------------------ formatting
@@ -263,74 +192,35 @@ def family_fields(
         f.add("Excerpt", job.unreadable.excerpt)
         return f.rows, list(f.rest())
     f.add("Progress", progress_bar(job.progress))
-    match job.family:
-        case Family.DATA_BACKFILL:
-            f.text("Type", "importType", "type")
-            f.text("Completed", "completedPercentage", suffix=" %")
-            f.text("Total rows", "totalCount")
-            f.text("Processed", "processedCount")
-            f.text("Succeeded", "successCount")
-            f.text("Failed", "failedCount")
-            f.text("Remaining", "remainingTimeText", "remainingTime")
-            f.time("Uploaded", "uploadedOn")
-            f.time("Started", "startedProcessingOn")
-            f.time("Completed on", "completedOn")
-            f.text("Uploaded by", "uploadedBy")
-            f.text("Uploaded file", "uploadedFileName", "uploadedFileId")
-            f.text("Uploaded size", "uploadedFileSize", "inputFileSize")
-            f.text("Uploaded file URL", "uploadedFileUrl")
-            f.text("Result file", "resultFileName", "resultFileId")
-            f.text("Result file URL", "resultFileUrl")
-            f.text("Output", "outputSize", "outputType", "outputFileSize")
-            f.text("Failure message", "failureMessage")
-        case Family.BOOKING_DATE | Family.PROPAGATION:
-            f.text("Type", "type")
-            f.text("Progress (server)", "progress")
-            f.text("Batches sent", "batchSentCount")
-            f.text("Batches finished", "batchFinishedCount")
-            f.text("Errors", "errorCount")
-            f.time("Created", "createdOn", "createdOnReadable")
-            f.time("Updated", "updatedOn", "updatedOnReadable")
-            f.text("Updated by", "updatedByUsername")
-            f.text("Failure message", "failureMessage", "message")
-        case Family.CUSTOM_OBJECT:
-            f.text("Object", "object")
-            f.text("Namespace", "namespace")
-            f.text("Operation", "operation")
-            f.text("Records processed", "recordsProcessed")
-            time_ms = f.get("processingTime")
+    layout = family_def(job.family).detail
+    for row in layout.fields:
+        _add_row(f, row, job)
+    f.used.update(layout.hidden)
+    return f.rows, list(f.rest())
+
+
+def _add_row(f: _Fields, row: DetailField, job: Job) -> None:
+    """Add one row of the family's layout (`DetailField.kind` says how it reads)."""
+    match row.kind:
+        case "text":
+            f.text(row.label, *row.keys, suffix=row.suffix)
+        case "time":
+            f.time(row.label, row.keys[0], *row.keys[1:])
+        case "milliseconds":
+            time_ms = f.get(row.keys[0])
             if isinstance(time_ms, int | float) and not isinstance(time_ms, bool):
-                f.add("Processing time", f"{time_ms:,} ms ({_span(time_ms / 1000)})")
-            f.time("Created", "CreatedDate")
-            f.text("Created by", "CreatedById")
-            f.time("Updated", "UpdatedDate")
-            f.text("Updated by", "UpdatedById")
-            error = f.get("error")
+                f.add(row.label, f"{time_ms:,} ms ({_span(time_ms / 1000)})")
+        case "error":
+            error = f.get(row.keys[0])
             if isinstance(error, Mapping):
                 code = _plain(error.get("code"))
                 message = _plain(error.get("message")) or ""
-                f.add("Error", f"{message} (code {code})" if code else message)
+                f.add(row.label, f"{message} (code {code})" if code else message)
             elif error is not None:
-                f.add("Error", _plain(error))
-        case Family.AQUA:
-            f.text("Name", "name")
-            f.text("Localized status", "localizedStatus")
-            f.time("Started", "startTime")
-            f.text("Version", "version")
-            f.text("Format", "format")
-            f.text("Encrypted", "encrypted")
-            f.text("Source data", "sourceData")
-            f.text("Partner / project", "partner", "project")
-            f.text("Offset", "offset")
-            f.text("Use last queries", "useLastCompletedJobQueries")
-            f.text("Notify URL", "notifyUrl")
-            f.text("Error code", "errorCode")
-            f.text("Message", "message")
-            f.used.add("batches")
-    if job.family is Family.AQUA and job.total is not None:
-        # The other families show their own counters above; AQuA's are derived.
-        f.add("Batches done", f"{job.processed or 0} of {job.total}")
-    return f.rows, list(f.rest())
+                f.add(row.label, _plain(error))
+        case "counts":
+            if job.total is not None:
+                f.add(row.label, f"{job.processed or 0} of {job.total}")
 
 
 def _rows_content(rows: list[tuple[str, Content | str]]) -> Content:
@@ -348,105 +238,23 @@ def _safe_name(text: str) -> str:
     return cleaned[:60] or "file"
 
 
-# ------------------------------------------------------------------------ folder prompt
-
-
-class PathModal(ModalScreen[Path | None]):
-    """Asks for a folder (downloads) or a file path (exports); dismisses with None on cancel."""
-
-    CSS_PATH: ClassVar[list[str | PurePath]] = stylesheet("detail.tcss")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="detail.path_cancel", tooltip="Do nothing"),
-    ]
-
-    def __init__(
-        self, title: str, default: Path, *, action_label: str = "Download", want_folder: bool = True
-    ) -> None:
-        """Create the prompt.
-
-        Args:
-            title: What will be done.
-            default: The path proposed.
-            action_label: Label of the confirm button.
-            want_folder: True for a folder (must not be a file), False for a file path
-                (must not be a folder).
-        """
-        super().__init__()
-        self._title = title
-        self._default = default
-        self._action_label = action_label
-        self._want_folder = want_folder
-
-    def compose(self) -> ComposeResult:
-        """Title, path box, error line, buttons."""
-        with Vertical(id="path-dialog"):
-            yield Static(self._title, id="path-title")
-            yield Input(str(self._default), id="path-input")
-            yield Static("", id="path-error")
-            with Horizontal(id="path-buttons"):
-                yield Button("Cancel", id="path-no")
-                yield Button(self._action_label, id="path-yes", variant="primary")
-
-    def on_mount(self) -> None:
-        """Focus the path box."""
-        self.query_one(Input).focus()
-
-    def action_cancel(self) -> None:
-        """Close without doing anything."""
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#path-no")
-    def _no(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#path-yes")
-    @on(Input.Submitted, "#path-input")
-    def _yes(self) -> None:
-        text = self.query_one(Input).value.strip()
-        error = self.query_one("#path-error", Static)
-        if not text:
-            error.update("Enter a path.")
-            return
-        path = Path(text).expanduser()
-        if self._want_folder and path.exists() and not path.is_dir():
-            error.update(f"{path} is a file, not a folder.")
-            return
-        if not self._want_folder and path.is_dir():
-            error.update(f"{path} is a folder; enter a file name.")
-            return
-        self.dismiss(path)
-
-
-_last_folder: dict[str, Path] = {}
-
-
-def default_folder() -> Path:
-    """The folder proposed for downloads and exports: the last one used, else ~/Downloads."""
-    if "downloads" in _last_folder:
-        return _last_folder["downloads"]
-    downloads = Path.home() / "Downloads"
-    return downloads if downloads.is_dir() else Path.cwd()
-
-
-@dataclass(frozen=True)
-class _Download:
-    file_id: str
-    name: str
+# ------------------------------------------------------------------------ downloads
 
 
 def downloadable_files(job: Job) -> list[tuple[str, str]]:
     """The result files a job exposes, as `(file id, suggested file name)`.
 
-    AQuA: each batch's `fileId` and `segments`; data backfill: `resultFileId`. Names are
-    made unique and safe for a file system.
+    A family with batches (AQuA): each batch's `fileId` and `segments`; a family with a
+    result file (data backfill): that file (`FamilyDef.result_file`). Names are made
+    unique and safe for a file system.
     """
     files: list[tuple[str, str]] = []
-    if job.family is Family.AQUA:
+    definition = family_def(job.family)
+    if definition.parse_batches is not None:
         fmt = str(job.raw.get("format") or "csv").lower()
         ext = {"zip": "zip", "gzip": "csv.gz"}.get(fmt, "csv")
         try:
-            batches = parse_aqua_batches(job.raw)
+            batches = definition.parse_batches(job.raw)
         except MalformedResponse:
             batches = []
         base = _safe_name(job.kind)
@@ -456,10 +264,10 @@ def downloadable_files(job: Job) -> list[tuple[str, str]]:
             for part, file_id in enumerate(ids, start=1):
                 suffix = f"-part{part}" if len(ids) > 1 else ""
                 files.append((file_id, f"{base}-{label}{suffix}.{ext}"))
-    elif job.family is Family.DATA_BACKFILL:
-        result_id = job.raw.get("resultFileId")
+    elif definition.result_file is not None:
+        result_id = job.raw.get(definition.result_file.id_key)
         if isinstance(result_id, str) and result_id:
-            name = job.raw.get("resultFileName")
+            name = job.raw.get(definition.result_file.name_key)
             safe = _safe_name(name) if isinstance(name, str) and name else f"{job.id}_result.zip"
             files.append((result_id, safe))
     seen: set[str] = set()
@@ -475,8 +283,8 @@ def downloadable_files(job: Job) -> list[tuple[str, str]]:
     return unique
 
 
-def aqua_completed_at(job: Job, history: tuple[StatusChange, ...]) -> tuple[float | None, str]:
-    """When an AQuA job completed, and how ztui knows.
+def completed_at(job: Job, history: tuple[StatusChange, ...]) -> tuple[float | None, str]:
+    """When a job whose API gives no completion time (AQuA) completed, and how ztui knows.
 
     The API has no completion time (§7). When ztui watched the job go from an active to
     a finished status, that moment is used; a job first seen already finished falls back
@@ -565,20 +373,8 @@ class JobDetailScreen(Screen[None]):
         self._gone = False
         self._raw_shown = False
 
-    @property
-    def app_(self) -> ZtuiApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
     def _now(self) -> float:
-        clock = getattr(self.app, "wall_clock", None)
-        if callable(clock):
-            value = clock()
-            if isinstance(value, int | float):
-                return float(value)
-        import time
-
-        return time.time()
+        return host(self).wall_clock()
 
     def compose(self) -> ComposeResult:
         """Title, freshness, fields, batches, timeline and raw JSON."""
@@ -602,16 +398,14 @@ class JobDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Follow the app's snapshot and fetch the detail once."""
-        family = self.key[0]
-        is_aqua = family is Family.AQUA
+        has_batches = family_def(self.key[0]).has_batches
         for selector in ("#detail-batches-title", "#aqua-batches", "#detail-purge"):
-            self.query_one(selector).display = is_aqua
+            self.query_one(selector).display = has_batches
         self.query_one("#detail-raw").display = False
-        if is_aqua:
+        if has_batches:
             table: DataTable[str] = self.query_one("#aqua-batches", DataTable)
             for label in ("Name", "Status", "Records", "File id", "Message"):
                 table.add_column(label, key=label.lower())
-        status_history(self.app)
         self.watch(self.app, "jobs", self._jobs_changed, init=True)
         self.load_detail()
 
@@ -640,11 +434,11 @@ class JobDetailScreen(Screen[None]):
     @work(group="detail", exclusive=True, exit_on_error=False, description="Fetching job detail")
     async def load_detail(self) -> None:
         """Fetch the job once (through the watcher's cache when it runs)."""
-        app = self.app_
+        app = host(self)
         family, job_id = self.key
         try:
-            poller = getattr(app, "poller", None)
-            client = getattr(app, "client", None)
+            poller = app.poller
+            client = app.client
             if poller is not None:
                 job = await poller.fetch_detail(family, job_id)
             elif client is not None:
@@ -693,13 +487,13 @@ class JobDetailScreen(Screen[None]):
         )
         for state in JobState:
             title.set_class(job.state is state, f"-{state}")
-        zone = getattr(getattr(self.app, "client", None), "timezone", None)
-        rows, others = family_fields(view, now, zone if isinstance(zone, tzinfo) else None)
+        client = host(self).client
+        rows, others = family_fields(view, now, client.timezone if client is not None else None)
         self.query_one("#detail-fields", Static).update(_rows_content(rows))
         other = self.query_one("#detail-other", Static)
         other.update(_rows_content([(k, v) for k, v in others]) if others else "(none)")
         self._render_timeline(now)
-        if job.family is Family.AQUA:
+        if family_def(job.family).has_batches:
             self._render_batches(view, now)
         if self._raw_shown:
             self.query_one("#detail-raw", Static).update(
@@ -724,7 +518,7 @@ class JobDetailScreen(Screen[None]):
             parts.append(f"Zuora-Request-Id {self._request_id}")
         if self._gone:
             parts.append("No longer in the job list.")
-        snapshot = self.app_.jobs
+        snapshot = host(self).jobs
         if snapshot is not None and snapshot.is_stale(self.key[0]):
             status = snapshot.families.get(self.key[0])
             parts.append(f"List stale: {status.error if status else 'unknown'}")
@@ -733,7 +527,7 @@ class JobDetailScreen(Screen[None]):
         widget.set_class(self._fetch_error is not None, "-error")
 
     def _render_timeline(self, now: float) -> None:
-        history = status_history(self.app).of(self.key)
+        history = host(self).history.of(self.key)
         if not history:
             self.query_one("#detail-timeline", Static).update("(nothing observed yet)")
             return
@@ -748,9 +542,12 @@ class JobDetailScreen(Screen[None]):
         self.query_one("#detail-timeline", Static).update(Content("\n").join(lines))
 
     def _render_batches(self, job: Job, now: float) -> None:
+        definition = family_def(job.family)
         table: DataTable[str] = self.query_one("#aqua-batches", DataTable)
         try:
-            batches: list[AquaBatch] = parse_aqua_batches(job.raw)
+            batches: list[AquaBatch] = (
+                definition.parse_batches(job.raw) if definition.parse_batches else []
+            )
         except MalformedResponse as exc:
             batches = []
             self.query_one("#detail-purge", Static).update(f"Batches unreadable: {exc.message}")
@@ -775,17 +572,21 @@ class JobDetailScreen(Screen[None]):
                     if table.get_cell(key, column) != value:
                         table.update_cell(key, column, value)
         table.styles.height = len(wanted) + 2
+        ttl = definition.result_ttl_s
+        if ttl is None:
+            return
+        hours = f"{ttl / 3600:.0f} h"
         if job.state is JobState.SUCCEEDED or (
             job.state.is_terminal and any(b.file_id for b in batches)
         ):
-            completed, how = aqua_completed_at(job, status_history(self.app).of(self.key))
+            completed, how = completed_at(job, host(self).history.of(self.key))
             purge = self.query_one("#detail-purge", Static)
             if completed is None:
                 purge.update(
-                    "Result files are purged 72 h after completion (completion time unknown)."
+                    f"Result files are purged {hours} after completion (completion time unknown)."
                 )
             else:
-                purge_at = completed + AQUA_FILE_TTL_S
+                purge_at = completed + ttl
                 left = purge_at - now
                 when = _utc(datetime.fromtimestamp(purge_at, UTC))
                 text = (
@@ -797,7 +598,7 @@ class JobDetailScreen(Screen[None]):
                 purge.set_class(left < 6 * 3600, "-warning")
         elif batches:
             self.query_one("#detail-purge", Static).update(
-                "Result files stay available for 72 h after the job completes."
+                f"Result files stay available for {hours} after the job completes."
             )
 
     # ------------------------------------------------------------------ actions
@@ -807,24 +608,12 @@ class JobDetailScreen(Screen[None]):
         self.dismiss()
 
     def action_stop(self) -> None:
-        """Stop or cancel the job (the flow confirms, re-reads and sends once)."""
-        request = getattr(self.app, "request_stop", None)
-        if callable(request):
-            request(self.key)
-        else:
-            from ztui.screens.confirm import start_stop_flow
-
-            start_stop_flow(self.app_, self.key)
+        """Stop or cancel the job (the app's flow confirms, re-reads and sends once)."""
+        self.post_message(StopRequested(self.key))
 
     def action_errors(self) -> None:
         """Open the error viewer of this job."""
-        opener = getattr(self.app, "open_errors", None)
-        if callable(opener):
-            opener(self.key)
-        else:
-            from ztui.screens.error_viewer import ErrorViewerScreen
-
-            self.app.push_screen(ErrorViewerScreen(self.key))
+        host(self).open_errors(self.key)
 
     def action_toggle_raw(self) -> None:
         """Show or hide the raw JSON."""
@@ -847,7 +636,8 @@ class JobDetailScreen(Screen[None]):
 
     def action_copy_request_id(self) -> None:
         """Copy the Zuora-Request-Id of the last fetch (OSC 52)."""
-        request_id = self._request_id or getattr(self.app_.client, "last_request_id", None)
+        client = host(self).client
+        request_id = self._request_id or (client.last_request_id if client else None)
         if not request_id:
             self.notify("No request id yet.", severity="warning")
             return
@@ -864,7 +654,7 @@ class JobDetailScreen(Screen[None]):
         if not files:
             why = (
                 "This job has no result file yet."
-                if job.family in (Family.AQUA, Family.DATA_BACKFILL)
+                if family_def(job.family).has_result_files
                 else f"{job.family.label} jobs expose no result file."
             )
             self.notify(why, severity="warning")
@@ -872,16 +662,19 @@ class JobDetailScreen(Screen[None]):
 
         def chosen(folder: Path | None) -> None:
             if folder is not None:
-                _last_folder["downloads"] = folder
+                host(self).last_folder = folder
                 self.download_files(folder, files)
 
         count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
-        self.app.push_screen(PathModal(f"Download {count} to folder:", default_folder()), chosen)
+        self.app.push_screen(
+            PathModal(f"Download {count} to folder:", default_folder(host(self).last_folder)),
+            chosen,
+        )
 
     @work(group="download", exit_on_error=False, description="Downloading result files")
     async def download_files(self, folder: Path, files: list[tuple[str, str]]) -> None:
         """Download each file into `folder`, reporting what was written."""
-        client = self.app_.client
+        client = host(self).client
         if client is None:
             self.notify("Not connected; nothing was downloaded.", severity="error")
             return
@@ -903,20 +696,6 @@ class JobDetailScreen(Screen[None]):
         if written:
             names = ", ".join(p.name for p in written[:3]) + ("…" if len(written) > 3 else "")
             self.notify(f"Downloaded {len(written)} file(s) to {folder}: {names}")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keep every key reachable; `s` explains itself when the job is not actionable."""
-        return True
-
-    @property
-    def stop_refusal(self) -> str | None:
-        """Why `s` would be refused right now (None when it would open the modal)."""
-        return refusal_reason(self._job) if self._job is not None else "not loaded"
-
-    @property
-    def action_verb(self) -> str:
-        """ "Stop" or "Cancel", the family's own action."""
-        return action_for(self.key[0]).verb
 
 
 def _job_fields(job: Job) -> dict[str, Any]:

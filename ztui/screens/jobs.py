@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -20,13 +20,13 @@ from textual.screen import Screen
 from textual.widgets import Header, Input
 
 from ztui.api.models import Family, JobState
+from ztui.host import ZtuiHost, host
 from ztui.widgets.facets import FacetBar, FacetState
 from ztui.widgets.footer import KeyFooter
 from ztui.widgets.job_table import COLUMN_KEYS, COLUMNS, JobKey, JobTable, ViewOptions
 from ztui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from ztui.app import ZtuiApp
     from ztui.service.snapshot import JobSnapshot
 
 
@@ -271,9 +271,9 @@ class JobListScreen(Screen[None]):
     # ------------------------------------------------------------------ structure
 
     @property
-    def ztui(self) -> ZtuiApp:
-        """The app, typed."""
-        return cast("ZtuiApp", self.app)
+    def ztui(self) -> ZtuiHost:
+        """The app, as far as the board may use it."""
+        return host(self)
 
     @property
     def table(self) -> JobTable:
@@ -309,25 +309,19 @@ class JobListScreen(Screen[None]):
             placeholder="Filter: id, kind, object or status (enter keeps it, esc clears)",
             id="job-filter",
         )
-        hide_after = self._setting("hide_finished_after_s", 7 * 86400.0)
+        hide_after = self.ztui.settings.ui.hide_finished_after_s
         yield JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
         yield StatusBar(id="status-bar")
         yield KeyFooter()
 
-    def _setting(self, name: str, default: Any) -> Any:
-        ui = getattr(getattr(self.app, "settings", None), "ui", None)
-        return getattr(ui, name, default)
-
     def on_mount(self) -> None:
         """Follow the app's snapshot."""
         self.filter_input.display = False
-        profile = getattr(self.app, "profile", None)
-        name = getattr(profile, "name", "")
+        name = self.ztui.profile.name
         self.status_bar.show_message(f"Connecting to {name}…" if name else "Connecting…")
         self.table.focus()
         self.watch(self.app, "jobs", self._jobs_changed)
-        if hasattr(self.app, "connection_error"):
-            self.watch(self.app, "connection_error", self._connection_failed, init=False)
+        self.watch(self.app, "connection_error", self._connection_failed, init=False)
 
     def _connection_failed(self, error: str | None) -> None:
         """Say in the status bar why there is no data, instead of "Connecting…"."""
@@ -368,12 +362,7 @@ class JobListScreen(Screen[None]):
         self._update_stoppable()
 
     def _now(self) -> float:
-        clock = getattr(self.app, "wall_clock", None)
-        if callable(clock):
-            return float(clock())
-        import time
-
-        return time.time()
+        return self.ztui.wall_clock()
 
     def _update_chrome(self, snapshot: JobSnapshot | None = None) -> None:
         snapshot = snapshot or self._shown
@@ -394,13 +383,13 @@ class JobListScreen(Screen[None]):
         )
         if snapshot is None:
             return
-        profile = getattr(self.app, "profile", None)
+        profile = self.ztui.profile
         self.status_bar.update_from(
             snapshot,
-            read_only=bool(getattr(profile, "read_only", False)),
-            production=bool(getattr(profile, "is_production", False)),
+            read_only=profile.read_only,
+            production=profile.is_production,
             shown=len(view.order),
-            daily_budget=getattr(profile, "daily_call_budget", None),
+            daily_budget=profile.daily_call_budget,
         )
         if not snapshot.jobs:
             table.set_empty_text(
@@ -477,10 +466,9 @@ class JobListScreen(Screen[None]):
 
     def _why_not(self, action: str) -> str | None:
         """Why a write action is not offered now, or None when it is."""
-        profile = getattr(self.app, "profile", None)
-        if getattr(profile, "read_only", False):
-            name = getattr(profile, "name", "")
-            return f"Profile {name!r} is read-only: ztui sends no writes (see --write)."
+        profile = self.ztui.profile
+        if profile.read_only:
+            return f"Profile {profile.name!r} is read-only: ztui sends no writes (see --write)."
         if action == "stop":
             from ztui.ops.stop import refusal_reason
 
@@ -568,11 +556,12 @@ class JobListScreen(Screen[None]):
     def action_watch_aqua(self) -> None:
         """Ask for an AQuA job id and follow that job on the board."""
         from ztui.dialogs.watch_aqua import WatchAquaModal
+        from ztui.families import followed_by_id
 
         def chosen(job_id: str | None) -> None:
             if job_id is None:
                 return
-            key: JobKey = (Family.AQUA, job_id)
+            key: JobKey = (followed_by_id(), job_id)
             if key in self.table.jobs:
                 self._reveal = None
                 self._show_job(key, "is on the board already")

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from ztui.core.paths import stylesheet
+from ztui.host import host
 from ztui.store.journal import Journal, JournalEntry
 from ztui.widgets.footer import KeyFooter
 
@@ -102,8 +103,7 @@ class JournalScreen(Screen[None]):
     def journal(self) -> Journal:
         """The journal read."""
         if self._journal is None:
-            app_journal = getattr(self.app, "journal", None)
-            self._journal = app_journal if isinstance(app_journal, Journal) else Journal()
+            self._journal = host(self).journal or Journal()
         return self._journal
 
     def on_mount(self) -> None:

@@ -412,10 +412,12 @@ def confirm_stop(
             f"stdin is not a terminal, so stopping job {job.id} cannot be confirmed: pass --yes",
             ExitCode.USAGE,
         )
+    from ztui.ops.confirm import phrase_matches, typed_phrase
+
     verb = str(family_def(job.family).stop.kind)
     what = f"{job.family.label} job {job.id} ({job.kind}, {job.status or 'no status'})"
-    if conn.profile.needs_typed_confirm:
-        phrase = conn.profile.confirm_phrase
+    phrase = typed_phrase(conn.profile)
+    if phrase is not None:
         print(
             f"About to {verb} {what} on PRODUCTION profile {conn.profile.name!r}.",
             file=sys.stderr,
@@ -427,10 +429,7 @@ def confirm_stop(
         answer = read(prompt).strip()
     except EOFError:
         answer = ""
-    if conn.profile.needs_typed_confirm:
-        ok = answer == conn.profile.confirm_phrase
-    else:
-        ok = answer.lower() in ("y", "yes")
+    ok = phrase_matches(answer, phrase) if phrase is not None else answer.lower() in ("y", "yes")
     if not ok:
         raise CommandError("not confirmed; nothing was sent", ExitCode.REFUSED)
 
