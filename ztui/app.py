@@ -295,6 +295,9 @@ class ZtuiApp(App[None]):
             self.profile = demo_profile(self._sim_server.base_url, self.profile, self.demo)
             self._show_profile()
         self.journal = Journal()
+        self.journal.on_failure(self._journal_failed)
+        if self.demo is None:
+            self._report_unsettled(self.journal, self.profile.name, self.profile.base_url)
         generation = self.generation
 
         def publish(snapshot: JobSnapshot) -> None:
@@ -322,6 +325,39 @@ class ZtuiApp(App[None]):
             if self.client is client:
                 self.client = None
             await client.aclose()
+
+    def _journal_failed(self, text: str) -> None:
+        """A write is not on record (a full disk, say): say so on screen, not only in a log
+        on that same disk."""
+
+        def show() -> None:
+            self.notify(text, title="Journal", severity="error", timeout=30)
+
+        try:
+            self.call_from_thread(show)
+        except RuntimeError:  # already on the app's thread
+            show()
+
+    @work(thread=True, group="journal", exit_on_error=False, description="Reading the journal")
+    def _report_unsettled(self, journal: Journal, profile: str, base_url: str) -> None:
+        """Tell the user about writes an earlier run left open (in flight at a crash, or
+        with a lost answer never settled): each may or may not have reached Zuora."""
+        from ztui.store.journal import unsettled_text
+
+        try:
+            entries = journal.unsettled(profile, base_url)
+        except OSError as exc:
+            log.warning("cannot read the journal for unsettled writes: %s", exc)
+            return
+        for entry in entries:
+            text = unsettled_text(entry)
+            self.call_from_thread(
+                self.notify,
+                text[0].upper() + text[1:],
+                title="Unsettled write",
+                severity="warning",
+                timeout=30,
+            )
 
     def _known_aqua_ids(self) -> list[str]:
         """AQuA jobs to follow: the demo simulator's, the journal's, and those added by id."""

@@ -376,7 +376,7 @@ async def test_a_late_cancel_is_journalled_as_refused_with_the_server_words() ->
     assert outcome.http_status == 200
     # The intent before sending, then how it ended, tied by the attempt id.
     intent, entry = journal.entries
-    assert intent.outcome == "pending"
+    assert intent.outcome == "sending"
     assert intent.extra["attempt"] == entry.extra["attempt"]
     assert entry.outcome == "refused"
     assert entry.action == "cancel"

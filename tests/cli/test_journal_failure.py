@@ -38,4 +38,24 @@ def test_a_stop_whose_answer_was_lost_is_settled_not_called_refused(
     assert "was lost" in result.out
     assert "refused" not in result.out + result.err
     outcomes = [e.outcome for e in Journal().read() if e.job_id == job_id]
-    assert outcomes == ["pending", "unknown", "ok"]
+    assert outcomes == ["sending", "unknown", "ok"]
+
+
+def test_jobs_warns_of_a_write_an_earlier_run_left_open(slow_sim: Sim, ztui: Ztui) -> None:
+    from ztui.store.journal import Journal, JournalEntry
+
+    Journal().append(
+        JournalEntry(
+            family="aqua",
+            action="create",
+            profile="default",
+            host=slow_sim.url,
+            outcome="sending",
+            extra={"attempt": "c" * 32},
+        )
+    )
+    result = ztui.run("jobs")
+    no_traceback(result)
+    assert result.code == 0, result.err
+    assert "create of aqua job (id not known yet)" in result.err
+    assert "in flight when ztui stopped" in result.err

@@ -80,7 +80,7 @@ def test_stop_of_an_aqua_job_that_finished_during_the_cancel_exits_non_zero(
     assert f"Job {job_id} is completed and cannot be cancelled." in result.err
     assert "90003" in result.err
     intent, entry = [e for e in Journal().read() if e.action == "cancel"]
-    assert intent.outcome == "pending"  # written before the cancel was sent
+    assert intent.outcome == "sending"  # written before the cancel was sent
     assert entry.outcome == "refused"
     assert entry.job_id == job_id
     assert "90003" in entry.message

@@ -125,7 +125,8 @@ async def test_data_backfill_create_is_journalled(
     jobs = await Ctl(sim).jobs("data_backfill")
     assert [j["id"] for j in jobs] == [outcome.job_id]
     assert jobs[0]["uploadedFileName"] == "prpc.csv"
-    (entry,) = journal.read()
+    sending, entry = journal.read()
+    assert (sending.outcome, sending.extra["attempt"]) == ("sending", entry.extra["attempt"])
     assert entry.action == "create"
     assert entry.family == "data_backfill"
     assert entry.job_id == outcome.job_id
@@ -168,7 +169,8 @@ async def test_keyless_504_after_create_finds_the_job_and_sends_once(
     assert [j["id"] for j in jobs] == [outcome.job_id]
     creates = [w for w in await ctl.writes() if w["path"] == route.split(" ", 1)[1]]
     assert len(creates) == 1
-    (entry,) = journal.read()
+    sending, entry = journal.read()
+    assert (sending.outcome, sending.extra["attempt"]) == ("sending", entry.extra["attempt"])
     assert entry.outcome == "ok"
     assert entry.http_status == 504
     assert entry.job_id == outcome.job_id
@@ -187,7 +189,7 @@ async def test_keyless_drop_finds_nothing_then_resubmit_makes_one(
     again = await submit(client, sub, ctx)
     assert again.kind == "created"
     assert len(await ctl.jobs("booking_date")) == 1
-    assert [e.outcome for e in journal.read()] == ["unknown", "ok"]
+    assert [e.outcome for e in journal.read()] == ["sending", "unknown", "sending", "ok"]
 
 
 async def test_keyless_504_with_a_foreign_job_of_another_type_is_not_taken(
@@ -217,7 +219,8 @@ async def test_propagation_504_is_retried_with_the_same_key(
     posts = [w for w in await ctl.writes() if w["path"].endswith("/propagation/jobs")]
     assert len(posts) == 2
     assert {p["idempotency_key"] for p in posts} == {sub.key}
-    (entry,) = journal.read()
+    sending, entry = journal.read()
+    assert (sending.outcome, sending.extra["attempt"]) == ("sending", entry.extra["attempt"])
     assert entry.idempotency_key == sub.key
     assert entry.extra["dry_run"] is True
     assert entry.extra["batch_size"] == 500
@@ -284,10 +287,14 @@ async def test_custom_object_create_submits_then_uploads(
     (job,) = await Ctl(sim).jobs("custom_object")
     assert job["status"] == "in_progress"
     entries = journal.read()
-    assert [(e.action, e.outcome) for e in entries] == [("create", "pending"), ("upload", "ok")]
-    assert entries[0].idempotency_key == sub.key
-    assert entries[1].idempotency_key == sub.upload_key
-    assert entries[1].sha256 == hashlib.sha256(CO_CSV).hexdigest()
+    assert [(e.action, e.outcome) for e in entries] == [
+        ("create", "sending"),
+        ("create", "pending"),
+        ("upload", "ok"),
+    ]
+    assert entries[0].idempotency_key == entries[1].idempotency_key == sub.key
+    assert entries[2].idempotency_key == sub.upload_key
+    assert entries[2].sha256 == hashlib.sha256(CO_CSV).hexdigest()
 
 
 async def test_dropped_upload_is_an_orphan_until_retried_with_its_key(
@@ -310,6 +317,7 @@ async def test_dropped_upload_is_an_orphan_until_retried_with_its_key(
     uploads = [w for w in await ctl.writes() if w["path"].endswith("/files")]
     assert {u["idempotency_key"] for u in uploads} == {sub.upload_key}
     assert [(e.action, e.outcome) for e in journal.read()] == [
+        ("create", "sending"),
         ("create", "pending"),
         ("upload", "unknown"),
         ("upload", "ok"),
@@ -331,6 +339,7 @@ async def test_refused_upload_leads_to_cancel_not_a_silent_orphan(
     (job,) = await ctl.jobs("custom_object")
     assert job["status"] == "cancelled"
     assert [(e.action, e.outcome) for e in journal.read()] == [
+        ("create", "sending"),
         ("create", "pending"),
         ("upload", "error"),
         ("cancel", "ok"),
@@ -380,7 +389,7 @@ async def test_aqua_refusal_is_reported_with_the_server_words(
 ) -> None:
     outcome = await submit(client, Submission(AquaSpec("x", ())), ctx)
     assert outcome.kind == "refused"
-    assert journal.read()[0].outcome == "error"
+    assert [e.outcome for e in journal.read()] == ["sending", "error"]
 
 
 async def test_read_only_sends_nothing(sim: Any, ctx: SubmitContext, journal: Journal) -> None:

@@ -367,3 +367,39 @@ def test_a_failed_append_is_recorded_told_and_raised(tmp_path: Path) -> None:
     assert journal.failures == told
     assert "cancel of aqua job j1" in told[0]
     assert str(path) in told[0]
+
+
+def _write(journal: Journal, attempt: str, outcome: str, **kw: Any) -> None:
+    fields: dict[str, Any] = {"family": "aqua", "action": "create", "profile": "p", "host": "h"}
+    journal.append(JournalEntry(**{**fields, **kw}, outcome=outcome, extra={"attempt": attempt}))
+
+
+def test_unsettled_writes_are_those_whose_last_line_leaves_them_open(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.jsonl")
+    _write(journal, "a1", "sending")
+    _write(journal, "a1", "ok", job_id="j1")  # settled
+    _write(journal, "a2", "sending")  # in flight when ztui stopped
+    _write(journal, "a3", "sending", action="stop", family="booking_date", job_id="j3")
+    _write(journal, "a3", "unknown", action="stop", family="booking_date", job_id="j3")
+    _write(journal, "a4", "sending", profile="other")  # another connection
+    open_writes = journal.unsettled("p", "h")
+    assert [(e.extra["attempt"], e.outcome) for e in open_writes] == [
+        ("a2", "sending"),
+        ("a3", "unknown"),
+    ]
+
+
+def test_the_journal_screen_shows_one_line_per_write(tmp_path: Path) -> None:
+    from ztui.store.journal import collapse_attempts
+
+    journal = Journal(tmp_path / "journal.jsonl")
+    _write(journal, "a1", "sending")
+    journal.append(upload_entry(job_id="no-attempt"))
+    _write(journal, "a1", "ok", job_id="j1")
+    _write(journal, "a2", "sending")
+    shown = collapse_attempts(journal.read())
+    assert [(e.job_id, e.outcome) for e in shown] == [
+        ("no-attempt", "ok"),
+        ("j1", "ok"),
+        (None, "sending"),
+    ]

@@ -131,7 +131,7 @@ async def test_y_sends_exactly_one_stop_to_the_right_job(make_app: Callable[...,
         assert job.state in (JobState.STOPPED, JobState.STOPPING)
         assert any("Stop requested" in n for n in notes(seen))
         intent, entry = [e for e in app.journal.read() if e.job_id == key[1]]
-        assert (intent.action, intent.outcome) == ("stop", "pending")
+        assert (intent.action, intent.outcome) == ("stop", "sending")
         assert (entry.action, entry.family, entry.outcome) == ("stop", "booking_date", "ok")
         assert entry.http_status == 200
         assert entry.request_id is not None

@@ -113,7 +113,7 @@ async def test_capital_j_shows_a_create_made_in_the_app(make_app: Callable[..., 
         app.submissions.start(Submission(BookingDateSpec()))
         await wait_until(
             pilot,
-            lambda: journal_path().is_file() and len(Journal().read()) == 1,
+            lambda: journal_path().is_file() and len(Journal().read()) == 2,
             "journalled",
         )
         await pilot.press("J")

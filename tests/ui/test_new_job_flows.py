@@ -149,7 +149,8 @@ async def test_data_backfill_end_to_end(make_app: Callable[..., Any], isolated_h
         (job,) = [j for j in await _sim_jobs(app, "data_backfill") if j["id"] not in before]
         assert job["uploadedFileName"] == "prpc.csv"
         await _on_board(pilot, Family.DATA_BACKFILL, job["id"])
-        (entry,) = _journal(isolated_home).read()
+        sending, entry = _journal(isolated_home).read()
+        assert (sending.action, sending.outcome) == ("create", "sending")  # written first
         assert (entry.action, entry.outcome, entry.job_id) == ("create", "ok", job["id"])
         assert entry.md5 == report.md5
         assert entry.sha256 == report.sha256
@@ -234,8 +235,8 @@ async def test_dry_run_then_run_for_real_with_the_same_parameters(
         assert facts["Type"] == "OrderLineItem"
         assert facts["Batch size"] == "250"
         await pilot.press("y")
-        await wait_until(pilot, lambda: len(_journal(isolated_home).read()) == 2, "second create")
-        first, second = _journal(isolated_home).read()
+        await wait_until(pilot, lambda: len(_journal(isolated_home).read()) == 4, "second create")
+        first, second = [e for e in _journal(isolated_home).read() if e.outcome != "sending"]
         assert first.extra["dry_run"] is True
         assert second.extra["dry_run"] is False
         assert second.extra["batch_size"] == 250
@@ -258,7 +259,7 @@ async def test_custom_object_create_uploads_the_checked_file(
         assert job["status"] == "in_progress"
         await _on_board(pilot, Family.CUSTOM_OBJECT, job["Id"])
         actions = [(e.action, e.outcome) for e in _journal(isolated_home).read()]
-        assert actions == [("create", "pending"), ("upload", "ok")]
+        assert actions == [("create", "sending"), ("create", "pending"), ("upload", "ok")]
 
 
 async def test_custom_object_update_needs_an_id_column(

@@ -70,7 +70,7 @@ async def test_a_lost_answer_is_settled_by_the_job_stopping(lost: ApiError) -> N
     assert "was lost" in outcome.message
     assert "is now Stopping" in outcome.message
     assert "refused" not in outcome.message
-    assert [e.outcome for e in journal.entries] == ["pending", "unknown", "ok"]
+    assert [e.outcome for e in journal.entries] == ["sending", "unknown", "ok"]
     assert len({e.extra["attempt"] for e in journal.entries}) == 1
 
 
@@ -83,7 +83,7 @@ async def test_a_lost_answer_that_cannot_be_settled_stays_unknown() -> None:
     assert not outcome.ok
     assert "may or may not have reached Zuora" in outcome.message
     assert "still shows Processing" in outcome.message
-    assert [e.outcome for e in journal.entries] == ["pending", "unknown"]
+    assert [e.outcome for e in journal.entries] == ["sending", "unknown"]
 
 
 async def test_no_connection_means_nothing_was_sent() -> None:
@@ -93,7 +93,7 @@ async def test_no_connection_means_nothing_was_sent() -> None:
     assert not outcome.sent
     assert not outcome.ok
     assert "was not sent" in outcome.message
-    assert [e.outcome for e in journal.entries] == ["pending", "error"]
+    assert [e.outcome for e in journal.entries] == ["sending", "error"]
 
 
 async def test_a_read_only_client_writes_no_journal_line() -> None:

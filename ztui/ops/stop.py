@@ -385,7 +385,7 @@ async def perform_stop(
         host=host,
         request_id=None,
         http_status=None,
-        outcome="pending",
+        outcome="sending",
         detail=f"sending the {action.kind} (job was {current.status})",
         attempt=attempt,
     )

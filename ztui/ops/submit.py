@@ -152,6 +152,9 @@ class Submission:
     """`Idempotency-Key` of a custom-object cancel of this job."""
     job_id: str | None = None
     """Set once the job is known to exist (a custom-object job awaiting its file)."""
+    attempt: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """Ties every journal line of this submission together (`extra["attempt"]`), from
+    the write-ahead "sending" line to the one that says how it ended."""
 
     @property
     def family(self) -> Family:
@@ -241,7 +244,7 @@ def _journal(
                 job_id=job_id,
                 outcome=outcome,
                 message=message,
-                extra=journal_extra(sub.spec),
+                extra={**journal_extra(sub.spec), "attempt": sub.attempt},
             )
         )
     except Exception:  # the journal must never turn a sent create into a crash
@@ -340,6 +343,17 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
     before: set[str] | None = {j.id for j in listed} if listed is not None else None
     if before is None and ctx.known_ids:
         before = set(ctx.known_ids)
+    if not client.read_only:
+        # Write-ahead: on record before it is sent, so a crash while the create is out
+        # leaves a line that says so (`Journal.unsettled`).
+        _journal(
+            ctx,
+            sub,
+            action="create",
+            outcome="sending",
+            message=f"sending the {label.lower()} create",
+            key=key,
+        )
     conflicts = 0
     while True:
         try:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Header, Static
 
 from ztui.core.paths import stylesheet
 from ztui.host import host
-from ztui.store.journal import Journal, JournalEntry
+from ztui.store.journal import Journal, JournalEntry, collapse_attempts
 from ztui.widgets.footer import KeyFooter
 
 _FAMILY_LABELS = {
@@ -125,7 +125,8 @@ class JournalScreen(Screen[None]):
     def load(self) -> None:
         """Read the journal in a thread and show it."""
         try:
-            entries = self.journal.read()
+            # One line per write: how it ended, or "sending" if that was never recorded.
+            entries = collapse_attempts(self.journal.read())
             error = None
         except OSError as exc:
             entries, error = (

@@ -21,6 +21,7 @@ import getpass
 import json
 import logging
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -34,15 +35,24 @@ from ztui.core.logsetup import redact
 from ztui.core.paths import journal_path
 from ztui.families import aqua
 
-__all__ = ["ACTIONS", "OUTCOMES", "Journal", "JournalEntry", "host_of", "os_user"]
+__all__ = [
+    "ACTIONS",
+    "OUTCOMES",
+    "Journal",
+    "JournalEntry",
+    "collapse_attempts",
+    "host_of",
+    "os_user",
+    "unsettled_text",
+]
 
 log = logging.getLogger(__name__)
 
 Action = Literal["create", "upload", "stop", "cancel"]
-Outcome = Literal["ok", "refused", "error", "pending", "unknown"]
+Outcome = Literal["sending", "ok", "refused", "error", "pending", "unknown"]
 ACTIONS: Final = ("create", "upload", "stop", "cancel")
 """The actions ztui journals."""
-OUTCOMES: Final = ("ok", "refused", "error", "pending", "unknown")
+OUTCOMES: Final = ("sending", "ok", "refused", "error", "pending", "unknown")
 """What became of an action, as far as ztui knows when it writes the line. `refused`: the
 server answered without doing it (an AQuA cancel that reached a finished job; the
 message holds the server's code and message)."""
@@ -57,6 +67,9 @@ under 32 MB, so reading them stays cheap on every start and every headless comma
 AQUA_KEPT_DAYS: Final = 180
 """Zuora deletes a completed AQuA job 180 days after it ran (docs/zuora-api.md §7); the
 journal's older AQuA creates are not followed."""
+
+_ATTEMPT_RE: Final = re.compile(rb'"attempt": "([^"]+)"')
+_OUTCOME_RE: Final = re.compile(rb'"outcome": "([a-z]+)"')
 
 _AQUA_MARK: Final = f'"family": "{_AQUA}"'.encode()
 """How an AQuA line looks in the file (`json.dumps` default separators), so a scan for AQuA
@@ -315,6 +328,43 @@ class Journal:
             return []
         return list(entries)
 
+    def unsettled(self, profile: str | None, host: str | None) -> list[JournalEntry]:
+        """Writes of this connection whose last line leaves them open, oldest first.
+
+        Every create and stop is written as "sending" before it goes out, then as how it
+        ended, under one `extra["attempt"]`. An attempt whose last line is still
+        "sending" was in flight when ztui stopped (a crash, a kill, a lost machine): it
+        may or may not have reached Zuora. One whose last line is "unknown" lost its
+        answer and could not be settled. Both are for the user to look at.
+
+        Args:
+            profile: Profile name the writes were made under.
+            host: Base URL or host of the connection; compared as `host_of`.
+        """
+        want_host = host_of(host)
+        # One scan reading each line's attempt and outcome with a pattern; only the last
+        # line of a write left open is decoded.
+        last: dict[bytes, tuple[bytes, bytes]] = {}
+        for _number, raw in self._lines(b'"attempt": "'):
+            attempt = _ATTEMPT_RE.search(raw)
+            outcome = _OUTCOME_RE.search(raw)
+            if attempt is None or outcome is None:
+                continue
+            key = attempt.group(1)
+            last.pop(key, None)
+            last[key] = (outcome.group(1), raw)
+        found: list[JournalEntry] = []
+        for ended, raw in last.values():
+            if ended not in (b"sending", b"unknown"):
+                continue
+            entry = _parse_line(raw)
+            if entry is None:
+                continue
+            if (entry.profile or None) != (profile or None) or host_of(entry.host) != want_host:
+                continue
+            found.append(entry)
+        return found
+
     def known_aqua_ids(
         self, profile: str | None, host: str | None, *, since: datetime | None = None
     ) -> list[str]:
@@ -356,6 +406,36 @@ class Journal:
         if not parent.exists():
             parent.mkdir(parents=True, mode=0o700, exist_ok=True)
             os.chmod(parent, 0o700)  # mkdir's mode is filtered through the umask
+
+
+def unsettled_text(entry: JournalEntry) -> str:
+    """One sentence about a write `Journal.unsettled` returned, for the user."""
+    what = f"{entry.action} of {entry.family} job {entry.job_id or '(id not known yet)'}"
+    if entry.outcome == "sending":
+        how = "was in flight when ztui stopped"
+    else:
+        how = "lost its answer and could not be settled"
+    return (
+        f"the {what}, sent {entry.at}, {how}: it may or may not have reached Zuora. "
+        "Check the job on the board (the journal, J, lists it)."
+    )
+
+
+def collapse_attempts(entries: Iterable[JournalEntry]) -> list[JournalEntry]:
+    """One entry per write: the last line of each attempt (`extra["attempt"]`), in the
+    order the writes ended; lines without an attempt are kept as they are. A write still
+    shown as "sending" is one whose end was never recorded."""
+    last: dict[str, int] = {}
+    kept: list[JournalEntry | None] = []
+    for entry in entries:
+        attempt = entry.extra.get("attempt")
+        if isinstance(attempt, str) and attempt:
+            earlier = last.get(attempt)
+            if earlier is not None:
+                kept[earlier] = None
+            last[attempt] = len(kept)
+        kept.append(entry)
+    return [e for e in kept if e is not None]
 
 
 def _parse_line(raw: bytes) -> JournalEntry | None:

@@ -94,6 +94,22 @@ def board_order(jobs: Iterable[Job]) -> list[Job]:
     return dated + undated
 
 
+def report_unsettled(conn: Connection, prog: str) -> None:
+    """Say on stderr which writes of this connection the journal leaves open (in flight
+    when an earlier ztui stopped, or with a lost answer never settled)."""
+    from urllib.parse import urlsplit
+
+    from ztui.store.journal import Journal, unsettled_text
+
+    try:
+        entries = Journal().unsettled(conn.profile.name, urlsplit(conn.profile.base_url).netloc)
+    except OSError as exc:
+        _note(prog, f"warning: cannot read the job journal ({exc})")
+        return
+    for entry in entries:
+        _note(prog, f"warning: {unsettled_text(entry)}")
+
+
 def known_aqua_ids(conn: Connection) -> list[str]:
     """AQuA jobs the board follows for this profile: those recorded in the journal."""
     from urllib.parse import urlsplit
@@ -177,6 +193,7 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
     elif not unreadable:
         _note("ztui jobs", "no jobs")
 
+    report_unsettled(conn, "ztui jobs")
     if hidden:
         _note(
             "ztui jobs",

@@ -1,0 +1,76 @@
+"""Writes an earlier run left open are told at start, and a journal that cannot record is
+said on screen."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.ui.pilot_support import wait_until
+from tests.ui.test_detail_support import notes
+from ztui.app import ZtuiApp
+from ztui.config.load import load_settings
+from ztui.config.resolve import resolve_profile
+from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from ztui.store.journal import Journal, JournalEntry
+
+pytestmark = pytest.mark.anyio
+
+
+def _real_profile_app(make_sim: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> ZtuiApp:
+    server = make_sim(jobs=3)
+    monkeypatch.setenv("ZTUI_BASE_URL", server.base_url)
+    monkeypatch.setenv("ZTUI_CLIENT_ID", DEMO_CLIENT_ID)
+    monkeypatch.setenv("ZTUI_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+    settings = load_settings()
+    profile = resolve_profile(settings, env=dict(os.environ))
+    return ZtuiApp(settings=settings, profile=profile)
+
+
+async def test_a_create_in_flight_at_a_crash_is_told_at_start(
+    make_sim: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _real_profile_app(make_sim, monkeypatch)
+    Journal().append(
+        JournalEntry(
+            family="aqua",
+            action="create",
+            profile=app.profile.name,
+            host=app.profile.base_url,
+            outcome="sending",
+            extra={"attempt": "a" * 32},
+        )
+    )
+    seen: list[Any] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await wait_until(
+            pilot,
+            lambda: any("in flight when ztui stopped" in n for n in notes(seen)),
+            "the unsettled write told",
+            15,
+        )
+        assert any("may or may not have reached Zuora" in n for n in notes(seen))
+
+
+async def test_a_settled_write_is_not_told(
+    make_sim: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _real_profile_app(make_sim, monkeypatch)
+    base = {"family": "aqua", "action": "create", "extra": {"attempt": "b" * 32}}
+    for outcome in ("sending", "ok"):
+        Journal().append(
+            JournalEntry(
+                **base,  # type: ignore[arg-type]
+                profile=app.profile.name,
+                host=app.profile.base_url,
+                outcome=outcome,
+            )
+        )
+    seen: list[Any] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await wait_until(pilot, lambda: app.jobs is not None and app.jobs.complete, "jobs")
+        await pilot.pause(0.3)
+        assert not any("in flight" in n for n in notes(seen))
