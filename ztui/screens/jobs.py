@@ -22,7 +22,8 @@ from textual.widgets import Header, Input
 from ztui.api.models import Family, JobState
 from ztui.widgets.facets import FacetBar, FacetState
 from ztui.widgets.footer import KeyFooter
-from ztui.widgets.job_table import COLUMN_KEYS, COLUMNS, JobKey, JobTable, ViewOptions
+from ztui.widgets.job_table import JobTable
+from ztui.widgets.job_view import BOARD_COLUMNS, COLUMN_KEYS, JobKey, ViewOptions
 from ztui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -100,11 +101,11 @@ def _palette_commands(screen: JobListScreen) -> list[_Command]:
                 "New job", "Start a backfill, bulk job or AQuA query", lambda s: s.action_new_job()
             )
         )
-    for column in COLUMNS:
+    for column in BOARD_COLUMNS:
         commands.append(
             _Command(
-                f"Sort by {column.title}",
-                f"Order the jobs by the {column.title.lower()} column",
+                f"Sort by {column.header}",
+                f"Order the jobs by the {column.header.lower()} column",
                 _sorter(column.key),
             )
         )
