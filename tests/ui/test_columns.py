@@ -8,6 +8,7 @@ still line up, on the board and in the headless table, because both measure with
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,3 +136,11 @@ def test_headless_table_prints_the_board_cells_aligned() -> None:
     for line, job in zip(lines[1:], jobs, strict=True):
         index = line.index(job.status)
         assert cell_len(line[:index]) == status_at, line
+
+
+def test_board_modules_stay_under_900_lines() -> None:
+    root = Path(__file__).resolve().parents[2] / "ztui"
+    for folder in ("widgets", "view"):
+        for path in (root / folder).glob("*.py"):
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            assert lines <= 900, f"{path.name} has {lines} lines"

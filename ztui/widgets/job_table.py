@@ -21,6 +21,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -46,6 +47,7 @@ from ztui.widgets.job_view import (
     neighbour,
     sorted_keys,
 )
+from ztui.widgets.theme import readable_color
 
 if TYPE_CHECKING:
     from ztui.service.snapshot import JobSnapshot
@@ -173,6 +175,8 @@ class JobTable(ScrollView, can_focus=True):
         # (jobs mapping, sort column, reverse) -> every key in that order.
         self._sorted: tuple[object, str, bool, list[JobKey]] | None = None
         self._fit_columns = True
+        self._styles: dict[tuple[Style, bool, bool, str | None], Style] = {}
+        """Row and cell styles by (base, cursor row, dimmed, style name)."""
         self._layout: tuple[tuple[int, bool], ColumnLayout] = ((-1, True), ColumnLayout((), ()))
         self._empty_text = "Waiting for the first poll…"
 
@@ -526,9 +530,74 @@ class JobTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ rendering
 
     def notify_style_update(self) -> None:
-        """Styles changed (theme switch): every line must be rendered again."""
+        """Styles changed (theme switch, focus): every line must be rendered again."""
         super().notify_style_update()
+        self._styles.clear()
         self.refresh()
+
+    def _cursor_style(self, base: Style) -> Style:
+        """The cursor row's colours, as they will look on the terminal.
+
+        A partial component style drops the alpha of `$primary 45%`, which made the cursor
+        row full `$primary`, the colour of the running status. The background is blended
+        over the table's here instead. An ANSI theme's colours come from the terminal's
+        palette, which ztui cannot measure, so there the cursor row takes the theme's own
+        cursor pair (`$block-cursor-foreground` on `$block-cursor-background`).
+        """
+        styles = self.get_component_styles("job-table--cursor")
+        background = styles.background
+        if background.ansi is not None:
+            variables = self.app.theme_variables
+            return Style(
+                color=Color.parse(
+                    variables.get("block-cursor-foreground", "ansi_black")
+                ).rich_color,
+                bgcolor=Color.parse(
+                    variables.get("block-cursor-background", "ansi_white")
+                ).rich_color,
+                bold=True,
+            )
+        under = (
+            Color.from_rich_color(base.bgcolor)
+            if base.bgcolor is not None
+            else self.background_colors[1]
+        )
+        return Style(bgcolor=(under + background).rich_color) + styles.text_style
+
+    def _row_style(self, base: Style, cursor: bool, dim: bool) -> Style:
+        key = (base, cursor, dim, None)
+        style = self._styles.get(key)
+        if style is None:
+            style = base + self._cursor_style(base) if cursor else base
+            if dim:
+                style = style + self.get_component_rich_style("job-table--stale", partial=True)
+            if cursor:
+                style = self._readable(style, style)
+            self._styles[key] = style
+        return style
+
+    def _cell_style(self, row_style: Style, name: str, cursor: bool) -> Style:
+        key = (row_style, cursor, False, name)
+        style = self._styles.get(key)
+        if style is None:
+            style = row_style + self.get_component_rich_style(f"job-table--{name}", partial=True)
+            if cursor:
+                style = self._readable(style, row_style)
+            self._styles[key] = style
+        return style
+
+    def _readable(self, style: Style, row_style: Style) -> Style:
+        """`style` with its colour swapped for the row's (or black or white) when the
+        colour would not read on the cursor row's background (docs: `MIN_CONTRAST`)."""
+        background = style.bgcolor
+        if background is None:
+            return style
+        if background.is_system_defined:
+            # ANSI: the palette is the terminal's; only the theme's cursor pair is safe.
+            return style + Style(color=row_style.color)
+        base = self.rich_style.color
+        color = readable_color(style.color, background, (row_style.color, base))
+        return style if color == style.color else style + Style(color=color)
 
     def on_resize(self, event: events.Resize) -> None:
         """Re-fit the columns and keep the cursor in view."""
@@ -592,11 +661,8 @@ class JobTable(ScrollView, can_focus=True):
     def _render_row(self, key: JobKey, base: Style) -> Strip:
         job = self._jobs[key]
         context = self._row_context(job)
-        row_style = base
-        if key == self._cursor:
-            row_style = row_style + self.get_component_rich_style("job-table--cursor", partial=True)
-        if context.family_state in _DIM_FAMILY_STATES:
-            row_style = row_style + self.get_component_rich_style("job-table--stale", partial=True)
+        cursor = key == self._cursor
+        row_style = self._row_style(base, cursor, context.family_state in _DIM_FAMILY_STATES)
         # Neighbouring cells of the same style are merged so a row costs few style
         # changes on the wire (each change is ~40 bytes of SGR codes).
         segments: list[Segment] = []
@@ -606,11 +672,7 @@ class JobTable(ScrollView, can_focus=True):
         last = len(layout.columns) - 1
         for i, (column, width) in enumerate(zip(layout.columns, layout.widths, strict=True)):
             name = column.style(job, context)
-            style = (
-                row_style
-                if name is None
-                else row_style + self.get_component_rich_style(f"job-table--{name}", partial=True)
-            )
+            style = row_style if name is None else self._cell_style(row_style, name, cursor)
             cell = column.text(job, context, width) + (" " if i < last else "")
             if style != pending_style and pending_text:
                 segments.append(Segment("".join(pending_text), pending_style))
