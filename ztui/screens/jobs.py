@@ -80,6 +80,11 @@ def _palette_commands(screen: JobListScreen) -> list[_Command]:
             "Reverse sort order", "Flip ascending/descending", lambda s: s.action_sort_reverse()
         ),
         _Command(
+            "Fit columns to the width" if not screen.table.fit_columns else "Show every column",
+            "Every column at its width, scrolling with ← →; or fitted to the terminal",
+            lambda s: s.action_toggle_columns(),
+        ),
+        _Command(
             "Follow an AQuA job by id",
             "AQuA has no list of jobs: add one to the board by its id",
             lambda s: s.action_watch_aqua(),
@@ -177,6 +182,20 @@ def _bind(command: _Command, screen: JobListScreen) -> Callable[[], None]:
     return lambda: command.run(screen)
 
 
+_FOOTER_PRIORITY = (
+    "jobs.open",
+    "jobs.filter",
+    "jobs.columns",
+    "jobs.stop",
+    "jobs.new",
+    "jobs.errors",
+    "jobs.refresh",
+    "jobs.pause",
+    "jobs.toggle_finished",
+)
+"""Board keys in the order the footer keeps them when the terminal is narrow (quit and
+help always stay)."""
+
 _WRITE_ACTIONS = frozenset({"stop", "new_job"})
 """Board actions that would write to the tenant."""
 
@@ -212,6 +231,13 @@ class JobListScreen(Screen[None]):
             "Old finished",
             id="jobs.toggle_finished",
             tooltip="Show or hide finished jobs older than the configured age",
+        ),
+        Binding(
+            "w",
+            "toggle_columns",
+            "Columns",
+            id="jobs.columns",
+            tooltip="Show every column (scroll with ← →), or fit them to the width again",
         ),
         Binding(
             "o",
@@ -313,7 +339,18 @@ class JobListScreen(Screen[None]):
         hide_after = self._setting("hide_finished_after_s", 7 * 86400.0)
         yield JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
         yield StatusBar(id="status-bar")
-        yield KeyFooter()
+        yield KeyFooter(
+            priority=_FOOTER_PRIORITY,
+            situational={"jobs.columns": self._columns_key_wanted},
+        )
+
+    def _columns_key_wanted(self) -> bool:
+        """The footer offers `w` while columns are left out, or all of them are shown."""
+        tables = self.query(JobTable)
+        if not tables:
+            return False
+        table = tables.first()
+        return not table.fit_columns or bool(table.column_layout.hidden)
 
     def _setting(self, name: str, default: Any) -> Any:
         ui = getattr(getattr(self.app, "settings", None), "ui", None)
@@ -583,6 +620,21 @@ class JobListScreen(Screen[None]):
         table = self.table
         table.update_options(show_finished=not table.options.show_finished)
         self._update_chrome()
+
+    def action_toggle_columns(self) -> None:
+        """Show every column (scrolling sideways), or fit them to the width again."""
+        table = self.table
+        table.fit_columns = not table.fit_columns
+        hidden = table.column_layout.hidden
+        if table.fit_columns:
+            left_out = ", ".join(c.header for c in hidden)
+            self.notify(
+                f"Columns fitted to the width{f'; left out: {left_out}' if left_out else ''}.",
+                timeout=3,
+            )
+        else:
+            self.notify("Every column shown: scroll with ← and →.", timeout=3)
+        self.refresh_bindings()
 
     def action_sort_next(self) -> None:
         """Sort by the next column."""

@@ -217,6 +217,21 @@ class JobTable(ScrollView, can_focus=True):
         """Every job of the last snapshot (shown or not)."""
         return self._jobs
 
+    @property
+    def fit_columns(self) -> bool:
+        """True when the columns are fitted to the width (shrunk, then the least important
+        dropped); False when every column keeps its width and the table scrolls sideways."""
+        return self._fit_columns
+
+    @fit_columns.setter
+    def fit_columns(self, fit: bool) -> None:
+        if fit != self._fit_columns:
+            self._fit_columns = fit
+            if fit:
+                self.scroll_to(x=0, animate=False, immediate=True)
+            self._update_virtual_size()
+            self.refresh()
+
     def set_empty_text(self, text: str) -> None:
         """Set what the table says when no job is shown."""
         if text != self._empty_text:
