@@ -22,7 +22,7 @@ from textual.widgets import Header, Input
 from ztui.api.models import Family, JobState
 from ztui.widgets.facets import FacetBar, FacetState
 from ztui.widgets.footer import KeyFooter
-from ztui.widgets.job_table import JobTable
+from ztui.widgets.job_table import JobTable, JobTableFrame
 from ztui.widgets.job_view import BOARD_COLUMNS, COLUMN_KEYS, JobKey, ViewOptions
 from ztui.widgets.status_bar import StatusBar
 
@@ -337,7 +337,9 @@ class JobListScreen(Screen[None]):
             id="job-filter",
         )
         hide_after = self._setting("hide_finished_after_s", 7 * 86400.0)
-        yield JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
+        yield JobTableFrame(
+            JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
+        )
         yield StatusBar(id="status-bar")
         yield KeyFooter(
             priority=_FOOTER_PRIORITY,

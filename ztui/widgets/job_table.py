@@ -26,6 +26,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from ztui.api.models import Family, Job, JobState
 from ztui.widgets.job_view import (
@@ -50,6 +51,8 @@ from ztui.widgets.job_view import (
 from ztui.widgets.theme import readable_color
 
 if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
     from ztui.service.snapshot import JobSnapshot
 
 __all__ = [
@@ -57,12 +60,16 @@ __all__ = [
     "COLUMN_KEYS",
     "JobKey",
     "JobTable",
+    "JobTableFrame",
     "ViewOptions",
     "ViewResult",
     "compute_view",
     "format_age",
     "format_progress",
 ]
+
+_CUT_BEFORE = ("status", "progress")
+"""Columns a poll often changes (with the counters to their right): each starts a cut."""
 
 # Family freshness states in which the family's rows may be out of date and are dimmed.
 _DIM_FAMILY_STATES = frozenset({"stale", "rate_limited", "auth_error"})
@@ -415,26 +422,54 @@ class JobTable(ScrollView, can_focus=True):
         old_now: float,
         old_cursor: JobKey | None,
     ) -> None:
-        """Repaint only the visible rows whose text or style changed."""
+        """Repaint only the cells whose text or style changed, in the visible rows.
+
+        A row whose look changes as a whole (the cursor came or went, its family turned
+        stale) is repainted whole; otherwise each run of neighbouring changed cells is
+        one region, so a poll that moves a progress bar sends that bar and the counter
+        beside it, not the line.
+        """
         top = round(self.scroll_offset.y)
         order = self._view.order
+        layout = self.column_layout
         for i in range(top, min(len(order), top + self._body_height())):
             key = order[i]
             job = self._jobs[key]
             before = old_jobs.get(key)
-            if (
-                (before is not job and before != job)
-                or old_family_state.get(key[0]) != self._family_state.get(key[0])
-                or (key in (old_cursor, self._cursor) and old_cursor != self._cursor)
-                or self._age_text(job, old_now) != self._age_text(job, self._now)
-            ):
+            family = key[0]
+            if before is None or (key in (old_cursor, self._cursor) and old_cursor != self._cursor):
                 self._refresh_row(i)
+                continue
+            old_state = old_family_state.get(family, "ok")
+            new_state = self._family_state.get(family, "ok")
+            if (old_state in _DIM_FAMILY_STATES) != (new_state in _DIM_FAMILY_STATES):
+                self._refresh_row(i)
+                continue
+            if (
+                before is job
+                and old_state == new_state
+                and (self._age_text(job, old_now) == self._age_text(job, self._now))
+            ):
+                continue
+            old_context = RowContext(old_now, old_state)
+            new_context = RowContext(self._now, new_state)
+            for x, width in _changed_runs(layout, before, old_context, job, new_context):
+                self._refresh_cells(i, x, width)
 
     def _refresh_row(self, index: int) -> None:
         """Repaint one row, and not the scrollbar beside it (~45 bytes a line saved)."""
         y = index + 1 - round(self.scroll_offset.y)
         if 1 <= y < self.scrollable_content_region.height:
             self.refresh(Region(0, y, self.scrollable_content_region.width, 1))
+
+    def _refresh_cells(self, index: int, x: int, width: int) -> None:
+        """Repaint `width` cells of one row from column `x` of the row (not of the screen)."""
+        y = index + 1 - round(self.scroll_offset.y)
+        region = Region(x - round(self.scroll_offset.x), y, width, 1).intersection(
+            Region(0, 1, self.scrollable_content_region.width, self._body_height())
+        )
+        if region.area:
+            self.refresh(region)
 
     @staticmethod
     def _age_text(job: Job, now: float) -> str:
@@ -624,6 +659,26 @@ class JobTable(ScrollView, can_focus=True):
         # The width the columns need, not the width they were stretched to: the stretched
         # width follows the vertical scrollbar, which follows the virtual size.
         self.virtual_size = Size(self.column_layout.needed, len(self._view.order) + 1)
+        self._place_cuts()
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        """Scrolled sideways: the columns, and so the cuts, moved."""
+        super().watch_scroll_x(old_value, new_value)
+        self._place_cuts()
+
+    def _place_cuts(self) -> None:
+        """Put the frame's cuts at the left edge of the live columns (see `JobTableFrame`)."""
+        frame = self.parent
+        if not isinstance(frame, JobTableFrame) or not self.is_mounted:
+            return
+        layout = self.column_layout
+        scroll_x = round(self.scroll_offset.x)
+        starts = [
+            x - scroll_x
+            for column, x in zip(layout.columns, layout.offsets(), strict=True)
+            if column.key in _CUT_BEFORE
+        ]
+        frame.place_cuts(starts, self.scrollable_content_region.width)
 
     @property
     def column_layout(self) -> ColumnLayout:
@@ -632,6 +687,10 @@ class JobTable(ScrollView, can_focus=True):
         key = (available, self._fit_columns)
         if self._layout[0] != key:
             self._layout = (key, layout_columns(BOARD_COLUMNS, available, fit=self._fit_columns))
+            if self.is_mounted:
+                # The width can change without a resize (a vertical scrollbar comes or
+                # goes); the cuts follow the columns, outside of rendering.
+                self.call_later(self._place_cuts)
         return self._layout[1]
 
     def render_line(self, y: int) -> Strip:
@@ -697,3 +756,102 @@ class JobTable(ScrollView, can_focus=True):
         if pending_text:
             segments.append(Segment("".join(pending_text), pending_style))
         return Strip(segments).extend_cell_length(self.scrollable_content_region.width, row_style)
+
+
+def _changed_runs(
+    layout: ColumnLayout, old: Job, old_context: RowContext, new: Job, new_context: RowContext
+) -> list[tuple[int, int]]:
+    """(x, width) of each run of neighbouring cells whose text or style differs."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    for column, x, width in zip(layout.columns, layout.offsets(), layout.widths, strict=True):
+        changed = column.cell(old, old_context, width) != column.cell(
+            new, new_context, width
+        ) or column.style(old, old_context) != column.style(new, new_context)
+        if changed:
+            if start is None:
+                start = x
+            end = x + width
+        elif start is not None:
+            runs.append((start, end - start))
+            start = None
+    if start is not None:
+        runs.append((start, end - start))
+    return runs
+
+
+class _Cut(Widget):
+    """An empty widget behind the table; only its left edge matters (see `JobTableFrame`)."""
+
+    DEFAULT_CSS = """
+    _Cut {
+        layer: cuts;
+        position: absolute;
+        width: 100%;
+        height: 100%;
+        display: none;
+    }
+    """
+
+    def render(self) -> str:
+        """Nothing: the table covers it."""
+        return ""
+
+
+class JobTableFrame(Widget):
+    """The job table, with invisible cuts behind it so that a poll sends only changed cells.
+
+    Textual sends a refreshed region of a line from the start of the widget piece that
+    holds it (the compositor cuts lines only where widgets begin and end; see
+    `ChopsUpdate.render_segments` in textual/_compositor.py, 8.2). A table row is one piece,
+    so refreshing the progress cell alone still sent the family, id and kind before it.
+    Each `_Cut` sits behind the table's rows, from the left edge of a live column (status,
+    progress) to the right edge of the rows; the table hides it, but its edge splits the
+    rows there, so a changed progress cell goes out as the cell and the counters after it.
+    """
+
+    DEFAULT_CSS = """
+    JobTableFrame {
+        layers: cuts default;
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, table: JobTable, *, id: str | None = None) -> None:
+        """Frame `table`.
+
+        Args:
+            table: The job table.
+            id: Widget id.
+        """
+        super().__init__(id=id)
+        self._table = table
+        self._cuts = tuple(_Cut() for _ in _CUT_BEFORE)
+        self._placed: tuple[int | None, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        """The cuts (behind), then the table."""
+        yield from self._cuts
+        yield self._table
+
+    def place_cuts(self, starts: Sequence[int], width: int) -> None:
+        """Move the cuts to the rows' cells `starts` (from the table's left edge).
+
+        Args:
+            starts: Left edge of each live column on screen, in table cells.
+            width: Cells of a row; a cut outside the row is hidden.
+        """
+        placed = tuple(
+            starts[i] if i < len(starts) and 0 < starts[i] < width else None
+            for i in range(len(self._cuts))
+        )
+        if placed == self._placed:
+            return
+        # Each move repaints the table from the cut rightwards once, so cuts move only
+        # when the columns do (a resize, `w`, scrolling sideways).
+        self._placed = placed
+        for cut, x in zip(self._cuts, placed, strict=True):
+            if x is not None:
+                cut.styles.offset = (x, 1)
+            cut.display = x is not None
