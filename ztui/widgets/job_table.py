@@ -669,29 +669,42 @@ class JobTable(ScrollView, can_focus=True):
     def _place_cuts(self) -> None:
         """Put the frame's cuts at the left edge of the live columns (see `JobTableFrame`)."""
         frame = self.parent
-        if not isinstance(frame, JobTableFrame) or not self.is_mounted:
-            return
-        layout = self.column_layout
-        scroll_x = round(self.scroll_offset.x)
-        starts = [
-            x - scroll_x
-            for column, x in zip(layout.columns, layout.offsets(), strict=True)
-            if column.key in _CUT_BEFORE
-        ]
-        frame.place_cuts(starts, self.scrollable_content_region.width)
+        if isinstance(frame, JobTableFrame) and self.is_mounted and self.size.width:
+            frame.place_cuts(self.cut_starts(), self.column_layout.total)
 
     @property
     def column_layout(self) -> ColumnLayout:
         """The columns drawn at the current width, their widths and those left out."""
-        available = self.scrollable_content_region.width
+        return self._layout_for(self.size.width)
+
+    def _layout_for(self, width: int) -> ColumnLayout:
+        """The column layout for a table `width` cells wide.
+
+        The columns leave room for the vertical scrollbar whether or not it shows, so
+        they do not move when a poll brings enough rows to need it.
+        """
+        # Before the stylesheet applies (the frame places its cuts in compose), the
+        # scrollbar is DEFAULT_CSS's one cell.
+        bar = self.styles.scrollbar_size_vertical if self.is_mounted else 1
+        available = max(0, width - bar)
         key = (available, self._fit_columns)
         if self._layout[0] != key:
             self._layout = (key, layout_columns(BOARD_COLUMNS, available, fit=self._fit_columns))
-            if self.is_mounted:
-                # The width can change without a resize (a vertical scrollbar comes or
-                # goes); the cuts follow the columns, outside of rendering.
-                self.call_later(self._place_cuts)
         return self._layout[1]
+
+    def cut_starts(self, width: int | None = None) -> list[int]:
+        """Where the live columns start on screen (see `JobTableFrame`).
+
+        Args:
+            width: The table's width; None for its current width.
+        """
+        layout = self._layout_for(self.size.width if width is None else width)
+        scroll_x = round(self.scroll_offset.x)
+        return [
+            x - scroll_x
+            for column, x in zip(layout.columns, layout.offsets(), strict=True)
+            if column.key in _CUT_BEFORE
+        ]
 
     def render_line(self, y: int) -> Strip:
         """Render one screen line: the header at the top, then rows from the scroll offset."""
@@ -832,6 +845,10 @@ class JobTableFrame(Widget):
 
     def compose(self) -> ComposeResult:
         """The cuts (behind), then the table."""
+        # Placed for the terminal's width before the first layout: moving them later
+        # costs a layout and a repaint of the table right of them.
+        width = self.app.size.width
+        self.place_cuts(self._table.cut_starts(width), self._table._layout_for(width).total)
         yield from self._cuts
         yield self._table
 
