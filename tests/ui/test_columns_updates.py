@@ -16,7 +16,7 @@ from textual.widget import Widget
 
 from ztui.api.models import JobState
 from ztui.screens.jobs import JobListScreen
-from ztui.widgets.job_table import JobTableFrame
+from ztui.widgets.table_frame import JobTableFrame
 
 from .board_harness import NOW, BoardHarness, make_job, make_snapshot
 

@@ -22,9 +22,10 @@ from textual.widgets import Header, Input
 from ztui.api.models import Family, JobState
 from ztui.widgets.facets import FacetBar, FacetState
 from ztui.widgets.footer import KeyFooter
-from ztui.widgets.job_table import JobTable, JobTableFrame
+from ztui.widgets.job_table import JobTable
 from ztui.widgets.job_view import BOARD_COLUMNS, COLUMN_KEYS, JobKey, ViewOptions
 from ztui.widgets.status_bar import StatusBar
+from ztui.widgets.table_frame import JobTableFrame
 
 if TYPE_CHECKING:
     from ztui.app import ZtuiApp

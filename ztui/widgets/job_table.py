@@ -3,8 +3,9 @@
 `JobTable` is a Line-API `ScrollView` (toolong's approach for huge logs): it keeps the
 ordered list of visible job keys and renders only the lines on screen, so 10,000 jobs cost
 no more to show than 40. Each snapshot is diffed against what the table last showed;
-when the visible order is unchanged only the rows whose content changed are repainted,
-which keeps a poll's terminal output small.
+when the visible order is unchanged only the cells whose content changed are repainted,
+which keeps a poll's terminal output small (`JobTableFrame`, in `table_frame`, makes
+Textual send them from the cell rather than from the start of the line).
 
 The columns come from one model (`ztui.view.columns`, re-exported by
 `ztui.widgets.job_view`), fitted to the width by `layout_columns`; the view logic (text
@@ -13,7 +14,7 @@ filter, facets, age-based hiding, sorting) is the pure `compute_view` in `job_vi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,7 +27,6 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
 
 from ztui.api.models import Family, Job, JobState
 from ztui.widgets.job_view import (
@@ -51,8 +51,6 @@ from ztui.widgets.job_view import (
 from ztui.widgets.theme import readable_color
 
 if TYPE_CHECKING:
-    from textual.app import ComposeResult
-
     from ztui.service.snapshot import JobSnapshot
 
 __all__ = [
@@ -60,16 +58,12 @@ __all__ = [
     "COLUMN_KEYS",
     "JobKey",
     "JobTable",
-    "JobTableFrame",
     "ViewOptions",
     "ViewResult",
     "compute_view",
     "format_age",
     "format_progress",
 ]
-
-_CUT_BEFORE = ("status", "progress")
-"""Columns a poll often changes (with the counters to their right): each starts a cut."""
 
 # Family freshness states in which the family's rows may be out of date and are dimmed.
 _DIM_FAMILY_STATES = frozenset({"stale", "rate_limited", "auth_error"})
@@ -182,6 +176,9 @@ class JobTable(ScrollView, can_focus=True):
         # (jobs mapping, sort column, reverse) -> every key in that order.
         self._sorted: tuple[object, str, bool, list[JobKey]] | None = None
         self._fit_columns = True
+        self.columns_moved: Callable[[JobTable], None] | None = None
+        """Called when the columns move on screen (resize, `fit_columns`, sideways
+        scroll); `JobTableFrame` moves its cuts."""
         self._styles: dict[tuple[Style, bool, bool, str | None], Style] = {}
         """Row and cell styles by (base, cursor row, dimmed, style name)."""
         self._layout: tuple[tuple[int, bool], ColumnLayout] = ((-1, True), ColumnLayout((), ()))
@@ -659,18 +656,16 @@ class JobTable(ScrollView, can_focus=True):
         # The width the columns need, not the width they were stretched to: the stretched
         # width follows the vertical scrollbar, which follows the virtual size.
         self.virtual_size = Size(self.column_layout.needed, len(self._view.order) + 1)
-        self._place_cuts()
+        self._columns_moved()
 
     def watch_scroll_x(self, old_value: float, new_value: float) -> None:
-        """Scrolled sideways: the columns, and so the cuts, moved."""
+        """Scrolled sideways: the columns moved."""
         super().watch_scroll_x(old_value, new_value)
-        self._place_cuts()
+        self._columns_moved()
 
-    def _place_cuts(self) -> None:
-        """Put the frame's cuts at the left edge of the live columns (see `JobTableFrame`)."""
-        frame = self.parent
-        if isinstance(frame, JobTableFrame) and self.is_mounted and self.size.width:
-            frame.place_cuts(self.cut_starts(), self.column_layout.total)
+    def _columns_moved(self) -> None:
+        if self.columns_moved is not None and self.is_mounted and self.size.width:
+            self.columns_moved(self)
 
     @property
     def column_layout(self) -> ColumnLayout:
@@ -683,8 +678,8 @@ class JobTable(ScrollView, can_focus=True):
         The columns leave room for the vertical scrollbar whether or not it shows, so
         they do not move when a poll brings enough rows to need it.
         """
-        # Before the stylesheet applies (the frame places its cuts in compose), the
-        # scrollbar is DEFAULT_CSS's one cell.
+        # Before the stylesheet applies (the frame asks in its compose), the scrollbar
+        # is DEFAULT_CSS's one cell.
         bar = self.styles.scrollbar_size_vertical if self.is_mounted else 1
         available = max(0, width - bar)
         key = (available, self._fit_columns)
@@ -692,19 +687,28 @@ class JobTable(ScrollView, can_focus=True):
             self._layout = (key, layout_columns(BOARD_COLUMNS, available, fit=self._fit_columns))
         return self._layout[1]
 
-    def cut_starts(self, width: int | None = None) -> list[int]:
-        """Where the live columns start on screen (see `JobTableFrame`).
+    def column_starts(self, keys: Sequence[str], width: int | None = None) -> list[int]:
+        """Where the columns named `keys` start on screen, in table cells.
 
         Args:
-            width: The table's width; None for its current width.
+            keys: Column keys; those not drawn are left out.
+            width: The table's width; None for its current width (the frame asks before
+                the table is laid out).
+
+        Returns:
+            The starts, left to right, less the sideways scroll.
         """
         layout = self._layout_for(self.size.width if width is None else width)
         scroll_x = round(self.scroll_offset.x)
         return [
             x - scroll_x
             for column, x in zip(layout.columns, layout.offsets(), strict=True)
-            if column.key in _CUT_BEFORE
+            if column.key in keys
         ]
+
+    def row_width(self, width: int | None = None) -> int:
+        """Cells of a row drawn in a table `width` cells wide (None: the current width)."""
+        return self._layout_for(self.size.width if width is None else width).total
 
     def render_line(self, y: int) -> Strip:
         """Render one screen line: the header at the top, then rows from the scroll offset."""
@@ -792,83 +796,3 @@ def _changed_runs(
     if start is not None:
         runs.append((start, end - start))
     return runs
-
-
-class _Cut(Widget):
-    """An empty widget behind the table; only its left edge matters (see `JobTableFrame`)."""
-
-    DEFAULT_CSS = """
-    _Cut {
-        layer: cuts;
-        position: absolute;
-        width: 100%;
-        height: 100%;
-        display: none;
-    }
-    """
-
-    def render(self) -> str:
-        """Nothing: the table covers it."""
-        return ""
-
-
-class JobTableFrame(Widget):
-    """The job table, with invisible cuts behind it so that a poll sends only changed cells.
-
-    Textual sends a refreshed region of a line from the start of the widget piece that
-    holds it (the compositor cuts lines only where widgets begin and end; see
-    `ChopsUpdate.render_segments` in textual/_compositor.py, 8.2). A table row is one piece,
-    so refreshing the progress cell alone still sent the family, id and kind before it.
-    Each `_Cut` sits behind the table's rows, from the left edge of a live column (status,
-    progress) to the right edge of the rows; the table hides it, but its edge splits the
-    rows there, so a changed progress cell goes out as the cell and the counters after it.
-    """
-
-    DEFAULT_CSS = """
-    JobTableFrame {
-        layers: cuts default;
-        height: 1fr;
-    }
-    """
-
-    def __init__(self, table: JobTable, *, id: str | None = None) -> None:
-        """Frame `table`.
-
-        Args:
-            table: The job table.
-            id: Widget id.
-        """
-        super().__init__(id=id)
-        self._table = table
-        self._cuts = tuple(_Cut() for _ in _CUT_BEFORE)
-        self._placed: tuple[int | None, ...] = ()
-
-    def compose(self) -> ComposeResult:
-        """The cuts (behind), then the table."""
-        # Placed for the terminal's width before the first layout: moving them later
-        # costs a layout and a repaint of the table right of them.
-        width = self.app.size.width
-        self.place_cuts(self._table.cut_starts(width), self._table._layout_for(width).total)
-        yield from self._cuts
-        yield self._table
-
-    def place_cuts(self, starts: Sequence[int], width: int) -> None:
-        """Move the cuts to the rows' cells `starts` (from the table's left edge).
-
-        Args:
-            starts: Left edge of each live column on screen, in table cells.
-            width: Cells of a row; a cut outside the row is hidden.
-        """
-        placed = tuple(
-            starts[i] if i < len(starts) and 0 < starts[i] < width else None
-            for i in range(len(self._cuts))
-        )
-        if placed == self._placed:
-            return
-        # Each move repaints the table from the cut rightwards once, so cuts move only
-        # when the columns do (a resize, `w`, scrolling sideways).
-        self._placed = placed
-        for cut, x in zip(self._cuts, placed, strict=True):
-            if x is not None:
-                cut.styles.offset = (x, 1)
-            cut.display = x is not None
