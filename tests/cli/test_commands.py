@@ -115,7 +115,7 @@ def test_jobs_hides_old_finished_jobs_like_the_board(seeded: Sim) -> None:
     assert {i["family"] for i in co} == {"custom_object"}
     assert all(i["terminal"] for i in co)
     lines = table.out.splitlines()
-    assert lines[0].split()[:2] == ["FAMILY", "ID"]
+    assert lines[0].split()[:2] == ["Family", "Id"]
     uno = {i["id"] for i in every if i["family"] in ("data_backfill", "booking_date")}
     assert {line.split("  ")[1].strip() for line in lines[1:] if line.strip()} <= uno
     assert len(lines) - 1 == len(uno)

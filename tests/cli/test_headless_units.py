@@ -180,7 +180,7 @@ def test_jobs_table_and_final_line() -> None:
     """The plain table has a header and a row per job; a final line names the outcome."""
     job = _job(message="boom\nsecond line")
     table = jobs_table([job]).splitlines()
-    assert table[0].split()[:3] == ["FAMILY", "ID", "KIND"]
+    assert table[0].split()[:3] == ["Family", "Id", "Kind"]
     assert HEX in table[1]
     assert "boom second line" in table[1]
     line = final_line(HEX, "failed", job)

@@ -139,3 +139,43 @@ def test_board_help(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+NARROW = (80, 24)
+
+
+def test_board_80x24(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """The board at 80x24: both facet rows on one line each (headings and summary
+    shortened), the columns fitted (Kind and Progress narrower, Created and Fresh left
+    out), and a footer that keeps `q` and `f1` and offers `w` for every column."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _pinned_board(pilot)
+
+    assert snap_compare(app, terminal_size=NARROW, run_before=run_before)
+
+
+def test_board_80x24_every_column(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """`w` at 80x24 shows every column at its full width, scrolled sideways to the
+    right end: Failed, Created (UTC), Upd and Fresh are on screen."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = await _pinned_board(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        screen.table.scroll_to(x=screen.table.max_scroll_x, animate=False, immediate=True)
+        await pilot.pause()
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=NARROW, run_before=run_before)

@@ -17,11 +17,11 @@ from textual.message import Message
 
 from ztui.api.models import Family, Job, JobState
 from ztui.screens.jobs import JobListScreen, _palette_commands
-from ztui.widgets.job_table import (
-    JobTable,
+from ztui.widgets.job_table import JobTable
+from ztui.widgets.job_view import (
     ViewOptions,
-    _fit_middle,
     compute_view,
+    fit_cells,
     format_age,
     format_progress,
 )
@@ -125,7 +125,7 @@ def test_cell_formatting() -> None:
     assert format_progress(None) == ""
     assert format_progress(0.6, 10).endswith(" 60%")
     assert len(format_progress(1.0, 10)) == 10
-    cut = _fit_middle("2c92c0f9" + "0" * 16 + "a1b2c3d4", 19)
+    cut = fit_cells("2c92c0f9" + "0" * 16 + "a1b2c3d4", 19, cut="middle")
     assert len(cut) == 19
     assert cut.startswith("2c92c0f9")
     assert cut.endswith("a1b2c3d4")

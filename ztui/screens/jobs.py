@@ -23,8 +23,10 @@ from ztui.api.models import Family, JobState
 from ztui.host import ZtuiHost, host
 from ztui.widgets.facets import FacetBar, FacetState
 from ztui.widgets.footer import KeyFooter
-from ztui.widgets.job_table import COLUMN_KEYS, COLUMNS, JobKey, JobTable, ViewOptions
+from ztui.widgets.job_table import JobTable
+from ztui.widgets.job_view import BOARD_COLUMNS, COLUMN_KEYS, JobKey, ViewOptions
 from ztui.widgets.status_bar import StatusBar
+from ztui.widgets.table_frame import JobTableFrame
 
 if TYPE_CHECKING:
     from ztui.service.snapshot import JobSnapshot
@@ -79,6 +81,11 @@ def _palette_commands(screen: JobListScreen) -> list[_Command]:
             "Reverse sort order", "Flip ascending/descending", lambda s: s.action_sort_reverse()
         ),
         _Command(
+            "Fit columns to the width" if not screen.table.fit_columns else "Show every column",
+            "Every column at its width, scrolling with ← →; or fitted to the terminal",
+            lambda s: s.action_toggle_columns(),
+        ),
+        _Command(
             "Follow an AQuA job by id",
             "AQuA has no list of jobs: add one to the board by its id",
             lambda s: s.action_watch_aqua(),
@@ -100,11 +107,11 @@ def _palette_commands(screen: JobListScreen) -> list[_Command]:
                 "New job", "Start a backfill, bulk job or AQuA query", lambda s: s.action_new_job()
             )
         )
-    for column in COLUMNS:
+    for column in BOARD_COLUMNS:
         commands.append(
             _Command(
-                f"Sort by {column.title}",
-                f"Order the jobs by the {column.title.lower()} column",
+                f"Sort by {column.header}",
+                f"Order the jobs by the {column.header.lower()} column",
                 _sorter(column.key),
             )
         )
@@ -176,6 +183,20 @@ def _bind(command: _Command, screen: JobListScreen) -> Callable[[], None]:
     return lambda: command.run(screen)
 
 
+_FOOTER_PRIORITY = (
+    "jobs.open",
+    "jobs.filter",
+    "jobs.columns",
+    "jobs.stop",
+    "jobs.new",
+    "jobs.errors",
+    "jobs.refresh",
+    "jobs.pause",
+    "jobs.toggle_finished",
+)
+"""Board keys in the order the footer keeps them when the terminal is narrow (quit and
+help always stay)."""
+
 _WRITE_ACTIONS = frozenset({"stop", "new_job"})
 """Board actions that would write to the tenant."""
 
@@ -211,6 +232,13 @@ class JobListScreen(Screen[None]):
             "Old finished",
             id="jobs.toggle_finished",
             tooltip="Show or hide finished jobs older than the configured age",
+        ),
+        Binding(
+            "w",
+            "toggle_columns",
+            "Columns",
+            id="jobs.columns",
+            tooltip="Show every column (scroll with ← →), or fit them to the width again",
         ),
         Binding(
             "o",
@@ -310,9 +338,22 @@ class JobListScreen(Screen[None]):
             id="job-filter",
         )
         hide_after = self.ztui.settings.ui.hide_finished_after_s
-        yield JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
+        yield JobTableFrame(
+            JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
+        )
         yield StatusBar(id="status-bar")
-        yield KeyFooter()
+        yield KeyFooter(
+            priority=_FOOTER_PRIORITY,
+            situational={"jobs.columns": self._columns_key_wanted},
+        )
+
+    def _columns_key_wanted(self) -> bool:
+        """The footer offers `w` while columns are left out, or all of them are shown."""
+        tables = self.query(JobTable)
+        if not tables:
+            return False
+        table = tables.first()
+        return not table.fit_columns or bool(table.column_layout.hidden)
 
     def on_mount(self) -> None:
         """Follow the app's snapshot."""
@@ -576,6 +617,21 @@ class JobListScreen(Screen[None]):
         table = self.table
         table.update_options(show_finished=not table.options.show_finished)
         self._update_chrome()
+
+    def action_toggle_columns(self) -> None:
+        """Show every column (scrolling sideways), or fit them to the width again."""
+        table = self.table
+        table.fit_columns = not table.fit_columns
+        hidden = table.column_layout.hidden
+        if table.fit_columns:
+            left_out = ", ".join(c.header for c in hidden)
+            self.notify(
+                f"Columns fitted to the width{f'; left out: {left_out}' if left_out else ''}.",
+                timeout=3,
+            )
+        else:
+            self.notify("Every column shown: scroll with ← and →.", timeout=3)
+        self.refresh_bindings()
 
     def action_sort_next(self) -> None:
         """Sort by the next column."""

@@ -3,331 +3,70 @@
 `JobTable` is a Line-API `ScrollView` (toolong's approach for huge logs): it keeps the
 ordered list of visible job keys and renders only the lines on screen, so 10,000 jobs cost
 no more to show than 40. Each snapshot is diffed against what the table last showed;
-when the visible order is unchanged only the rows whose content changed are repainted
-(`refresh_line`), which keeps a poll's terminal output small.
+when the visible order is unchanged only the cells whose content changed are repainted,
+which keeps a poll's terminal output small (`JobTableFrame`, in `table_frame`, makes
+Textual send them from the cell rather than from the start of the line).
 
-The view logic (text filter, facets, age-based hiding, sorting) is a pure function,
-`compute_view`, so it can be tested without a terminal.
+The columns come from one model (`ztui.view.columns`, re-exported by
+`ztui.widgets.job_view`), fitted to the width by `layout_columns`; the view logic (text
+filter, facets, age-based hiding, sorting) is the pure `compute_view` in `job_view`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ztui.api.models import Family, Job, JobState
+from ztui.widgets.job_view import (
+    BOARD_COLUMNS,
+    COLUMN_KEYS,
+    COLUMNS,
+    ColumnLayout,
+    HaystackCache,
+    JobKey,
+    RowContext,
+    ViewOptions,
+    ViewResult,
+    compute_view,
+    fit_cells,
+    format_age,
+    format_progress,
+    job_age,
+    layout_columns,
+    neighbour,
+    sorted_keys,
+)
+from ztui.widgets.theme import readable_color
 
 if TYPE_CHECKING:
     from ztui.service.snapshot import JobSnapshot
 
-JobKey = tuple[Family, str]
-"""Identity of a row: `(family, id)`, the same as `Job.key`."""
-
-_FAMILY_ORDER = {family: index for index, family in enumerate(Family)}
-_STATE_ORDER = {state: index for index, state in enumerate(JobState)}
+__all__ = [
+    "COLUMNS",
+    "COLUMN_KEYS",
+    "JobKey",
+    "JobTable",
+    "ViewOptions",
+    "ViewResult",
+    "compute_view",
+    "format_age",
+    "format_progress",
+]
 
 # Family freshness states in which the family's rows may be out of date and are dimmed.
 _DIM_FAMILY_STATES = frozenset({"stale", "rate_limited", "auth_error"})
-_FRESHNESS_TEXT = {
-    "ok": "",
-    "pending": "…",
-    "stale": "stale",
-    "rate_limited": "429",
-    "auth_error": "auth",
-    "unsupported": "n/a",
-}
-
-
-# --------------------------------------------------------------------------- cells
-
-
-def format_age(seconds: float | None) -> str:
-    """A coarse relative age: `<1m`, `5m`, `3h`, `2d` (coarse so rows rarely repaint).
-
-    Args:
-        seconds: Elapsed seconds, or None when unknown.
-
-    Returns:
-        The age text, empty when unknown.
-    """
-    if seconds is None or not math.isfinite(seconds):
-        return ""
-    if seconds < 60:
-        return "<1m"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86400)}d"
-
-
-def format_progress(progress: float | None, width: int = 10) -> str:
-    """A small bar and a percentage, e.g. `███░░  60%`.
-
-    Args:
-        progress: 0..1, or None when the family reports none.
-        width: Cells available.
-
-    Returns:
-        The progress text, empty when unknown.
-    """
-    if progress is None:
-        return ""
-    percent = f"{progress:>4.0%}"
-    bar_width = max(0, width - len(percent) - 1)
-    filled = round(progress * bar_width)
-    return "█" * filled + "░" * (bar_width - filled) + " " + percent if bar_width else percent
-
-
-def _count(value: int | None) -> str:
-    return "" if value is None else f"{value:,}"
-
-
-def _created(job: Job) -> str:
-    # Rendered in UTC so that screenshots and tests don't depend on the machine's zone.
-    if job.created_at is None:
-        return ""
-    return job.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _timestamp(value: datetime | None) -> float | None:
-    return None if value is None else value.timestamp()
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the job table."""
-
-    key: str
-    """Stable name, used for sorting and by the command palette."""
-    title: str
-    """Header text."""
-    width: int
-    """Minimum width in cells."""
-    sort_value: Callable[[Job], Any]
-    """Value to sort by; None sorts last in either direction."""
-    grow: int = 0
-    """Share of spare width this column takes (0: fixed)."""
-    max_width: int | None = None
-    """Widest this column grows."""
-    right: bool = False
-    """Right-align the cell text."""
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("family", "Family", 13, lambda j: _FAMILY_ORDER[j.family]),
-    Column("id", "Id", 14, lambda j: j.id, grow=2, max_width=36),
-    Column("kind", "Kind", 16, lambda j: j.kind.lower(), grow=1),
-    Column("status", "Status", 11, lambda j: (_STATE_ORDER[j.state], j.status.lower())),
-    Column("progress", "Progress", 10, lambda j: j.progress),
-    Column("processed", "Done", 8, lambda j: j.processed, right=True),
-    Column("failed", "Failed", 6, lambda j: j.failed, right=True),
-    Column("created", "Created (UTC)", 16, lambda j: _timestamp(j.created_at)),
-    Column("updated", "Upd", 4, lambda j: _timestamp(j.updated_at or j.created_at), right=True),
-    Column("fresh", "Fresh", 5, lambda j: None),
-)
-"""The table's columns, left to right."""
-
-COLUMN_KEYS: tuple[str, ...] = tuple(column.key for column in COLUMNS)
-"""Column keys in display order."""
-
-_COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
-
-
-# --------------------------------------------------------------------------- view model
-
-
-@dataclass(frozen=True)
-class ViewOptions:
-    """What the user asked to see and in which order."""
-
-    text: str = ""
-    """Filter text; every word must occur in the id, kind, object or status."""
-    families: frozenset[Family] = frozenset()
-    """Families to show; empty means all."""
-    states: frozenset[JobState] = frozenset()
-    """Normalised states to show; empty means all."""
-    show_finished: bool = False
-    """Show finished jobs however old they are."""
-    hide_finished_after_s: float | None = 86400.0
-    """Finished jobs last updated longer ago than this are hidden (None: never)."""
-    sort_column: str = "created"
-    """Key of the column to sort by."""
-    sort_reverse: bool = True
-    """Descending when True (newest first by default)."""
-
-
-@dataclass(frozen=True)
-class ViewResult:
-    """The outcome of applying `ViewOptions` to a set of jobs."""
-
-    order: tuple[JobKey, ...]
-    """Keys of the jobs shown, in display order."""
-    family_counts: Mapping[Family, int] = field(default_factory=dict)
-    """Jobs per family passing every filter except the family facet."""
-    state_counts: Mapping[JobState, int] = field(default_factory=dict)
-    """Jobs per state passing every filter except the state facet."""
-    hidden_finished: int = 0
-    """Finished jobs hidden because of their age (and matching everything else)."""
-    text_matches: tuple[JobKey, ...] | None = None
-    """Keys matching the filter text alone (None when there is no text); a longer text
-    can only match a subset, which lets typing narrow without scanning every job."""
-
-
-def haystack(job: Job) -> str:
-    """The lower-cased text the filter searches: id, kind, object, status and state."""
-    raw_object = job.raw.get("object") if isinstance(job.raw, Mapping) else None
-    parts = [job.id, job.kind, job.status, job.state.value, job.family.label]
-    if isinstance(raw_object, str):
-        parts.append(raw_object)
-    return " ".join(parts).lower()
-
-
-class _HaystackCache:
-    """Lower-cased search text per job, rebuilt only when the job object changes."""
-
-    def __init__(self) -> None:
-        self._entries: dict[JobKey, tuple[Job, str]] = {}
-
-    def get(self, key: JobKey, job: Job) -> str:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] is not job:
-            text = haystack(job)
-            self._entries[key] = (job, text)
-            return text
-        return entry[1]
-
-    def prune(self, keys: Mapping[JobKey, Job]) -> None:
-        if len(self._entries) > 2 * max(len(keys), 64):
-            self._entries = {k: v for k, v in self._entries.items() if k in keys}
-
-
-def _sorted_keys(
-    jobs: Mapping[JobKey, Job], keys: list[JobKey], options: ViewOptions
-) -> list[JobKey]:
-    column = _COLUMN_BY_KEY.get(options.sort_column, _COLUMN_BY_KEY["created"])
-    # Sort by key first so equal values keep a stable, deterministic order; Python's sort
-    # is stable (also with reverse=True). Missing values go last in either direction.
-    keys.sort()
-    present: list[tuple[Any, JobKey]] = []
-    missing: list[JobKey] = []
-    for key in keys:
-        value = column.sort_value(jobs[key])
-        if value is None:
-            missing.append(key)
-        else:
-            present.append((value, key))
-    present.sort(key=lambda pair: pair[0], reverse=options.sort_reverse)
-    return [key for _, key in present] + missing
-
-
-def compute_view(
-    jobs: Mapping[JobKey, Job],
-    options: ViewOptions,
-    now: float,
-    *,
-    cache: _HaystackCache | None = None,
-    candidates: Sequence[JobKey] | None = None,
-    presorted: Sequence[JobKey] | None = None,
-) -> ViewResult:
-    """Filter, count and sort jobs for display.
-
-    Args:
-        jobs: Every known job.
-        options: Filter, facets and sort.
-        now: Epoch seconds used to decide which finished jobs are old.
-        cache: Reused search texts (the table keeps one between calls).
-        candidates: Keys known to include every job the text matches (the matches of a
-            shorter text); None to consider every job.
-        presorted: Every key of `jobs` already in the order `options` asks for; None to
-            sort here.
-
-    Returns:
-        The visible keys in order, facet counts and the number of hidden old jobs.
-    """
-    words = options.text.lower().split()
-    cutoff = (
-        None
-        if options.show_finished or options.hide_finished_after_s is None
-        else now - options.hide_finished_after_s
-    )
-    families = options.families
-    states = options.states
-    family_counts: dict[Family, int] = {}
-    state_counts: dict[JobState, int] = {}
-    hidden = 0
-    shown: list[JobKey] = []
-    matched: list[JobKey] | None = [] if words else None
-    keys: Iterable[JobKey] = jobs.keys() if candidates is None else candidates
-    get_text = cache.get if cache is not None else (lambda _key, job: haystack(job))
-    for key in keys:
-        job = jobs.get(key)
-        if job is None:
-            continue
-        if matched is not None:
-            text = get_text(key, job)
-            if not all(word in text for word in words):
-                continue
-            matched.append(key)
-        family_ok = not families or job.family in families
-        state_ok = not states or job.state in states
-        if cutoff is not None and job.state.is_terminal:
-            stamp = job.updated_at or job.created_at
-            if stamp is not None and stamp.timestamp() < cutoff:
-                if family_ok and state_ok:
-                    hidden += 1
-                continue
-        if state_ok:
-            family_counts[job.family] = family_counts.get(job.family, 0) + 1
-        if family_ok:
-            state_counts[job.state] = state_counts.get(job.state, 0) + 1
-        if family_ok and state_ok:
-            shown.append(key)
-    if cache is not None:
-        cache.prune(jobs)
-    if presorted is not None:
-        # Filtering an already sorted list is much cheaper than sorting the matches.
-        wanted = set(shown)
-        order = tuple(key for key in presorted if key in wanted)
-    else:
-        order = tuple(_sorted_keys(jobs, shown, options))
-    return ViewResult(
-        order=order,
-        family_counts=family_counts,
-        state_counts=state_counts,
-        hidden_finished=hidden,
-        text_matches=tuple(matched) if matched is not None else None,
-    )
-
-
-def sorted_keys(jobs: Mapping[JobKey, Job], options: ViewOptions) -> list[JobKey]:
-    """Every key of `jobs` in the order `options` asks for (missing values last)."""
-    return _sorted_keys(jobs, list(jobs), options)
-
-
-def _neighbour(
-    old_order: Sequence[JobKey], index: int, present: Mapping[JobKey, int]
-) -> JobKey | None:
-    """The nearest row at or after `index` in the old order that is still shown, else before."""
-    for i in range(index, len(old_order)):
-        if old_order[i] in present:
-            return old_order[i]
-    for i in range(min(index, len(old_order)) - 1, -1, -1):
-        if old_order[i] in present:
-            return old_order[i]
-    return None
 
 
 # --------------------------------------------------------------------------- widget
@@ -433,10 +172,16 @@ class JobTable(ScrollView, can_focus=True):
         self._user_placed = False
         """True once the user moved the cursor; until then it stays on the first row."""
         self._announced_lost: JobKey | None = None
-        self._cache = _HaystackCache()
+        self._cache = HaystackCache()
         # (jobs mapping, sort column, reverse) -> every key in that order.
         self._sorted: tuple[object, str, bool, list[JobKey]] | None = None
-        self._widths: tuple[int, tuple[int, ...]] = (-1, ())
+        self._fit_columns = True
+        self.columns_moved: Callable[[JobTable], None] | None = None
+        """Called when the columns move on screen (resize, `fit_columns`, sideways
+        scroll); `JobTableFrame` moves its cuts."""
+        self._styles: dict[tuple[Style, bool, bool, str | None], Style] = {}
+        """Row and cell styles by (base, cursor row, dimmed, style name)."""
+        self._layout: tuple[tuple[int, bool], ColumnLayout] = ((-1, True), ColumnLayout((), ()))
         self._empty_text = "Waiting for the first poll…"
 
     # ------------------------------------------------------------------ properties
@@ -476,6 +221,21 @@ class JobTable(ScrollView, can_focus=True):
         """Every job of the last snapshot (shown or not)."""
         return self._jobs
 
+    @property
+    def fit_columns(self) -> bool:
+        """True when the columns are fitted to the width (shrunk, then the least important
+        dropped); False when every column keeps its width and the table scrolls sideways."""
+        return self._fit_columns
+
+    @fit_columns.setter
+    def fit_columns(self, fit: bool) -> None:
+        if fit != self._fit_columns:
+            self._fit_columns = fit
+            if fit:
+                self.scroll_to(x=0, animate=False, immediate=True)
+            self._update_virtual_size()
+            self.refresh()
+
     def set_empty_text(self, text: str) -> None:
         """Set what the table says when no job is shown."""
         if text != self._empty_text:
@@ -508,7 +268,7 @@ class JobTable(ScrollView, can_focus=True):
         self._user_placed = False
         self._view = ViewResult(order=())
         self._index = {}
-        self.virtual_size = Size(self._min_width(), 1)
+        self.virtual_size = Size(self.column_layout.needed, 1)
         self.scroll_to(y=0, animate=False)
         self.refresh()
         self.post_message(self.JobHighlighted(None))
@@ -535,7 +295,7 @@ class JobTable(ScrollView, can_focus=True):
             column: A key from `COLUMN_KEYS`.
             reverse: Descending when True.
         """
-        if column not in _COLUMN_BY_KEY:
+        if column not in COLUMN_KEYS:
             raise ValueError(f"unknown column {column!r}; expected one of {', '.join(COLUMN_KEYS)}")
         if reverse is None:
             if column == self._options.sort_column:
@@ -576,7 +336,7 @@ class JobTable(ScrollView, can_focus=True):
             new_cursor = followed
         elif followed is not None:
             position = old_index.get(followed, 0)
-            new_cursor = _neighbour(old_order, position, index)
+            new_cursor = neighbour(old_order, position, index)
             if new_cursor is None and view.order:
                 new_cursor = view.order[min(position, len(view.order) - 1)]
         else:
@@ -593,7 +353,7 @@ class JobTable(ScrollView, can_focus=True):
             self._announced_lost = None
         self._cursor = new_cursor
 
-        self.virtual_size = Size(self._min_width(), len(view.order) + 1)
+        self._update_virtual_size()
 
         # Keep the cursor's job on the same screen line (or the top row, if the cursor was
         # scrolled out of sight) so rows moving above it don't make the view jump.
@@ -659,20 +419,39 @@ class JobTable(ScrollView, can_focus=True):
         old_now: float,
         old_cursor: JobKey | None,
     ) -> None:
-        """Repaint only the visible rows whose text or style changed."""
+        """Repaint only the cells whose text or style changed, in the visible rows.
+
+        A row whose look changes as a whole (the cursor came or went, its family turned
+        stale) is repainted whole; otherwise each run of neighbouring changed cells is
+        one region, so a poll that moves a progress bar sends that bar and the counter
+        beside it, not the line.
+        """
         top = round(self.scroll_offset.y)
         order = self._view.order
+        layout = self.column_layout
         for i in range(top, min(len(order), top + self._body_height())):
             key = order[i]
             job = self._jobs[key]
             before = old_jobs.get(key)
-            if (
-                (before is not job and before != job)
-                or old_family_state.get(key[0]) != self._family_state.get(key[0])
-                or (key in (old_cursor, self._cursor) and old_cursor != self._cursor)
-                or self._age_text(job, old_now) != self._age_text(job, self._now)
-            ):
+            family = key[0]
+            if before is None or (key in (old_cursor, self._cursor) and old_cursor != self._cursor):
                 self._refresh_row(i)
+                continue
+            old_state = old_family_state.get(family, "ok")
+            new_state = self._family_state.get(family, "ok")
+            if (old_state in _DIM_FAMILY_STATES) != (new_state in _DIM_FAMILY_STATES):
+                self._refresh_row(i)
+                continue
+            if (
+                before is job
+                and old_state == new_state
+                and (self._age_text(job, old_now) == self._age_text(job, self._now))
+            ):
+                continue
+            old_context = RowContext(old_now, old_state)
+            new_context = RowContext(self._now, new_state)
+            for x, width in _changed_runs(layout, before, old_context, job, new_context):
+                self._refresh_cells(i, x, width)
 
     def _refresh_row(self, index: int) -> None:
         """Repaint one row, and not the scrollbar beside it (~45 bytes a line saved)."""
@@ -680,9 +459,18 @@ class JobTable(ScrollView, can_focus=True):
         if 1 <= y < self.scrollable_content_region.height:
             self.refresh(Region(0, y, self.scrollable_content_region.width, 1))
 
-    def _age_text(self, job: Job, now: float) -> str:
-        stamp = job.updated_at or job.created_at
-        return "" if stamp is None else format_age(now - stamp.timestamp())
+    def _refresh_cells(self, index: int, x: int, width: int) -> None:
+        """Repaint `width` cells of one row from column `x` of the row (not of the screen)."""
+        y = index + 1 - round(self.scroll_offset.y)
+        region = Region(x - round(self.scroll_offset.x), y, width, 1).intersection(
+            Region(0, 1, self.scrollable_content_region.width, self._body_height())
+        )
+        if region.area:
+            self.refresh(region)
+
+    @staticmethod
+    def _age_text(job: Job, now: float) -> str:
+        return job_age(job, now)
 
     # ------------------------------------------------------------------ cursor
 
@@ -778,62 +566,149 @@ class JobTable(ScrollView, can_focus=True):
                 self.select_cursor()
 
     def _column_at(self, x: int) -> str | None:
-        start = 0
-        for column, width in zip(COLUMNS, self._column_widths(), strict=True):
+        layout = self.column_layout
+        for column, start, width in zip(
+            layout.columns, layout.offsets(), layout.widths, strict=True
+        ):
             if start <= x < start + width + 1:
                 return column.key
-            start += width + 1
         return None
 
     # ------------------------------------------------------------------ rendering
 
     def notify_style_update(self) -> None:
-        """Styles changed (theme switch): every line must be rendered again."""
+        """Styles changed (theme switch, focus): every line must be rendered again."""
         super().notify_style_update()
+        self._styles.clear()
         self.refresh()
+
+    def _cursor_style(self, base: Style) -> Style:
+        """The cursor row's colours, as they will look on the terminal.
+
+        A partial component style drops the alpha of `$primary 45%`, which made the cursor
+        row full `$primary`, the colour of the running status. The background is blended
+        over the table's here instead. An ANSI theme's colours come from the terminal's
+        palette, which ztui cannot measure, so there the cursor row takes the theme's own
+        cursor pair (`$block-cursor-foreground` on `$block-cursor-background`).
+        """
+        styles = self.get_component_styles("job-table--cursor")
+        background = styles.background
+        if background.ansi is not None:
+            variables = self.app.theme_variables
+            return Style(
+                color=Color.parse(
+                    variables.get("block-cursor-foreground", "ansi_black")
+                ).rich_color,
+                bgcolor=Color.parse(
+                    variables.get("block-cursor-background", "ansi_white")
+                ).rich_color,
+                bold=True,
+            )
+        under = (
+            Color.from_rich_color(base.bgcolor)
+            if base.bgcolor is not None
+            else self.background_colors[1]
+        )
+        return Style(bgcolor=(under + background).rich_color) + styles.text_style
+
+    def _row_style(self, base: Style, cursor: bool, dim: bool) -> Style:
+        key = (base, cursor, dim, None)
+        style = self._styles.get(key)
+        if style is None:
+            style = base + self._cursor_style(base) if cursor else base
+            if dim:
+                style = style + self.get_component_rich_style("job-table--stale", partial=True)
+            if cursor:
+                style = self._readable(style, style)
+            self._styles[key] = style
+        return style
+
+    def _cell_style(self, row_style: Style, name: str, cursor: bool) -> Style:
+        key = (row_style, cursor, False, name)
+        style = self._styles.get(key)
+        if style is None:
+            style = row_style + self.get_component_rich_style(f"job-table--{name}", partial=True)
+            if cursor:
+                style = self._readable(style, row_style)
+            self._styles[key] = style
+        return style
+
+    def _readable(self, style: Style, row_style: Style) -> Style:
+        """`style` with its colour swapped for the row's (or black or white) when the
+        colour would not read on the cursor row's background (docs: `MIN_CONTRAST`)."""
+        background = style.bgcolor
+        if background is None:
+            return style
+        if background.is_system_defined:
+            # ANSI: the palette is the terminal's; only the theme's cursor pair is safe.
+            return style + Style(color=row_style.color)
+        base = self.rich_style.color
+        color = readable_color(style.color, background, (row_style.color, base))
+        return style if color == style.color else style + Style(color=color)
 
     def on_resize(self, event: events.Resize) -> None:
         """Re-fit the columns and keep the cursor in view."""
-        self.virtual_size = Size(self._min_width(), len(self._view.order) + 1)
+        self._update_virtual_size()
         self._scroll_cursor_into_view()
         self.refresh()
 
-    def _min_width(self) -> int:
-        return sum(column.width for column in COLUMNS) + len(COLUMNS) - 1
+    def _update_virtual_size(self) -> None:
+        # The width the columns need, not the width they were stretched to: the stretched
+        # width follows the vertical scrollbar, which follows the virtual size.
+        self.virtual_size = Size(self.column_layout.needed, len(self._view.order) + 1)
+        self._columns_moved()
 
-    def _column_widths(self) -> tuple[int, ...]:
-        available = max(self.scrollable_content_region.width, self._min_width())
-        if self._widths[0] == available:
-            return self._widths[1]
-        widths = [column.width for column in COLUMNS]
-        spare = available - self._min_width()
-        # Hand out spare width in rounds so capped columns pass their share on.
-        while spare > 0:
-            growers = [
-                i
-                for i, column in enumerate(COLUMNS)
-                if column.grow and (column.max_width is None or widths[i] < column.max_width)
-            ]
-            if not growers:
-                break
-            total = sum(COLUMNS[i].grow for i in growers)
-            given = 0
-            for i in growers:
-                column = COLUMNS[i]
-                share = max(1, spare * column.grow // total)
-                if column.max_width is not None:
-                    share = min(share, column.max_width - widths[i])
-                share = min(share, spare - given)
-                widths[i] += share
-                given += share
-                if given >= spare:
-                    break
-            if given == 0:
-                break
-            spare -= given
-        result = tuple(widths)
-        self._widths = (available, result)
-        return result
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        """Scrolled sideways: the columns moved."""
+        super().watch_scroll_x(old_value, new_value)
+        self._columns_moved()
+
+    def _columns_moved(self) -> None:
+        if self.columns_moved is not None and self.is_mounted and self.size.width:
+            self.columns_moved(self)
+
+    @property
+    def column_layout(self) -> ColumnLayout:
+        """The columns drawn at the current width, their widths and those left out."""
+        return self._layout_for(self.size.width)
+
+    def _layout_for(self, width: int) -> ColumnLayout:
+        """The column layout for a table `width` cells wide.
+
+        The columns leave room for the vertical scrollbar whether or not it shows, so
+        they do not move when a poll brings enough rows to need it.
+        """
+        # Before the stylesheet applies (the frame asks in its compose), the scrollbar
+        # is DEFAULT_CSS's one cell.
+        bar = self.styles.scrollbar_size_vertical if self.is_mounted else 1
+        available = max(0, width - bar)
+        key = (available, self._fit_columns)
+        if self._layout[0] != key:
+            self._layout = (key, layout_columns(BOARD_COLUMNS, available, fit=self._fit_columns))
+        return self._layout[1]
+
+    def column_starts(self, keys: Sequence[str], width: int | None = None) -> list[int]:
+        """Where the columns named `keys` start on screen, in table cells.
+
+        Args:
+            keys: Column keys; those not drawn are left out.
+            width: The table's width; None for its current width (the frame asks before
+                the table is laid out).
+
+        Returns:
+            The starts, left to right, less the sideways scroll.
+        """
+        layout = self._layout_for(self.size.width if width is None else width)
+        scroll_x = round(self.scroll_offset.x)
+        return [
+            x - scroll_x
+            for column, x in zip(layout.columns, layout.offsets(), strict=True)
+            if column.key in keys
+        ]
+
+    def row_width(self, width: int | None = None) -> int:
+        """Cells of a row drawn in a table `width` cells wide (None: the current width)."""
+        return self._layout_for(self.size.width if width is None else width).total
 
     def render_line(self, y: int) -> Strip:
         """Render one screen line: the header at the top, then rows from the scroll offset."""
@@ -858,61 +733,38 @@ class JobTable(ScrollView, can_focus=True):
         style = base + self.get_component_rich_style("job-table--header")
         sorted_style = style + self.get_component_rich_style("job-table--sorted", partial=True)
         segments: list[Segment] = []
-        for column, width in zip(COLUMNS, self._column_widths(), strict=True):
-            title = column.title
+        layout = self.column_layout
+        for column, width in zip(layout.columns, layout.widths, strict=True):
+            title = column.header_text(width)
             this_style = style
             if column.key == self._options.sort_column:
                 title = f"{title}{'▼' if self._options.sort_reverse else '▲'}"
                 this_style = sorted_style
-            segments.append(Segment(_fit(title, width, column.right), this_style))
+            segments.append(Segment(fit_cells(title, width, column.align), this_style))
             segments.append(Segment(" ", style))
         return Strip(segments[:-1])
 
+    def _row_context(self, job: Job, now: float | None = None) -> RowContext:
+        return RowContext(
+            self._now if now is None else now, self._family_state.get(job.family, "ok")
+        )
+
     def _render_row(self, key: JobKey, base: Style) -> Strip:
         job = self._jobs[key]
-        family_state = self._family_state.get(job.family, "ok")
-        row_style = base
-        if key == self._cursor:
-            row_style = row_style + self.get_component_rich_style("job-table--cursor", partial=True)
-        if family_state in _DIM_FAMILY_STATES:
-            row_style = row_style + self.get_component_rich_style("job-table--stale", partial=True)
-        state_style = row_style + self.get_component_rich_style(
-            f"job-table--state-{job.state.value}", partial=True
-        )
-        texts = (
-            job.family.label,
-            job.id,
-            job.kind,
-            job.status or "(none)",
-            "",
-            _count(job.processed),
-            _count(job.failed),
-            _created(job),
-            self._age_text(job, self._now),
-            _FRESHNESS_TEXT.get(family_state, family_state),
-        )
+        context = self._row_context(job)
+        cursor = key == self._cursor
+        row_style = self._row_style(base, cursor, context.family_state in _DIM_FAMILY_STATES)
         # Neighbouring cells of the same style are merged so a row costs few style
         # changes on the wire (each change is ~40 bytes of SGR codes).
         segments: list[Segment] = []
         pending_text: list[str] = []
         pending_style = row_style
-        widths = self._column_widths()
-        for i, (column, width) in enumerate(zip(COLUMNS, widths, strict=True)):
-            if column.key == "progress":
-                text = format_progress(job.progress, width)
-            elif column.key == "id":
-                # Ids of one tenant often share a prefix; keep both ends visible.
-                text = _fit_middle(texts[i], width)
-            else:
-                text = texts[i]
-            style = row_style
-            if column.key == "status":
-                style = state_style
-            elif column.key == "failed" and job.failed:
-                style = row_style + self.get_component_rich_style(
-                    "job-table--failed-count", partial=True
-                )
-            cell = _fit(text, width, column.right) + (" " if i < len(COLUMNS) - 1 else "")
+        layout = self.column_layout
+        last = len(layout.columns) - 1
+        for i, (column, width) in enumerate(zip(layout.columns, layout.widths, strict=True)):
+            name = column.style(job, context)
+            style = row_style if name is None else self._cell_style(row_style, name, cursor)
+            cell = column.text(job, context, width) + (" " if i < last else "")
             if style != pending_style and pending_text:
                 segments.append(Segment("".join(pending_text), pending_style))
                 pending_text = []
@@ -923,17 +775,24 @@ class JobTable(ScrollView, can_focus=True):
         return Strip(segments).extend_cell_length(self.scrollable_content_region.width, row_style)
 
 
-def _fit(text: str, width: int, right: bool = False) -> str:
-    """Pad or truncate `text` to exactly `width` cells (ellipsis when cut)."""
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…" if width > 0 else ""
-    return text.rjust(width) if right else text.ljust(width)
-
-
-def _fit_middle(text: str, width: int) -> str:
-    """Cut `text` in the middle (`2c92c0f9…a1b2c3`) to fit `width` cells."""
-    if len(text) <= width or width < 5:
-        return text
-    head = (width - 1) // 2
-    tail = width - 1 - head
-    return f"{text[:head]}…{text[-tail:]}"
+def _changed_runs(
+    layout: ColumnLayout, old: Job, old_context: RowContext, new: Job, new_context: RowContext
+) -> list[tuple[int, int]]:
+    """(x, width) of each run of neighbouring cells whose text or style differs."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    for column, x, width in zip(layout.columns, layout.offsets(), layout.widths, strict=True):
+        changed = column.cell(old, old_context, width) != column.cell(
+            new, new_context, width
+        ) or column.style(old, old_context) != column.style(new, new_context)
+        if changed:
+            if start is None:
+                start = x
+            end = x + width
+        elif start is not None:
+            runs.append((start, end - start))
+            start = None
+    if start is not None:
+        runs.append((start, end - start))
+    return runs

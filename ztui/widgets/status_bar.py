@@ -9,10 +9,12 @@ writes nothing here either.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual.content import Content
+from textual.geometry import Region
 from textual.widget import Widget
 
 from ztui.api.models import Family, JobState
@@ -89,12 +91,15 @@ def _number(value: float | None) -> str:
     return "?" if value is None else f"{round(value):,}"
 
 
-def budget_text(snapshot: JobSnapshot, daily_budget: int | None = None) -> Content:
+def budget_text(
+    snapshot: JobSnapshot, daily_budget: int | None = None, *, compact: bool = False
+) -> Content:
     """The API budget: remaining of limit, reset time, calls this run, projected per day.
 
     Args:
         snapshot: The newest snapshot.
         daily_budget: The profile's `daily_call_budget`, shown beside the projection.
+        compact: Fewer words, for a narrow terminal.
 
     Returns:
         Styled text; the remaining count turns warning/error as it runs low.
@@ -105,12 +110,14 @@ def budget_text(snapshot: JobSnapshot, daily_budget: int | None = None) -> Conte
         fraction = budget.fraction_remaining or 0.0
         style = "$error bold" if fraction < 0.1 else "$warning" if fraction < 0.25 else ""
         parts.append(Content.styled(f"{budget.remaining:,}/{budget.limit:,}", style))
-        parts.append(f" left, resets {clock_text(budget.reset_at, seconds=False)}")
+        left = "" if compact else " left"
+        parts.append(f"{left}, resets {clock_text(budget.reset_at, seconds=False)}")
     else:
         parts.append("budget ?")
-    parts.append(f" · {budget.calls_made:,} calls this run")
+    parts.append(f" · {budget.calls_made:,} calls{'' if compact else ' this run'}")
     if budget.calls_per_day_projection is not None:
-        cap = f" of {daily_budget:,} allowed" if daily_budget is not None else ""
+        allowed = "" if compact else " allowed"
+        cap = f" of {daily_budget:,}{allowed}" if daily_budget is not None else ""
         parts.append(f" (~{_number(budget.calls_per_day_projection)}/day{cap})")
     return Content.assemble(*parts)
 
@@ -137,7 +144,11 @@ def _join(items: Iterable[Content | str], separator: str = " · ") -> Content:
 
 
 class _StatusLine(Widget):
-    """One line of the status bar; repaints only when its own text changes."""
+    """One line of the status bar; repaints only the part of its text that changed.
+
+    It holds the line in one or more forms, fullest first, and draws the first that fits
+    its width (the shorter forms keep an 80-column terminal from cutting the line).
+    """
 
     DEFAULT_CSS = """
     _StatusLine {
@@ -147,15 +158,63 @@ class _StatusLine(Widget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.content: Content = Content("")
+        self._forms: tuple[Content, ...] = (Content(""),)
+        self._drawn: tuple[int, Content] = (-1, Content(""))
+
+    @property
+    def content(self) -> Content:
+        """The form drawn at the current width."""
+        width = self.size.width or self.app.size.width
+        drawn_width, drawn = self._drawn
+        if drawn_width != width:
+            drawn = next((f for f in self._forms if f.cell_length <= width), self._forms[-1])
+            self._drawn = (width, drawn)
+        return drawn
 
     def render(self) -> VisualType:
         return self.content
 
-    def show(self, content: Content) -> None:
-        if content != self.content:
-            self.content = content
+    def show(self, *forms: Content) -> None:
+        if not forms:
+            forms = (Content(""),)
+        if forms == self._forms:
+            return
+        before = self.content if self.is_mounted else None
+        self._forms = forms
+        self._drawn = (-1, Content(""))
+        if before is None:
+            return
+        after = self.content
+        if after == before:
+            return
+        span = _changed_span(before, after)
+        if span is None:
             self.refresh()
+        else:
+            start, end = span
+            self.refresh(Region(start, 0, end - start, 1))
+
+
+def _changed_span(before: Content, after: Content) -> tuple[int, int] | None:
+    """The cells from the first to the last that differ, None to repaint the whole line.
+
+    Only text whose styles sit in the same places is compared; a poll changes digits
+    ("12:00:05" to "12:00:07", "41 calls" to "42 calls"), so the clock and the counters
+    go out and the rest of the line does not.
+    """
+    old, new = before.plain, after.plain
+    if before.spans != after.spans:
+        return None
+    first = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), None)
+    if first is None:
+        first = min(len(old), len(new))
+    if len(old) == len(new):
+        last = max(i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b) + 1
+        end = max(cell_len(old[:last]), cell_len(new[:last]))
+    else:
+        end = max(cell_len(old), cell_len(new))
+    start = cell_len(old[:first])
+    return (start, end) if end > start else None
 
 
 class StatusBar(Widget):
@@ -186,7 +245,7 @@ class StatusBar(Widget):
         """
         super().__init__(name=name, id=id, classes=classes)
         self._lines = (_StatusLine(), _StatusLine(), _StatusLine())
-        self._lines[0].content = Content("Connecting…")
+        self._lines[0].show(Content("Connecting…"))
 
     def compose(self) -> ComposeResult:
         """The two lines."""
@@ -197,14 +256,16 @@ class StatusBar(Widget):
         """The plain text shown (for tests)."""
         return "\n".join(line.content.plain for line in self._lines)
 
-    def show(self, *lines: Content) -> None:
-        """Show up to three lines, repainting only a line whose content differs.
+    def show(self, *lines: Content | Sequence[Content]) -> None:
+        """Show up to three lines, repainting only what differs.
 
         Args:
-            lines: The lines, top first; missing ones are blank.
+            lines: The lines, top first; missing ones are blank. A line may be given in
+                several forms, fullest first: the first that fits the width is drawn.
         """
         for index, widget in enumerate(self._lines):
-            widget.show(lines[index] if index < len(lines) else Content(""))
+            line = lines[index] if index < len(lines) else Content("")
+            widget.show(*((line,) if isinstance(line, Content) else line))
 
     def show_message(self, text: str, style: str = "") -> None:
         """Show one line of text, e.g. while connecting or after a fatal error."""
@@ -229,17 +290,26 @@ class StatusBar(Widget):
             daily_budget: The profile's daily call budget, if it sets one.
         """
         families = [family_text(snapshot.families[f]) for f in Family if f in snapshot.families]
-        line_one = _join(families, "  ")
+        line_one = [_join(families, "  "), _join(families, " ")]
         if snapshot.fatal:
-            line_one = Content.styled(snapshot.fatal, "$error bold")
+            line_one = [Content.styled(snapshot.fatal, "$error bold")]
         # The poll time and call counter change on every poll, so they share one line and
         # the other two lines stay put on the wire.
-        line_two = _join(
-            [
-                Content.styled(f"polled {clock_text(snapshot.polled_at)} UTC", "$text-muted"),
-                budget_text(snapshot, daily_budget),
-            ]
-        )
+        polled = clock_text(snapshot.polled_at)
+        line_two = [
+            _join(
+                [
+                    Content.styled(f"polled {polled} UTC", "$text-muted"),
+                    budget_text(snapshot, daily_budget),
+                ]
+            ),
+            _join(
+                [
+                    Content.styled(f"polled {polled}", "$text-muted"),
+                    budget_text(snapshot, daily_budget, compact=True),
+                ]
+            ),
+        ]
         badges: list[Content | str] = []
         if snapshot.paused:
             badges.append(Content.styled(" PAUSED ", "reverse $warning bold"))
@@ -247,9 +317,10 @@ class StatusBar(Widget):
             badges.append(Content.styled(" PRODUCTION ", "reverse $error bold"))
         if read_only:
             badges.append(Content.styled(" READ-ONLY ", "reverse $secondary bold"))
-        line_three = counts_text(snapshot.counts_by_state())
+        counts = counts_text(snapshot.counts_by_state())
+        line_three = [counts]
         if shown is not None and shown != len(snapshot.jobs):
-            line_three = Content.assemble(line_three, f" ({shown:,} shown)")
+            line_three.insert(0, Content.assemble(counts, f" ({shown:,} shown)"))
         if badges:
-            line_three = Content.assemble(line_three, "  ", _join(badges, " "))
+            line_three = [Content.assemble(line, "  ", _join(badges, " ")) for line in line_three]
         self.show(line_one, line_two, line_three)

@@ -12,9 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.cells import cell_len
+
 from ztui.api.models import Job, JobError, JobState
 from ztui.core.sanitize import json_safe
 from ztui.families import family_def
+from ztui.view.columns import fit_cells, plain_table
 
 OUTCOME_WORDS: Mapping[JobState, str] = {
     JobState.SUCCEEDED: "succeeded",
@@ -111,38 +114,35 @@ def _short_time(value: datetime | None) -> str:
 
 def _one_line(text: str, width: int) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return flat if cell_len(flat) <= width else fit_cells(flat, width)
 
 
 def format_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    """A plain left-aligned table: header row, then rows, columns separated by two spaces."""
-    widths = [len(h) for h in headers]
+    """A plain left-aligned table: header row, then rows, columns separated by two spaces.
+
+    Widths are terminal cells, so wide characters (CJK, emoji) keep the columns aligned.
+    """
+    widths = [cell_len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
-    lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+            widths[i] = max(widths[i], cell_len(cell))
+    lines = ["  ".join(fit_cells(h, widths[i]) for i, h in enumerate(headers)).rstrip()]
     for row in rows:
-        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        lines.append("  ".join(fit_cells(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
     return "\n".join(lines)
 
 
-def jobs_table(jobs: Iterable[Job]) -> str:
-    """The plain table `ztui jobs` prints: one row per job."""
-    headers = ("FAMILY", "ID", "KIND", "STATUS", "STATE", "PROGRESS", "CREATED", "MESSAGE")
-    rows = [
-        (
-            job.family.label,
-            job.id,
-            _one_line(job.kind, 32),
-            job.status or "-",
-            job.state.value,
-            format_progress(job),
-            _short_time(job.created_at),
-            _one_line(job.message or "", 60),
-        )
-        for job in jobs
-    ]
-    return format_table(rows, headers)
+def jobs_table(jobs: Iterable[Job], now: float | None = None) -> str:
+    """The plain table `ztui jobs` prints: one row per job, in the board's columns.
+
+    The headers and cell text are the board's (`ztui.view.columns`), plus the State and
+    Message columns the board leaves out; an empty cell prints as `-`.
+
+    Args:
+        jobs: The rows, in order.
+        now: Epoch seconds for the Upd column (default: the current time).
+    """
+    return plain_table(jobs, datetime.now(UTC).timestamp() if now is None else now)
 
 
 def _count(value: int | None) -> str:
