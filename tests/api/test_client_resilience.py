@@ -408,7 +408,7 @@ async def test_retry_reuses_the_idempotency_key(
     posts = [e for e in await ctl.requests() if e["path"] == "/v1/batch-query/"]
     assert len(posts) == 2
     assert posts[0]["idempotency_key"] == posts[1]["idempotency_key"]
-    # The 504 still created the job (API doc §2.5D); the retry replayed it, so one job.
+    # The 504 still created the job (docs/zuora-api.md §2.5D); the retry replayed it, so one job.
     assert [j["id"] for j in (await ctl.jobs())["aqua"]] == [job.id]
 
 

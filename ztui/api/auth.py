@@ -1,7 +1,7 @@
 """Provides `TokenAuth`: the OAuth access token, cached, refreshed, and sent on every call.
 
 An `httpx.Auth` whose `async_auth_flow` puts `Authorization: Bearer ...` on each API
-request. The token comes from the client-credentials grant (API doc §2.2), is held in
+request. The token comes from the client-credentials grant (docs/zuora-api.md §2.2), is held in
 memory only, and is refreshed 300 s before it expires (half-way for short-lived ones).
 When the server answers 401 anyway, the flow fetches a fresh one and sends the request
 once more; a second refusal is final. A pre-issued bearer token is used as given and
@@ -25,7 +25,7 @@ from ztui.core.logsetup import register_secret
 from ztui.core.secret import Secret
 
 TOKEN_PATH: Final = "/oauth/token"
-"""The client-credentials token endpoint (API doc §2.2)."""
+"""The client-credentials token endpoint (docs/zuora-api.md §2.2)."""
 
 NO_REFRESH: Final = "ztui.no_refresh"
 """A request extension: when set, a refused token is not refreshed for this request."""
@@ -63,7 +63,7 @@ class TokenUnavailable(Exception):  # noqa: N818 - it wraps the error, it is not
 
 
 class TokenAuth(httpx.Auth):
-    """Bearer authentication with the client-credentials token (API doc §2.2).
+    """Bearer authentication with the client-credentials token (docs/zuora-api.md §2.2).
 
     Args:
         exchange: Sends the token request and judges API responses.
@@ -142,7 +142,7 @@ class TokenAuth(httpx.Auth):
             or request.extensions.get(NO_REFRESH)
         ):
             return
-        # API doc §2.2: refresh once and retry once; a second refusal is final.
+        # docs/zuora-api.md §2.2: refresh once and retry once; a second refusal is final.
         await self._exchange.refused(response)
         self._forget(token)
         token = await self._token_or_raise()
@@ -216,7 +216,7 @@ class TokenAuth(httpx.Auth):
             self._exchange.record(error)
             raise error
         lifetime = _lifetime(expires_raw)
-        # API doc §2.2: refresh 300 s before expiry; short-lived tokens at half-life.
+        # docs/zuora-api.md §2.2: refresh 300 s before expiry; short-lived tokens at half-life.
         margin = 300.0 if lifetime >= 600 else lifetime / 2
         # Every issued token is masked wherever it might surface (logs, journal, tracebacks).
         register_secret(token)

@@ -1,7 +1,7 @@
 """Provides the rate-limit budget read from response headers, and the retry backoff rule.
 
 Both are pure (no I/O): the client updates a `RateBudget` after every response, and the
-watcher service reuses `backoff_delay` to pace its polls (API doc §2.7).
+watcher service reuses `backoff_delay` to pace its polls (docs/zuora-api.md §2.7).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 BACKOFF_BASE = 1.0
-"""Seconds of the first backoff step (API doc §2.7: base 1 s)."""
+"""Seconds of the first backoff step (docs/zuora-api.md §2.7: base 1 s)."""
 BACKOFF_CAP = 60.0
-"""Upper bound of one jittered backoff step (API doc §2.7: cap 60 s)."""
+"""Upper bound of one jittered backoff step (docs/zuora-api.md §2.7: cap 60 s)."""
 
 _FIRST_INT = re.compile(r"\s*(\d+)")
 
@@ -86,7 +86,7 @@ def backoff_delay(
     base: float = BACKOFF_BASE,
     cap: float = BACKOFF_CAP,
 ) -> float:
-    """Seconds to wait before retry number `attempt + 1` (API doc §2.7 order).
+    """Seconds to wait before retry number `attempt + 1` (docs/zuora-api.md §2.7 order).
 
     1. `retry_after` (from `Retry-After`) when given;
     2. else `reset` (from `RateLimit-Reset`; pass it only when the remaining budget is 0);
@@ -115,7 +115,7 @@ def backoff_delay(
 class RateBudget:
     """The tenant's rate-limit budget as last reported by the server.
 
-    Updated from every response's `RateLimit-*` headers (API doc §2.7); fields stay None
+    Updated from every response's `RateLimit-*` headers (docs/zuora-api.md §2.7); fields stay None
     until a response carries them.
     """
 

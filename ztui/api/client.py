@@ -40,7 +40,7 @@ __all__ = ["ZuoraClient"]
 
 
 class ZuoraClient:
-    """Async client for the Zuora job endpoints (API doc §1).
+    """Async client for the Zuora job endpoints (docs/zuora-api.md §1).
 
     Use as `async with ZuoraClient(...) as client:` or call `aclose()` when done.
     """
@@ -69,7 +69,7 @@ class ZuoraClient:
         """Create a client; no request is sent until the first operation.
 
         Args:
-            base_url: The tenant's REST root (API doc §2.1), e.g. `https://rest.zuora.com`.
+            base_url: The tenant's REST root (docs/zuora-api.md §2.1), e.g. `https://rest.zuora.com`.
             client_id: OAuth client id (with `client_secret`).
             client_secret: OAuth client secret.
             bearer_token: A pre-issued access token, used instead of client credentials.
@@ -248,7 +248,7 @@ class ZuoraClient:
     # ------------------------------------------------------------------ data backfill
 
     async def list_data_backfill_jobs(self) -> list[Job]:
-        """List every data backfill job (API doc §3); see `UnoEndpoints`."""
+        """List every data backfill job (docs/zuora-api.md §3); see `UnoEndpoints`."""
         return await self._uno.list_data_backfill_jobs()
 
     async def get_data_backfill_job(self, job_id: str) -> Job:
@@ -279,7 +279,7 @@ class ZuoraClient:
     # ------------------------------------------------------------------ booking date
 
     async def list_booking_date_jobs(self) -> list[Job]:
-        """List every booking-date backfill job (API doc §4)."""
+        """List every booking-date backfill job (docs/zuora-api.md §4)."""
         return await self._uno.list_booking_date_jobs()
 
     async def get_booking_date_job(self, job_id: str) -> Job:
@@ -304,7 +304,7 @@ class ZuoraClient:
         dry_run: bool | None = None,
         idempotency_key: str | None = None,
     ) -> str:
-        """Start an auto-backfill job (API doc §5); returns its id."""
+        """Start an auto-backfill job (docs/zuora-api.md §5); returns its id."""
         return await self._uno.create_propagation_job(
             job_type, batch_size=batch_size, dry_run=dry_run, idempotency_key=idempotency_key
         )
@@ -329,7 +329,7 @@ class ZuoraClient:
         cursor: str | None = None,
         status: str | None = None,
     ) -> CustomObjectPage:
-        """Fetch one page of custom-object bulk jobs, newest first (API doc §6)."""
+        """Fetch one page of custom-object bulk jobs, newest first (docs/zuora-api.md §6)."""
         return await self._co.list_custom_object_jobs(page_size, cursor, status)
 
     def iter_custom_object_pages(
@@ -396,7 +396,7 @@ class ZuoraClient:
     async def create_aqua_job(
         self, body: Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> Job:
-        """Submit an AQuA batch query job with the given JSON body (API doc §7)."""
+        """Submit an AQuA batch query job with the given JSON body (docs/zuora-api.md §7)."""
         return await self._aqua.create_aqua_job(body, idempotency_key=idempotency_key)
 
     async def get_aqua_job(self, job_id: str) -> Job:

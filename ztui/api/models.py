@@ -2,7 +2,7 @@
 
 The dataclasses here are the contract between the API client, the watcher service, the
 headless commands and the UI. Each family's parser (in `ztui.families`) turns its wire
-JSON (API doc §3-§7) into a `Job`.
+JSON (docs/zuora-api.md §3-§7) into a `Job`.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ class Family(StrEnum):
 UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
-"""A custom-object job id (API doc §2.9)."""
+"""A custom-object job id (docs/zuora-api.md §2.9)."""
 HEX32_RE = re.compile(r"^[0-9a-fA-F]{32}$")
-"""A uno or AQuA job id (API doc §2.9)."""
+"""A uno or AQuA job id (docs/zuora-api.md §2.9)."""
 
 _FAMILY_LABELS: dict[str, str] = {
     "data_backfill": "Data backfill",

@@ -3,7 +3,7 @@
 Each reader takes the JSON object, a key and `what` (the thing being read, for the
 message) and either returns a typed value or raises `MalformedResponse`; nothing else
 escapes, so callers can show "the server sent something unreadable" without a
-traceback. The readers accept the variations the API doc records (§2.9, §8): ids and
+traceback. The readers accept the variations docs/zuora-api.md records (§2.9, §8): ids and
 counts as numbers or digit strings, timestamps as epoch milliseconds or ISO 8601.
 """
 
@@ -48,7 +48,7 @@ def opt_str(d: Mapping[str, Any], key: str, what: str) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    # Ids and codes sometimes arrive as numbers (API doc §8 #13); accept plain integers.
+    # Ids and codes sometimes arrive as numbers (docs/zuora-api.md §8 #13); accept plain integers.
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     raise bad(what, f"field {key!r} should be text, got {type(value).__name__}")

@@ -1,6 +1,6 @@
 """Provides the reading of responses: success checks and the three error body shapes.
 
-Each route declares a `Shape` (API doc §2.5): uno/v1 `CommonResponse` (HTTP 200 may carry
+Each route declares a `Shape` (docs/zuora-api.md §2.5): uno/v1 `CommonResponse` (HTTP 200 may carry
 `success:false`), custom objects' flat `{code, message}`, AQuA's errors inside the job
 JSON (a refused request is a job with `status:"error"` and a null id), or `raw` for
 bodies that are not JSON (templates, files). The older v1 body `{"Success": false,
@@ -35,7 +35,7 @@ from ztui.api.errors import (
 )
 
 Shape = Literal["uno", "co", "aqua", "raw"]
-"""Which error body shape (API doc §2.5) and success check a route uses."""
+"""Which error body shape (docs/zuora-api.md §2.5) and success check a route uses."""
 
 Redact = Callable[[str], str]
 """Masks the credentials a server message might echo."""
@@ -106,7 +106,7 @@ def _as_text(value: object) -> str:
 
 
 def extract_error(body: object) -> tuple[list[Reason], str]:
-    """Reasons and a one-line message from any of the error shapes (API doc §2.5)."""
+    """Reasons and a one-line message from any of the error shapes (docs/zuora-api.md §2.5)."""
     if not isinstance(body, dict):
         return [], ""
     reasons: list[Reason] = []
@@ -158,14 +158,14 @@ _UNO_CATEGORY: Final[Mapping[str, type[ApiError]]] = {
     "70": RateLimited,
     "99": ServerError,
 }
-"""API doc §2.5A: the last two digits of an 8-digit code give the category."""
+"""docs/zuora-api.md §2.5A: the last two digits of an 8-digit code give the category."""
 
 _AQUA_CODES: Final[Mapping[str, type[ApiError]]] = {
     "90001": NotFound,
     "90002": NotFound,
     "90009": PermissionDenied,
 }
-"""API doc §2.5C: the AQuA codes that mean something other than a bad request.
+"""docs/zuora-api.md §2.5C: the AQuA codes that mean something other than a bad request.
 
 An AQuA error with a null id is a refused request (no job exists), so even the
 "internal" codes (90010, 90022) stay `BadRequest`: retrying with the same idempotency key
@@ -231,7 +231,7 @@ def check_success(
             body_excerpt=excerpt(response),
         )
     if shape == "aqua" and body.get("status") == "error" and body.get("id") in (None, ""):
-        # API doc §2.5C: a request that fails validation comes back as a job with
+        # docs/zuora-api.md §2.5C: a request that fails validation comes back as a job with
         # status "error" and a null id, possibly with HTTP 200.
         return body, error_for(response, method, path, shape, redact, body=body)
     return body, None
@@ -281,7 +281,7 @@ def error_for(
         return ServerError(text, **common)
     if status < 300 or status == httpx.codes.BAD_REQUEST:
         # A body-level error (uno success:false, AQuA status:error) or a plain 400:
-        # the code's category may say more than the HTTP status (API doc §2.5). A 400
+        # the code's category may say more than the HTTP status (docs/zuora-api.md §2.5). A 400
         # is the server's verdict on the request, so it never becomes transient.
         code = reasons[0].code if reasons else ""
         kind = error_class_for_code(code, shape)
@@ -332,7 +332,7 @@ def token_error(response: httpx.Response, path: str, redact: Redact) -> ApiError
             method="POST",
             path=path,
         )
-    # API doc §2.2: the bad-credentials body is undocumented; any other non-200 is an
+    # docs/zuora-api.md §2.2: the bad-credentials body is undocumented; any other non-200 is an
     # authentication failure, shown with the server's own words.
     return AuthError(
         f"Zuora refused the client credentials (HTTP {status}: {text})",

@@ -1,6 +1,6 @@
 """Provides `Transport`: one HTTP exchange at a time, with the rules every Zuora call follows.
 
-The standard headers and a `Zuora-Track-Id` on each request (API doc §2.3), the token
+The standard headers and a `Zuora-Track-Id` on each request (docs/zuora-api.md §2.3), the token
 from `TokenAuth`, retries with backoff for the requests that may be repeated (§2.7,
 §2.8), the rate budget from each response (§2.7), the mapping of error bodies onto the
 `ztui.api.errors` tree (§2.5, in `ztui.api.shapes`), and a log of the latest failures
@@ -192,7 +192,7 @@ class Transport:
     def _next_track_id(self) -> str:
         self._seq += 1
         track = f"ztui-{self._run_id}-{self._seq}"
-        # API doc §2.3: <= 64 US-ASCII chars without : ; " '. Ours always is; keep it so.
+        # docs/zuora-api.md §2.3: <= 64 US-ASCII chars without : ; " '. Ours always is; keep it so.
         assert len(track) <= 64
         assert track.isascii()
         assert not _TRACK_FORBIDDEN.search(track)
@@ -231,7 +231,7 @@ class Transport:
         )
 
     def standard_headers(self, accept: str) -> dict[str, str]:
-        """The headers every request carries (API doc §2.3), Authorization aside."""
+        """The headers every request carries (docs/zuora-api.md §2.3), Authorization aside."""
         headers = {"Accept": accept, "Accept-Encoding": "gzip"}
         if self._org_ids:
             headers["Zuora-Org-Ids"] = ",".join(self._org_ids)
@@ -368,7 +368,8 @@ class Transport:
         reset: float | None = None
         if isinstance(error, RateLimited):
             retry_after = error.retry_after
-            # API doc §2.7: Retry-After first; else RateLimit-Reset once the budget is spent.
+            # docs/zuora-api.md §2.7: Retry-After first; else RateLimit-Reset once the
+            # budget is spent.
             if retry_after is None and self.budget.remaining == 0:
                 reset = error.reset if error.reset is not None else self.budget.reset_in()
         delay = backoff_delay(attempt, retry_after=retry_after, reset=reset, rng=self._rng)
@@ -480,7 +481,7 @@ class Transport:
                 method=method,
                 path=path,
             )
-        # API doc §2.7/§2.8: GETs and POST/PATCH with an idempotency key may be repeated;
+        # docs/zuora-api.md §2.7/§2.8: GETs and POST/PATCH with an idempotency key may be repeated;
         # other writes (PUT stop, DELETE, key-less creates) must never be sent twice.
         retryable = method == "GET" or (method in ("POST", "PATCH") and idempotency_key is not None)
         attempt = 0
@@ -531,7 +532,7 @@ class Transport:
                 return response, body
             if isinstance(error, AuthError) and not refreshed and self.auth.can_refresh:
                 # Some /v1 paths refuse a token with a code ending in 11 rather than a 401
-                # (API doc §2.2): refresh once and send again, as the auth flow does.
+                # (docs/zuora-api.md §2.2): refresh once and send again, as the auth flow does.
                 self.record(error)
                 self.auth.forget(response.request)
                 refreshed = True

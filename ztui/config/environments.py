@@ -1,4 +1,4 @@
-"""Provides the Zuora environments (API doc §2.1) and the check every base URL passes.
+"""Provides the Zuora environments (docs/zuora-api.md §2.1) and the check every base URL passes.
 
 A profile names an environment (`us-sandbox`) or gives a `base_url`; either way
 `environment_for_url` tells whether the REST root is a known Zuora one, and whether it is
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 @dataclass(frozen=True)
 class Environment:
-    """One Zuora environment and its REST root (API doc §2.1)."""
+    """One Zuora environment and its REST root (docs/zuora-api.md §2.1)."""
 
     name: str
     """Stable short key used in config files, e.g. `us-sandbox`."""
@@ -68,7 +68,7 @@ def _environments() -> Mapping[str, Environment]:
 
 
 ENVIRONMENTS: Final[Mapping[str, Environment]] = _environments()
-"""Every Zuora environment of API doc §2.1, by short key."""
+"""Every Zuora environment of docs/zuora-api.md §2.1, by short key."""
 
 
 def environment_for_url(base_url: str) -> Environment | None:

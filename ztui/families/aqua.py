@@ -1,4 +1,6 @@
-"""Provides the AQuA batch-query family (API doc §7): job and batch parsers, statuses, limits.
+"""Provides the AQuA batch-query family: job and batch parsers, statuses, limits.
+
+docs/zuora-api.md §7.
 
 AQuA has no list call: its jobs are followed by id (those created from ztui, found in
 the journal, or entered by hand).
@@ -32,10 +34,10 @@ from ztui.families.base import (
 )
 
 AQUA_FORMATS: Final = ("csv", "zip", "gzip")
-"""AQuA result formats (API doc §7)."""
+"""AQuA result formats (docs/zuora-api.md §7)."""
 
 AQUA_MAX_QUERIES: Final = 50
-"""At most this many queries per AQuA job (API doc §7, error 90004)."""
+"""At most this many queries per AQuA job (docs/zuora-api.md §7, error 90004)."""
 
 AQUA_STATES: Final[Mapping[str, JobState]] = {
     "submitted": JobState.QUEUED,
@@ -52,7 +54,7 @@ _BATCH_DONE: Final = frozenset({"completed", "aborted", "deleted_notallowed", "c
 
 
 def parse_aqua_batches(data: object) -> list[AquaBatch]:
-    """Parse the `batches` of an AQuA job JSON (API doc §7); a missing list gives [].
+    """Parse the `batches` of an AQuA job JSON (docs/zuora-api.md §7); a missing list gives [].
 
     Raises:
         MalformedResponse: The job or a batch is not an object, or has wrong field types.
@@ -91,7 +93,7 @@ def parse_aqua_batches(data: object) -> list[AquaBatch]:
 
 
 def parse_aqua_job(data: object) -> Job:
-    """Parse an AQuA batch-query job (API doc §7).
+    """Parse an AQuA batch-query job (docs/zuora-api.md §7).
 
     Kind is the job `name` or "(unnamed)". Progress and counts are in batches: processed =
     finished batches, total = all batches. `message` joins `message` and `errorCode`.
@@ -130,7 +132,7 @@ def parse_aqua_job(data: object) -> Job:
 
 
 AQUA_FILE_TTL_S: Final = 72 * 3600.0
-"""AQuA result files are purged 3 days after the job completes (API doc §7)."""
+"""AQuA result files are purged 3 days after the job completes (docs/zuora-api.md §7)."""
 
 AQUA_DETAIL: Final = DetailLayout(
     (
@@ -152,7 +154,7 @@ AQUA_DETAIL: Final = DetailLayout(
     ),
     hidden=("batches",),
 )
-"""The detail screen's rows of an AQuA job (API doc §7); its batches have a table."""
+"""The detail screen's rows of an AQuA job (docs/zuora-api.md §7); its batches have a table."""
 
 DEFINITION: Final = FamilyDef(
     family=Family.AQUA,
@@ -169,7 +171,7 @@ DEFINITION: Final = FamilyDef(
     create=CreateFacts(uses_idempotency_key=True),
     id_pattern=HEX32_RE,
     aliases=("batch-query",),
-    # Unknown ids may come back as 400 with code 90002 rather than 404 (API doc §7,
+    # Unknown ids may come back as 400 with code 90002 rather than 404 (docs/zuora-api.md §7,
     # INFERRED).
     unknown_id_is_bad_request=True,
     parse_batches=parse_aqua_batches,

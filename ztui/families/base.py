@@ -62,7 +62,7 @@ class CreateFacts:
     max_file_bytes: int | None = None
     """The upload size limit, for families that upload a file."""
     uses_idempotency_key: bool = False
-    """Whether the create request carries an `Idempotency-Key` (API doc §2.8)."""
+    """Whether the create request carries an `Idempotency-Key` (docs/zuora-api.md §2.8)."""
     max_active: int | None = None
     """How many of the family's jobs the tenant runs at once (None: no documented cap)."""
     active_statuses: frozenset[str] = frozenset()
@@ -244,7 +244,7 @@ class FamilyDef:
     create: CreateFacts
     """What a create needs."""
     id_pattern: re.Pattern[str]
-    """The shape of the family's job ids (API doc §2.9)."""
+    """The shape of the family's job ids (docs/zuora-api.md §2.9)."""
     aliases: tuple[str, ...] = ()
     """Spellings `--family` accepts besides the value (with `_` or `-`)."""
     list_optional: bool = False

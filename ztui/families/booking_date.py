@@ -1,6 +1,6 @@
-"""Provides the booking-date backfill family (API doc §4), and the job shape it shares.
+"""Provides the booking-date backfill family (docs/zuora-api.md §4), and the job shape it shares.
 
-Booking-date and auto-backfill jobs come in one shape (API doc §4, §5); `parse_batch_job`
+Booking-date and auto-backfill jobs come in one shape (docs/zuora-api.md §4, §5); `parse_batch_job`
 reads it for both.
 """
 
@@ -59,7 +59,7 @@ UNO_DETAIL: Final = DetailLayout(
         DetailField("Failure message", ("failureMessage", "message")),
     )
 )
-"""The detail screen's rows of booking-date and auto-backfill jobs (API doc §4-§5)."""
+"""The detail screen's rows of booking-date and auto-backfill jobs (docs/zuora-api.md §4-§5)."""
 
 
 def parse_batch_job(
@@ -118,7 +118,7 @@ def parse_batch_job(
 
 
 def parse_booking_date_job(data: object) -> Job:
-    """Parse a `BookingDateJob` (API doc §4); kind is `type` or "BookingDate".
+    """Parse a `BookingDateJob` (docs/zuora-api.md §4); kind is `type` or "BookingDate".
 
     Raises:
         MalformedResponse: Not an object, no id, or a field of the wrong type.

@@ -1,4 +1,4 @@
-"""Provides the custom-object bulk job family (API doc §6).
+"""Provides the custom-object bulk job family (docs/zuora-api.md §6).
 
 Its parser and status table, the row-error parser, the list's page type and the
 family's limits: page size, upload size and the five-job slot limit.
@@ -32,19 +32,19 @@ from ztui.families.base import (
 )
 
 CUSTOM_OBJECT_MAX_PAGE_SIZE: Final = 40
-"""The SDK rejects larger pages; sources disagree above this (API doc §6)."""
+"""The SDK rejects larger pages; sources disagree above this (docs/zuora-api.md §6)."""
 
 CUSTOM_OBJECT_MAX_BYTES: Final = 15 * 1024 * 1024
-"""Upload limit for custom-object files (API doc §6: "≤15 MB"; read as MiB)."""
+"""Upload limit for custom-object files (docs/zuora-api.md §6: "≤15 MB"; read as MiB)."""
 
 CO_MAX_ACTIVE: Final = 5
-"""Custom-object jobs a tenant may have accepted, pending or in progress (API doc §6)."""
+"""Custom-object jobs a tenant may have accepted, pending or in progress (docs/zuora-api.md §6)."""
 
 CO_ACTIVE_STATUSES: Final = frozenset({"accepted", "pending", "in_progress"})
 """Statuses that take one of the 5 custom-object slots."""
 
 CO_SLOTS_FULL_CODE: Final = "71012560"
-""""Service limit reached, please retry later." (API doc §2.5B, §9 item 18)."""
+""""Service limit reached, please retry later." (docs/zuora-api.md §2.5B, §9 item 18)."""
 
 CUSTOM_OBJECT_STATES: Final[Mapping[str, JobState]] = {
     "accepted": JobState.QUEUED,
@@ -82,7 +82,7 @@ class CustomObjectPage:
 
 
 def parse_custom_object_job(data: object) -> Job:
-    """Parse a custom-object bulk job (API doc §6).
+    """Parse a custom-object bulk job (docs/zuora-api.md §6).
 
     Kind is `"{object}:{operation}"` (the namespace stays in `raw`). Progress is unknown
     (None) until the job is terminal, then 1.0; `processed` is `recordsProcessed`.
@@ -164,7 +164,7 @@ CUSTOM_OBJECT_DETAIL: Final = DetailLayout(
         DetailField("Error", ("error",), "error"),
     )
 )
-"""The detail screen's rows of a custom-object bulk job (API doc §6)."""
+"""The detail screen's rows of a custom-object bulk job (docs/zuora-api.md §6)."""
 
 DEFINITION: Final = FamilyDef(
     family=Family.CUSTOM_OBJECT,

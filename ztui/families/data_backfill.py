@@ -1,4 +1,7 @@
-"""Provides the data backfill family (API doc §3): parser, statuses, constants, definition."""
+"""Provides the data backfill family: parser, statuses, constants, definition.
+
+docs/zuora-api.md §3.
+"""
 
 from __future__ import annotations
 
@@ -37,10 +40,10 @@ DATA_BACKFILL_TYPES: Final = (
     "MemoDetail",
     "InvoiceItemAdjustment",
 )
-"""The documented data backfill `JobType` values (API doc §3)."""
+"""The documented data backfill `JobType` values (docs/zuora-api.md §3)."""
 
 DATA_BACKFILL_MAX_BYTES: Final = 4 * 1024 * 1024
-"""Upload limit for data backfill files (API doc §3: "≤4 MB"; read as MiB)."""
+"""Upload limit for data backfill files (docs/zuora-api.md §3: "≤4 MB"; read as MiB)."""
 
 DATA_BACKFILL_STATES: Final[Mapping[str, JobState]] = {
     "pending": JobState.QUEUED,
@@ -55,7 +58,7 @@ DATA_BACKFILL_STATES: Final[Mapping[str, JobState]] = {
 
 
 def parse_data_backfill_job(data: object) -> Job:
-    """Parse a data backfill `Job` (API doc §3).
+    """Parse a data backfill `Job` (docs/zuora-api.md §3).
 
     `kind` is `importType` (get) or `type` (list). Progress is `completedPercentage / 100`,
     else `processedCount / totalCount`; counts are the row counters.
@@ -115,7 +118,7 @@ DATA_BACKFILL_DETAIL: Final = DetailLayout(
         DetailField("Failure message", ("failureMessage",)),
     )
 )
-"""The detail screen's rows of a data backfill job (API doc §3)."""
+"""The detail screen's rows of a data backfill job (docs/zuora-api.md §3)."""
 
 DEFINITION: Final = FamilyDef(
     family=Family.DATA_BACKFILL,

@@ -1,4 +1,4 @@
-"""Provides the auto-backfill ("propagation") family (API doc §5).
+"""Provides the auto-backfill ("propagation") family (docs/zuora-api.md §5).
 
 Only the create call is in every source; list, get and stop exist on newer tenants
 only, so the family's list is optional (a tenant without it is skipped quietly).
@@ -14,17 +14,17 @@ from ztui.families.base import Calls, CreateFacts, FamilyDef
 from ztui.families.booking_date import BOOKING_DATE_STATES, UNO_DETAIL, UNO_STOP, parse_batch_job
 
 PROPAGATION_TYPES: Final = ("RatePlanCharge", "OrderLineItem")
-"""The documented auto-backfill `type` values (API doc §5)."""
+"""The documented auto-backfill `type` values (docs/zuora-api.md §5)."""
 
 PROPAGATION_MAX_BATCH_SIZE: Final = 1000
-"""The largest (and default) `batchSize` (API doc §5: 1-1000)."""
+"""The largest (and default) `batchSize` (docs/zuora-api.md §5: 1-1000)."""
 
 PROPAGATION_STATES: Final[Mapping[str, JobState]] = BOOKING_DATE_STATES
-"""Auto-backfill statuses: undocumented, INFERRED to match booking-date (API doc §5)."""
+"""Auto-backfill statuses: undocumented, INFERRED to match booking-date (docs/zuora-api.md §5)."""
 
 
 def parse_propagation_job(data: object) -> Job:
-    """Parse an auto-backfill (propagation) job (API doc §5); kind is its `type`.
+    """Parse an auto-backfill (propagation) job (docs/zuora-api.md §5); kind is its `type`.
 
     Raises:
         MalformedResponse: Not an object, no id, or a field of the wrong type.

@@ -11,7 +11,7 @@ headless `ztui errors ID --csv` command share one implementation:
   file is known, the original rows joined by row number), with the errors as reference
   columns where the family's uploads allow them and in a file beside it otherwise;
 - `read_backfill_result` turns a data-backfill result file (your file plus `Success` and
-  `Error Message` columns, API doc §3) into per-row errors.
+  `Error Message` columns, docs/zuora-api.md §3) into per-row errors.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ ERROR_ROW_COLUMN: Final = "error_row"
 SYSTEM_FIELDS: Final = frozenset(
     {"type", "createdbyid", "createddate", "updatedbyid", "updateddate"}
 )
-"""Record fields the server fills in itself (API doc §6); they are left out of a re-upload
+"""Record fields the server fills in itself (docs/zuora-api.md §6); they are left out of a re-upload
 file because an upload may only carry `Id` and the object's own fields."""
 
 _JOIN: Final = "; "
@@ -535,7 +535,7 @@ def parse_backfill_result_text(text: str) -> list[JobError]:
     """Per-row errors from a data-backfill result CSV (your file plus result columns).
 
     The result file is the uploaded file with `Success` and `Error Message` columns added
-    (API doc §3, [KC]); their exact spelling is undocumented, so names are matched
+    (docs/zuora-api.md §3, [KC]); their exact spelling is undocumented, so names are matched
     case-insensitively. A row fails when `Success` is false-like, or, without a `Success`
     column, when its error message is not empty.
 

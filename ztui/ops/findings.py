@@ -202,7 +202,7 @@ class FileReport:
 
 
 def md5_hex(data: bytes) -> str:
-    """Return the MD5 hex digest of `data` (Zuora's `checksum`, API doc §3)."""
+    """Return the MD5 hex digest of `data` (Zuora's `checksum`, docs/zuora-api.md §3)."""
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 

@@ -6,7 +6,7 @@ a `FileReport` holding the bytes to upload (so what was checked is exactly what 
 their MD5 and SHA-256, a preview, and a list of `Finding`s. Errors block the submit; warnings
 need an explicit acknowledgement.
 
-The rules come from the API doc: §3 for data-backfill files (`.csv` or zipped `.csv`,
+The rules come from docs/zuora-api.md: §3 for data-backfill files (`.csv` or zipped `.csv`,
 ≤4 MB, header laid out as the type's template, `#` columns are read-only comments, a blank
 cell in a kept column writes null, MD5 sent as `checksum`) and §6 for custom-object uploads
 (raw UTF-8 CSV, ≤15 MB, update files need an `id`/`Id` column; delete files too, per the

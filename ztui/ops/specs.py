@@ -77,7 +77,7 @@ class UploadFile:
 
 @dataclass(frozen=True)
 class DataBackfillSpec:
-    """A data-backfill create: a JobType and a CSV or zipped CSV (API doc §3)."""
+    """A data-backfill create: a JobType and a CSV or zipped CSV (docs/zuora-api.md §3)."""
 
     job_type: str
     file: UploadFile
@@ -85,12 +85,12 @@ class DataBackfillSpec:
 
 @dataclass(frozen=True)
 class BookingDateSpec:
-    """A booking-date backfill create; it has no parameters (API doc §4)."""
+    """A booking-date backfill create; it has no parameters (docs/zuora-api.md §4)."""
 
 
 @dataclass(frozen=True)
 class PropagationSpec:
-    """An auto-backfill create (API doc §5)."""
+    """An auto-backfill create (docs/zuora-api.md §5)."""
 
     job_type: str
     """`RatePlanCharge` or `OrderLineItem`."""
@@ -102,7 +102,10 @@ class PropagationSpec:
 
 @dataclass(frozen=True)
 class CustomObjectSpec:
-    """A custom-object bulk job: submit, then (create/update) upload the CSV (API doc §6)."""
+    """A custom-object bulk job: submit, then (create/update) upload the CSV.
+
+    docs/zuora-api.md §6.
+    """
 
     object: str
     namespace: str
@@ -116,7 +119,7 @@ class CustomObjectSpec:
 
 @dataclass(frozen=True)
 class AquaSpec:
-    """An AQuA batch query job (API doc §7)."""
+    """An AQuA batch query job (docs/zuora-api.md §7)."""
 
     name: str
     queries: tuple[str, ...]

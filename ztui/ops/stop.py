@@ -3,7 +3,7 @@
 UI-free on purpose (no Textual): the app's stop flow (`ztui.flows.stop`) asks
 `refusal_reason` before it opens the modal, and runs `perform_stop` in the app's `action`
 worker once the user confirmed. Each family's `StopAction` (`ztui.families`) says what
-its action is called, what it sends and in which statuses Zuora accepts it (API doc
+its action is called, what it sends and in which statuses Zuora accepts it (docs/zuora-api.md
 §3-§7).
 
 `perform_stop` re-reads the job right before sending, refuses when it has meanwhile left

@@ -1,7 +1,7 @@
 """Provides exactly-once job creation for the five families, UI-free.
 
 The new-job screen builds a `JobSpec` from its form, makes a `Submission` when the user
-confirms (that is when the idempotency keys are made, API doc §2.8) and runs `submit` in
+confirms (that is when the idempotency keys are made, docs/zuora-api.md §2.8) and runs `submit` in
 an app worker. Every write that reaches the network is journalled (`ztui.store.journal`), and
 every failure comes back as a `SubmitOutcome`, never as an exception.
 
@@ -163,7 +163,7 @@ class Submission:
 
     @property
     def uses_key(self) -> bool:
-        """Whether the create request carries `key` (API doc §2.8)."""
+        """Whether the create request carries `key` (docs/zuora-api.md §2.8)."""
         return family_def(self.family).create.uses_idempotency_key
 
     def renew_key(self) -> None:
@@ -361,7 +361,7 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
         except ReadOnlyError as exc:
             return SubmitOutcome("not_sent", exc.message)
         except Conflict as exc:
-            # API doc §2.8: another request with this key is in flight, or the key was
+            # docs/zuora-api.md §2.8: another request with this key is in flight, or the key was
             # used before. Re-read; if the job is not there, ask again with the same key,
             # which the server answers with the stored result once the first is done.
             found = await _find_new(client, sub, before, ctx)

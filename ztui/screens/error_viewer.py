@@ -1,6 +1,6 @@
 """Provides `ErrorViewerScreen`: why a job failed, grouped, with a fix-and-resubmit export.
 
-What is shown depends on what the family's `FamilyDef` says it has (API doc §3-§7):
+What is shown depends on what the family's `FamilyDef` says it has (docs/zuora-api.md §3-§7):
 
 - what each family can tell is read by `ztui.ops.job_errors.fetch_job_errors`, which
   `ztui errors` uses too (row errors, the result file's failed rows, batch messages,

@@ -5,7 +5,7 @@ own). On open, and when the job's status changes, it makes one on-demand detail 
 its `detail` worker, which is cancelled when the screen closes. A failed fetch leaves the
 last known data on screen with its age and the reason.
 
-Each family's layout (`FamilyDef.detail`) lists every field of API doc §3-§7; then come
+Each family's layout (`FamilyDef.detail`) lists every field of docs/zuora-api.md §3-§7; then come
 any other field the server sent, the status transitions ztui observed (the app's
 `StatusHistory`), and for a family of batches (AQuA) the batches table and the countdown
 to the result purge (`FamilyDef.result_ttl_s`: AQuA files live 72 h).

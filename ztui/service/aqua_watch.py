@@ -1,6 +1,6 @@
 """Provides `AquaWatch`: the AQuA jobs the watcher follows by id, and fetching them.
 
-AQuA has no list call (API doc §7), so the watcher follows the ids it is given: those
+AQuA has no list call (docs/zuora-api.md §7), so the watcher follows the ids it is given: those
 created from ztui (the journal), entered by hand, or passed on the command line. Each
 poll fetches the ones that are not terminal yet.
 """

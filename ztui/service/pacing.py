@@ -40,7 +40,7 @@ class PollSettings:
     low_budget_fraction: float = 0.10
     """Budget fraction (`remaining / limit`) below which `low_budget_s` applies."""
     co_page_size: int = CUSTOM_OBJECT_MAX_PAGE_SIZE
-    """Custom-object list page size; the API doc (§6) says never above 40."""
+    """Custom-object list page size; docs/zuora-api.md §6 says never above 40."""
     co_max_pages: int = 50
     """Most custom-object pages read per poll (bounds the first poll of a big tenant)."""
     backoff_base_s: float = 1.0

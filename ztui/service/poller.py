@@ -2,7 +2,7 @@
 
 The app starts it in its `poller` worker on mount and stops it on unmount; the headless
 `ztui watch` command drives it one tick at a time with `poll_once()`. Each tick makes one
-list call per family (API doc §3-§6), follows only the custom-object pages it needs, and
+list call per family (docs/zuora-api.md §3-§6), follows only the custom-object pages it needs, and
 fetches each watched AQuA job (§7 has no list) until it is terminal. It never fetches a
 job's detail per tick: `fetch_detail` does that on demand, and keeps terminal jobs for
 good. Every tick yields a whole, immutable `JobSnapshot`.
@@ -326,8 +326,8 @@ class JobPoller:
             except (NotSupported, NotFound) as exc:
                 definition = family_def(family)
                 if definition.list_optional:
-                    # E.g. auto-backfill list/get exist only on newer tenants (API doc §5):
-                    # skip the family quietly.
+                    # E.g. auto-backfill list/get exist only on newer tenants
+                    # (docs/zuora-api.md §5): skip the family quietly.
                     self._disabled.add(family)
                     self._status[family] = FamilyStatus(family, "unsupported")
                     log.info("%s list not offered by this tenant: %s", definition.noun, exc)

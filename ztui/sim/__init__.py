@@ -5,7 +5,7 @@
 heavy parts (Starlette, uvicorn) load on first use of those names, so importing this
 package for `DEMO_CLIENT_ID` or `SimConfig` stays cheap.
 
-This package never imports `ztui.api`: it speaks the API doc's JSON
+This package never imports `ztui.api`: it speaks the JSON of docs/zuora-api.md
 (`docs/zuora-api.md`), so a bug in our client models can't hide behind the same
 bug here.
 """

@@ -1,6 +1,6 @@
 """Provides AQuA batch-query jobs: create validation, the batch state machine, result files.
 
-API doc §7, checklist items 23-26. Wire types follow the SDK models: `version` a string,
+docs/zuora-api.md §7, checklist items 23-26. Wire types follow the SDK models: `version` a string,
 `recordCount`/`offset` integers, `format` upper case, batch statuses from its enum.
 """
 

@@ -1,7 +1,7 @@
 """Provides custom-object bulk jobs (`/objects/jobs`): state machine, uploads, row errors.
 
-API doc §6, checklist items 17-22. Keys mix PascalCase (`Id`, `CreatedDate`) and camelCase,
-exactly as the wire does.
+docs/zuora-api.md §6, checklist items 17-22. Keys mix PascalCase (`Id`, `CreatedDate`) and
+camelCase, exactly as the wire does.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ count it against the rate limits (rejected requests count too), take a `/v1` con
 slot, apply injected faults, check `Zuora-Track-Id`, check the bearer token, gunzip the
 body, apply idempotency, run the route, and finally add the standard headers
 (`Zuora-Request-Id`, track-id echo, `RateLimit-*`, `Concurrency-Limit-*`) and gzip the
-answer when asked (API doc §2, checklist items 3-9 and 28).
+answer when asked (docs/zuora-api.md §2, checklist items 3-9 and 28).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def json_response(
 
 
 def error_body(family: str, code: str | int, message: str, request_id: str) -> dict[str, Any]:
-    """The error body in the family's shape (API doc §2.5)."""
+    """The error body in the family's shape (docs/zuora-api.md §2.5)."""
     if family == "co":
         return {"code": int(code), "message": message}
     if family == "aqua":

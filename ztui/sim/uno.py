@@ -2,7 +2,7 @@
 
 Each job is a small state machine driven lazily by `advance(now, env)`: transitions are
 computed from the job's own timing parameters, so the result does not depend on how often
-anyone looks (API doc §3-§5, checklist items 12-16).
+anyone looks (docs/zuora-api.md §3-§5, checklist items 12-16).
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def _ticks(start: float, now: float, tick: float) -> int:
 
 @dataclass(eq=False, slots=True)
 class DataBackfillJob:
-    """One data-backfill job (API doc §3)."""
+    """One data-backfill job (docs/zuora-api.md §3)."""
 
     id: str
     import_type: str

@@ -1,6 +1,6 @@
 """Provides the AQuA watch list: AQuA jobs the user asked ztui to follow by id.
 
-AQuA has no list call (API doc §7), so the board shows only the AQuA jobs ztui knows of:
+AQuA has no list call (docs/zuora-api.md §7), so the board shows only the AQuA jobs ztui knows of:
 those it created (from the journal) and those added here by id. The list lives in
 `state.toml` under `aqua_watch`, one entry per connection (`profile@host`), newest last,
 so a job added once is followed again on the next start. Ids that Zuora no longer knows

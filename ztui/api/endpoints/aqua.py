@@ -1,4 +1,4 @@
-"""Provides the AQuA batch-query endpoints (`/v1/batch-query/…`, API doc §7).
+"""Provides the AQuA batch-query endpoints (`/v1/batch-query/…`, docs/zuora-api.md §7).
 
 There is no list: a job is created, then fetched by id until it is done, or cancelled.
 Errors live inside the job JSON (§2.5C); a refused create is a job with a null id.
@@ -35,7 +35,7 @@ class AquaEndpoints:
     async def create_aqua_job(
         self, body: Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> Job:
-        """Submit an AQuA batch query job with the given JSON body (API doc §7).
+        """Submit an AQuA batch query job with the given JSON body (docs/zuora-api.md §7).
 
         Raises:
             BadRequest: The server rejected it (`status:"error"`, null id) — the message

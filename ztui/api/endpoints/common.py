@@ -58,7 +58,7 @@ def segment(value: str, what: str) -> str:
 
 
 def checked_key(key: str | None) -> str:
-    """`key`, or a new uuid4 when it is None (API doc §2.8).
+    """`key`, or a new uuid4 when it is None (docs/zuora-api.md §2.8).
 
     Raises:
         BadRequest: `key` is not 1-255 printable ASCII characters.

@@ -1,4 +1,4 @@
-"""Provides the custom-object bulk job endpoints (`/objects/jobs…`, API doc §6).
+"""Provides the custom-object bulk job endpoints (`/objects/jobs…`, docs/zuora-api.md §6).
 
 The list is paged newest first by cursor, with no total; a job is submitted, then (for
 create and update) gets its CSV uploaded; cancel works while it is accepted or pending.
@@ -65,7 +65,7 @@ class CustomObjectEndpoints:
         """Fetch one page of custom-object bulk jobs, newest first.
 
         Args:
-            page_size: Jobs per page; values above 40 are sent as 40 (API doc §6).
+            page_size: Jobs per page; values above 40 are sent as 40 (docs/zuora-api.md §6).
             cursor: The previous page's `cursor` (exclusive), or None for the first page.
             status: Only jobs in this status (`pending`, `in_progress`, ...).
         """

@@ -1,6 +1,6 @@
 """Provides the file endpoints: data backfill templates and result-file downloads.
 
-A template is a CSV the API serves per data backfill type (API doc §3); a result file
+A template is a CSV the API serves per data backfill type (docs/zuora-api.md §3); a result file
 is what a finished AQuA query left behind (`GET /v1/files/{id}`, §7).
 """
 

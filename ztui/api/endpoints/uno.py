@@ -1,4 +1,6 @@
-"""Provides the uno endpoints: data backfill, booking-date and auto-backfill jobs (API doc §3-§5).
+"""Provides the uno endpoints: data backfill, booking-date and auto-backfill jobs.
+
+docs/zuora-api.md §3-§5.
 
 All three answer in the v1 `CommonResponse` shape (§2.5A). The data backfill list has
 two spellings (§8 #1), and the auto-backfill list, get and stop exist on newer tenants
@@ -122,7 +124,7 @@ class UnoEndpoints:
         """Upload a CSV (or zipped CSV) as a new data backfill job.
 
         Never retried: the endpoint takes no idempotency key, so a failure after sending
-        may still have created a job; re-list before trying again (API doc §2.6).
+        may still have created a job; re-list before trying again (docs/zuora-api.md §2.6).
 
         Args:
             job_type: One of `DATA_BACKFILL_TYPES`.
@@ -245,7 +247,7 @@ class UnoEndpoints:
         try:
             result = await self._t.call(method, path, shape="uno", json_body=json_body)
         except (NotFound, NotSupported) as exc:
-            # API doc §5: list/get/stop exist only in the newest REF. A 404 before any of
+            # docs/zuora-api.md §5: list/get/stop exist only in the newest REF. A 404 before any of
             # them ever worked means the tenant lacks them; afterwards it is a missing job.
             if self._propagation_readable and isinstance(exc, NotFound):
                 raise

@@ -2,7 +2,7 @@
 
 A command opens one `ZuoraClient` on the resolved profile (the same configuration and
 client as the app), resolves job ids across families, and turns API errors into one line
-on stderr plus an `ExitCode`. Transient errors are retried with the API doc's backoff
+on stderr plus an `ExitCode`. Transient errors are retried with the backoff of docs/zuora-api.md
 (§2.7) and reported once per change of what is wrong, never as a traceback.
 """
 
@@ -108,7 +108,7 @@ def exit_for(exc: ApiError) -> ExitCode:
 
 
 def describe(exc: ApiError) -> str:
-    """One line for an API error, with the request id support asks for (API doc §2.4)."""
+    """One line for an API error, with the request id support asks for (docs/zuora-api.md §2.4)."""
     text = str(exc)
     if isinstance(exc, AuthError):
         text += " (check the client id and secret of the profile, or ZTUI_CLIENT_ID/SECRET)"
@@ -273,7 +273,7 @@ async def resolve_job(
             continue
         except BadRequest:
             # Some families answer an unknown id with 400 rather than 404 (AQuA's 90002,
-            # API doc §7); while guessing the family, that means "not here".
+            # docs/zuora-api.md §7); while guessing the family, that means "not here".
             if family_def(fam).unknown_id_is_bad_request and family is None:
                 continue
             raise
