@@ -73,6 +73,8 @@ class ZtuiApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit ztui"),
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit_ctrl", priority=True),
+        # An ops console quits on ctrl+c; it asks first only while a write is in flight.
+        Binding("ctrl+c", "interrupt", "Quit", show=False, id="app.interrupt", priority=True),
         Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen"),
         Binding(
             "ctrl+o",
@@ -229,6 +231,37 @@ class ZtuiApp(App[None]):
 
             self._dry_runs = DryRunFlow(self)
         return self._dry_runs
+
+    WRITE_GROUPS: ClassVar[frozenset[str]] = frozenset({"action", "upload"})
+    """Worker groups that send writes (stops, cancels, creates, uploads)."""
+
+    def writes_in_flight(self) -> int:
+        """How many writes are being sent right now."""
+        return sum(
+            1
+            for worker in self.workers
+            if worker.group in self.WRITE_GROUPS
+            and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        )
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: quit, unless a write is in flight, which is asked about first."""
+        busy = self.writes_in_flight()
+        if not busy:
+            self.exit()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "quit":
+                self.exit()
+
+        self.choose(
+            "A write is in flight",
+            f"{busy} write(s) are being sent. Quitting now leaves their outcome unknown; the "
+            "journal keeps them as unsettled, and the next start says so.",
+            [("quit", "Quit anyway", "error"), ("stay", "Stay")],
+            answered,
+        )
 
     def confirm(self, request: ConfirmRequest, answered: Callable[[bool], None]) -> None:
         """Ask the user to confirm a write in a `ConfirmDialog`."""

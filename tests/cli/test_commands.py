@@ -350,7 +350,7 @@ def test_stop_refusals_send_nothing(slow_sim: Sim, ztui: Ztui) -> None:
         assert result.code == 8
         assert "read-only" in result.err
         assert "nothing was sent" in result.err
-    assert no_tty.code == 2
+    assert no_tty.code == 8  # not confirmed: nothing was sent
     assert "--yes" in no_tty.err
     assert done.code == 8
     assert "Nothing was sent" in done.err

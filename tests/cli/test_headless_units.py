@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,8 @@ from ztui.cli.headless.commands import board_order, confirm_stop, state_matcher
 from ztui.cli.headless.connection import CommandError, candidate_families, parse_family
 from ztui.cli.headless.exitcodes import EXIT_STATUS_HELP, PRECEDENCE, ExitCode, combine
 from ztui.cli.headless.output import final_line, job_to_dict, jobs_table
+
+from .helpers import Sim, Ztui
 
 HEX = "0123456789abcdef0123456789abcdef"
 UUID = "a9e9a58d-0a11-4685-b1ab-99521dbc20a1"
@@ -231,11 +234,12 @@ def test_confirm_stop_on_a_terminal(production: bool, answer: str, ok: bool) -> 
 
 
 def test_confirm_stop_without_terminal_needs_yes() -> None:
-    """Without a terminal, --yes is required (usage error), and --yes skips the prompt."""
+    """Without a terminal, --yes is required (not confirmed: exit 8, nothing sent), and --yes
+    skips the prompt."""
     job = _job()
     with pytest.raises(CommandError) as needs_yes:
         confirm_stop(_Conn(), job, assume_yes=False, isatty=lambda: False)  # type: ignore[arg-type]
-    assert needs_yes.value.code is ExitCode.USAGE
+    assert needs_yes.value.code is ExitCode.REFUSED
     assert "--yes" in needs_yes.value.message
     confirm_stop(_Conn(), job, assume_yes=True, isatty=lambda: False)  # type: ignore[arg-type]
 
@@ -249,3 +253,22 @@ def test_parsers_share_connection_options(command: str) -> None:
     assert ns.profile == "p"
     assert ns.base_url == "http://h"
     assert ns.read_only is True
+
+
+def test_an_unknown_state_is_a_usage_error_with_the_known_ones() -> None:
+    with pytest.raises(CommandError) as caught:
+        state_matcher(["runing"])
+    assert caught.value.code is ExitCode.USAGE
+    assert "Did you mean 'running'?" in caught.value.message
+    assert "active" in caught.value.message
+    # A family's own status is a valid word too.
+    running = _job(state=JobState.RUNNING)
+    assert state_matcher(["PROCESSING", "in_progress"])(replace(running, status="Processing"))
+
+
+def test_jobs_with_a_misspelt_state_exits_2_before_polling(slow_sim: Sim, ztui: Ztui) -> None:
+    before = len(slow_sim.requests())
+    result = ztui.run("jobs", "--state", "runing")
+    assert result.code == 2, result.err
+    assert "is not a state" in result.err
+    assert len(slow_sim.requests()) == before

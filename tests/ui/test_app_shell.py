@@ -12,6 +12,7 @@ import httpx
 import pytest
 from textual.pilot import Pilot
 
+from tests.ui.pilot_support import wait_until
 from tests.ui.pilot_support import wait_until as _wait
 from tests.ui.test_detail_support import notes
 from ztui.api.models import Family
@@ -289,3 +290,31 @@ async def test_no_secret_or_token_on_disk_after_a_faulty_debug_run(
     logs = list(isolated_home.rglob("*.log"))
     assert logs
     assert any(p.stat().st_size > 0 for p in logs)
+
+
+async def test_ctrl_c_quits_when_nothing_is_being_sent(make_app: Callable[..., Any]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.jobs is not None, "jobs")
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: not app.is_running, "the app quit")
+
+
+async def test_ctrl_c_asks_while_a_write_is_in_flight(make_app: Callable[..., Any]) -> None:
+    import asyncio
+
+    from ztui.dialogs.choice import ChoiceModal
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.jobs is not None, "jobs")
+        release = asyncio.Event()
+        app.run_worker(release.wait(), group="action", description="a stop being sent")
+        await pilot.pause()
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceModal), "the question")
+        assert "1 write(s) are being sent" in app.screen.message
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceModal), "closed")
+        assert app.is_running
+        release.set()

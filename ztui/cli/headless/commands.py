@@ -64,7 +64,16 @@ def state_matcher(words: Sequence[str]) -> Callable[[Job], bool]:
     """A predicate for `--state`: normalised states, `active`/`finished`, or raw statuses.
 
     Every word is compared case-insensitively; a job matches when any word does.
+
+    Raises:
+        CommandError: A word is neither a state, a group nor any family's status (USAGE),
+            so a typo is not answered with "no jobs".
     """
+    import difflib
+
+    from ztui.families import FAMILIES
+
+    known_raw = {status for d in FAMILIES.values() for status in d.states}
     states: set[JobState] = set()
     raw: set[str] = set()
     for word in words:
@@ -73,8 +82,17 @@ def state_matcher(words: Sequence[str]) -> Callable[[Job], bool]:
             states |= STATE_GROUPS[key]
         elif key in {s.value for s in JobState}:
             states.add(JobState(key))
-        else:
+        elif key in known_raw:
             raw.add(key)
+        else:
+            names = sorted({*STATE_GROUPS, *(s.value for s in JobState)})
+            close = difflib.get_close_matches(key, [*names, *sorted(known_raw)], n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise CommandError(
+                f"--state {word!r} is not a state.{hint} States: {', '.join(names)}; or "
+                "any family's own status, such as Processing or in_progress.",
+                ExitCode.USAGE,
+            )
 
     def match(job: Job) -> bool:
         return job.state in states or job.status.strip().lower() in raw
@@ -134,6 +152,8 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
     from ztui.service.pacing import PollSettings
     from ztui.service.poller import JobPoller
 
+    if args.state:
+        state_matcher(args.state)  # a typo is a usage error before anything is sent
     families: tuple[Family, ...] = tuple(args.family) if args.family else POLL_ORDER
     aqua_ids = list(dict.fromkeys([*known_aqua_ids(conn), *(args.aqua_id or [])]))
     # A listing reads every custom-object page, however many (docs/tolerance.md rule 8).
@@ -420,14 +440,15 @@ def confirm_stop(
     On production the tenant name (or profile name) must be typed, as in the app.
 
     Raises:
-        CommandError: No terminal and no `--yes` (USAGE), or the user declined (REFUSED).
+        CommandError: No terminal and no `--yes`, or the user declined (REFUSED both:
+            nothing was sent).
     """
     if assume_yes:
         return
     if not isatty():
         raise CommandError(
             f"stdin is not a terminal, so stopping job {job.id} cannot be confirmed: pass --yes",
-            ExitCode.USAGE,
+            ExitCode.REFUSED,  # not confirmed, so nothing was sent (README, --help)
         )
     from ztui.ops.confirm import phrase_matches, typed_phrase
 
