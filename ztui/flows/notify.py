@@ -65,9 +65,18 @@ def _severity(state: JobState) -> SeverityLevel:
     return "warning"
 
 
+SHORT_ID_CELLS = 19
+"""How wide a job id is in a notification: the board's Id column width."""
+
+
 def short_id(job_id: str) -> str:
-    """The first 8 characters of a job id, enough to tell jobs apart on screen."""
-    return job_id if len(job_id) <= 10 else job_id[:8] + "…"
+    """A job id cut in the middle as the board shows it (`ff8080819…e89d9bf02`): uno ids
+    share their first 8 characters, so the end is what tells jobs apart."""
+    from ztui.view.columns import fit_cells
+
+    return (
+        job_id if len(job_id) <= SHORT_ID_CELLS else fit_cells(job_id, SHORT_ID_CELLS, cut="middle")
+    )
 
 
 def transition_text(job: Job) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input
 
 from ztui.api.models import Family, JobState
+from ztui.flows.notify import short_id
 from ztui.host import ZtuiHost, host
 from ztui.widgets.facets import FacetBar, FacetState
 from ztui.widgets.footer import KeyFooter
@@ -464,10 +465,10 @@ class JobListScreen(Screen[None]):
 
     @on(JobTable.CursorDisplaced)
     def _tell_cursor_moved(self, event: JobTable.CursorDisplaced) -> None:
-        lost = f"{event.lost[0].label} job {event.lost[1][:8]}"
+        lost = f"{event.lost[0].label} job {short_id(event.lost[1])}"
         why = "is no longer listed" if event.reason == "removed" else "is hidden by the filter"
         where = (
-            f"; the cursor moved to {event.now[0].label} job {event.now[1][:8]}"
+            f"; the cursor moved to {event.now[0].label} job {short_id(event.now[1])}"
             if event.now is not None
             else ""
         )
