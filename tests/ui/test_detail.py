@@ -203,3 +203,30 @@ async def test_download_aqua_results_to_a_folder(
             "files downloaded",
         )
         assert (folder / "two-batches-accounts.csv").read_text().startswith("Account.Id")
+
+
+def test_codes_and_ids_have_no_thousands_separators_and_sizes_say_their_unit() -> None:
+    from ztui.screens.job_detail import _Fields
+
+    fields = _Fields(
+        {
+            "errorCode": 71012560,
+            "uploadedFileSize": "179.6KB",
+            "inputFileSize": 183902,
+            "remainingTimeText": "4 min 5 sec",
+            "remainingTime": 245,
+            "totalCount": 12345,
+        },
+        0.0,
+        None,
+    )
+    fields.text("Code", "errorCode")
+    fields.text("Uploaded size", "uploadedFileSize", "inputFileSize")
+    fields.text("Remaining", "remainingTimeText", "remainingTime")
+    fields.text("Total rows", "totalCount")
+    assert dict(fields.rows) == {
+        "Code": "71012560",
+        "Uploaded size": "179.6KB (183,902 bytes)",
+        "Remaining": "4 min 5 sec",
+        "Total rows": "12,345",
+    }

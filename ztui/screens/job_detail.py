@@ -95,7 +95,22 @@ def time_text(value: object, now: float, zone: tzinfo | None = None) -> str | No
     return f"{text} · sent as {value!r} without a zone, read as {assumed}" if assumed else text
 
 
-def _plain(value: object) -> str | None:
+_UNITS: Final = {"inputFileSize": "bytes", "outputFileSize": "bytes"}
+"""Keys whose number carries a documented unit (docs/zuora-api.md §3): shown after the
+readable value beside it, as `179.6KB (183,902 bytes)`."""
+
+_NO_DOCUMENTED_UNIT: Final = frozenset({"remainingTime"})
+"""Keys whose number has no documented unit: left out when a readable text (such as
+`remainingTimeText`) is shown beside it; the raw value stays in the JSON view."""
+
+
+def _is_identifier(key: str) -> bool:
+    """Codes and ids are names, not amounts: no thousands separators."""
+    lower = key.lower()
+    return "code" in lower or lower == "id" or lower.endswith("id")
+
+
+def _plain(value: object, key: str = "") -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -103,7 +118,9 @@ def _plain(value: object) -> str | None:
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, int | float):
-        return f"{value:,}" if isinstance(value, int) else str(value)
+        if isinstance(value, int) and not _is_identifier(key):
+            return f"{value:,}"
+        return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
@@ -140,8 +157,17 @@ class _Fields:
         self.rows.append((label, value))
 
     def text(self, label: str, *keys: str, suffix: str = "") -> None:
-        # dict.fromkeys: `importType` and `type` often carry the same value.
-        parts = list(dict.fromkeys(p for p in (_plain(self.get(k)) for k in keys) if p))
+        parts: list[str] = []
+        for key in keys:
+            part = _plain(self.get(key), key)
+            if not part or part in parts:  # `importType` and `type` often agree
+                continue
+            if parts and key in _NO_DOCUMENTED_UNIT:
+                continue
+            if parts and key in _UNITS:
+                parts[0] += f" ({part} {_UNITS[key]})"
+                continue
+            parts.append(part)
         if parts:
             self.add(label, " · ".join(parts) + suffix)
 
@@ -157,7 +183,7 @@ class _Fields:
 
     def rest(self) -> Iterator[tuple[str, str]]:
         for key in sorted(k for k in self.raw if k not in self.used):
-            value = _plain(self.raw[key])
+            value = _plain(self.raw[key], key)
             yield key, "" if value is None else value
 
 
@@ -213,7 +239,7 @@ def _add_row(f: _Fields, row: DetailField, job: Job) -> None:
         case "error":
             error = f.get(row.keys[0])
             if isinstance(error, Mapping):
-                code = _plain(error.get("code"))
+                code = _plain(error.get("code"), "code")
                 message = _plain(error.get("message")) or ""
                 f.add(row.label, f"{message} (code {code})" if code else message)
             elif error is not None:
