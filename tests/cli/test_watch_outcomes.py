@@ -140,3 +140,17 @@ def test_every_terminal_state(family: Family, slow_sim: Sim, ztui: Ztui) -> None
     for ending, d, r in zip(endings, done, running, strict=True):
         _check_final(early_together, d, family, ending)
         _check_final(early_together + result_together.out, r, family, ending)
+
+
+def test_a_malformed_token_answer_does_not_end_a_watch(slow_sim: Sim, ztui: Ztui) -> None:
+    """A bad answer from /oauth/token is as passing as a 503: the watch carries on."""
+    (job_id,) = slow_sim.create(Family.AQUA)
+    slow_sim.fault(route="POST /oauth/token", kind="malformed", times=2)
+    proc = ztui.start("watch", job_id, "--exit-status", *WATCH)
+    slow_sim.outcome(job_id, "completed")
+    with ClockPump(slow_sim):
+        result = finish(proc)
+    no_traceback(result)
+    assert result.code == 0, result
+    assert f"{job_id}  succeeded" in result.out
+    assert "access_token" in result.err  # reported as a passing problem, once

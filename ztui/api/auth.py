@@ -20,7 +20,7 @@ from typing import Final, Protocol
 
 import httpx
 
-from ztui.api.errors import ApiError, AuthError, MalformedResponse
+from ztui.api.errors import ApiError, AuthError, TokenAnswerMalformed
 from ztui.core.logsetup import register_secret
 from ztui.core.secret import Secret
 
@@ -206,7 +206,7 @@ class TokenAuth(httpx.Auth):
         expires_raw = body.get("expires_in", 3599) if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             # Never quote a token response: it may hold a token in an unexpected place.
-            error = MalformedResponse(
+            error = TokenAnswerMalformed(
                 "The token response has no access_token",
                 status=response.status_code,
                 request_id=request_id,

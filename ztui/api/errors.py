@@ -205,5 +205,16 @@ class ApiErrorRecord:
     """The exception class name."""
 
 
-TRANSIENT_ERRORS: tuple[type[ApiError], ...] = (ServerError, TransportError, RateLimited)
+class TokenAnswerMalformed(MalformedResponse):
+    """The token endpoint answered 200 without a usable token. Unlike a malformed job
+    list, this is a passing fault of the login service (the next request usually gets a
+    token), so it is retried like a 503."""
+
+
+TRANSIENT_ERRORS: tuple[type[ApiError], ...] = (
+    ServerError,
+    TransportError,
+    RateLimited,
+    TokenAnswerMalformed,
+)
 """Errors the watcher treats as passing: keep last data, mark stale, try again."""

@@ -41,6 +41,7 @@ from ztui.api.errors import (
     PermissionDenied,
     RateLimited,
     ServerError,
+    TokenAnswerMalformed,
     TransportError,
     Unreachable,
     WrongEndpoint,
@@ -345,7 +346,7 @@ class JobPoller:
             except WrongEndpoint as exc:
                 self._refused(exc)
                 return
-            except (ServerError, TransportError) as exc:
+            except (ServerError, TransportError, TokenAnswerMalformed) as exc:
                 self._transient(family, exc)
                 continue
             except ApiError as exc:
