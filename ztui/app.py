@@ -327,7 +327,12 @@ class ZtuiApp(App[None]):
 
             self.profile = demo_profile(self._sim_server.base_url, self.profile, self.demo)
             self._show_profile()
-        self.journal = Journal()
+        if self.demo is not None:
+            from ztui.core.paths import demo_journal_path
+
+            self.journal = Journal(demo_journal_path())
+        else:
+            self.journal = Journal()
         self.journal.on_failure(self._journal_failed)
         if self.demo is None:
             self._report_unsettled(self.journal, self.profile.name, self.profile.base_url)

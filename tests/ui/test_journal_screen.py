@@ -13,7 +13,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from tests.ui.test_detail_support import connected, wait_until
-from ztui.core.paths import journal_path, stylesheet_paths
+from ztui.core.paths import demo_journal_path, stylesheet_paths
 from ztui.screens.journal import JournalScreen
 from ztui.store.journal import Journal, JournalEntry
 
@@ -113,7 +113,7 @@ async def test_capital_j_shows_a_create_made_in_the_app(make_app: Callable[..., 
         app.submissions.start(Submission(BookingDateSpec()))
         await wait_until(
             pilot,
-            lambda: journal_path().is_file() and len(Journal().read()) == 2,
+            lambda: demo_journal_path().is_file() and len(Journal(demo_journal_path()).read()) == 2,
             "journalled",
         )
         await pilot.press("J")

@@ -118,7 +118,11 @@ async def _writes(app: Any, path_part: str) -> list[dict[str, Any]]:
 
 
 def _journal(isolated_home: Path) -> Journal:
-    return Journal()
+    """The demo app's journal: demo writes never go into the real one."""
+    from ztui.core.paths import demo_journal_path, journal_path
+
+    assert not journal_path().exists()
+    return Journal(demo_journal_path())
 
 
 async def test_data_backfill_end_to_end(make_app: Callable[..., Any], isolated_home: Path) -> None:

@@ -53,6 +53,12 @@ def journal_path() -> Path:
     return data_dir() / "journal.jsonl"
 
 
+def demo_journal_path() -> Path:
+    """Return the journal of `ztui --demo`, `data_dir()/demo-journal.jsonl`: the demo's
+    writes never mix with the record of what was done to real tenants."""
+    return data_dir() / "demo-journal.jsonl"
+
+
 def _styles_dir() -> Path | None:
     """Find the directory holding the `.tcss` files, installed wheel first, then checkout."""
     package = Path(__file__).resolve().parent.parent
