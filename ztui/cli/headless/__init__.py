@@ -101,8 +101,9 @@ def build_parser(command: str) -> argparse.ArgumentParser:
             "errors": "Show why a job failed, as the error viewer does: row errors of a "
             "custom-object job, the failed rows of a data-backfill result file, AQuA batch "
             "messages, the failure message and error count of the others.",
-            "stop": "Stop (or cancel) a job with its family's stop call. Honours read-only; "
-            "asks for confirmation on a terminal and needs --yes without one.",
+            "stop": "Stop (or cancel) jobs with their family's stop call. Honours read-only; "
+            "asks once for confirmation on a terminal (listing every job, and apart those that "
+            "cannot be stopped) and needs --yes without one.",
         }
         epilog = COMMON_EXIT_HELP
         if command == "errors":
@@ -116,7 +117,15 @@ def build_parser(command: str) -> argparse.ArgumentParser:
                 "its status\n(finished, already stopping, or not accepted by its family).\n"
             )
         parser = make(descriptions[command], epilog)
-        parser.add_argument("id", metavar="ID", help="the job id")
+        if command == "stop":
+            parser.add_argument(
+                "ids",
+                nargs="+",
+                metavar="ID",
+                help="the job ids (one confirmation for them all; each re-read and sent once)",
+            )
+        else:
+            parser.add_argument("id", metavar="ID", help="the job id")
         parser.add_argument(
             "--family", type=parse_family, metavar="F", help="look the id up in this family only"
         )
@@ -227,10 +236,13 @@ def _run_stop(args: argparse.Namespace) -> int:
         try:
             conn = runner.run(stack.enter_async_context(connect(settings, profile)))
             commands.check_writable(conn)
-            job = runner.run(commands._resolve(conn, args, "ztui stop"))
-            commands.check_stoppable(job)
-            commands.confirm_stop(conn, job, assume_yes=args.yes)
-            return runner.run(commands.stop_job(conn, job))
+            if len(args.ids) == 1:
+                args.id = args.ids[0]
+                job = runner.run(commands._resolve(conn, args, "ztui stop"))
+                commands.check_stoppable(job)
+                commands.confirm_stop(conn, job, assume_yes=args.yes)
+                return runner.run(commands.stop_job(conn, job))
+            return int(commands.stop_many(runner, conn, args))
         finally:
             runner.run(stack.aclose())
 

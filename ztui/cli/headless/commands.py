@@ -8,18 +8,21 @@ returns an `ExitCode`; failures it cannot handle are raised as `CommandError` or
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
+from ztui.api.errors import ApiError
 from ztui.api.models import Family, Job, JobState
 from ztui.cli.headless.connection import (
     CommandError,
     Connection,
     TransientReporter,
+    describe,
     exit_for,
     resolve_job,
 )
@@ -463,6 +466,109 @@ def confirm_stop(
         prompt = f"Type {phrase!r} to confirm: "
     else:
         prompt = f"{verb.capitalize()} {what}? [y/N] "
+    try:
+        answer = read(prompt).strip()
+    except EOFError:
+        answer = ""
+    ok = phrase_matches(answer, phrase) if phrase is not None else answer.lower() in ("y", "yes")
+    if not ok:
+        raise CommandError("not confirmed; nothing was sent", ExitCode.REFUSED)
+
+
+_STOP_PRECEDENCE: Final = (
+    ExitCode.AUTH,
+    ExitCode.NOT_FOUND,
+    ExitCode.ERROR,
+    ExitCode.REFUSED,
+    ExitCode.OK,
+)
+"""The code `ztui stop ID ID ...` exits with: the first of these any job produced."""
+
+
+def stop_many(runner: asyncio.Runner, conn: Connection, args: argparse.Namespace) -> ExitCode:
+    """`ztui stop ID ID ...`: look every job up, confirm once, then stop each in turn.
+
+    The jobs that cannot be stopped (unknown, finished, already stopping) are listed apart
+    with the reason and sent nothing. The confirmation lists every other job with its
+    family and state; a production profile needs the typed phrase once for the batch.
+    Each job is re-read just before its own request, sent once and journalled; a line
+    per job says what happened.
+
+    Returns:
+        OK when every job was stopped; otherwise the most urgent code of `_STOP_PRECEDENCE`.
+    """
+    codes: list[ExitCode] = []
+    stoppable: list[Job] = []
+    for job_id in dict.fromkeys(args.ids):
+        args.id = job_id
+        try:
+            job = runner.run(_resolve(conn, args, "ztui stop"))
+            check_stoppable(job)
+        except CommandError as exc:
+            _note("ztui stop", f"{job_id}: not sent: {exc.message}")
+            codes.append(exc.code if exc.code is not ExitCode.USAGE else ExitCode.REFUSED)
+            continue
+        except ApiError as exc:
+            _note("ztui stop", f"{job_id}: not sent: {describe(exc)}")
+            codes.append(exit_for(exc))
+            continue
+        stoppable.append(job)
+    if not stoppable:
+        return _worst(codes)
+    confirm_stops(conn, stoppable, assume_yes=args.yes)
+    for job in stoppable:
+        try:
+            codes.append(runner.run(stop_job(conn, job)))
+        except CommandError as exc:
+            _note("ztui stop", f"{job.id}: {exc.message}")
+            codes.append(exc.code)
+    sent = sum(1 for code in codes[-len(stoppable) :] if code is ExitCode.OK)
+    _note("ztui stop", f"{sent} of {len(dict.fromkeys(args.ids))} job(s) stopped or cancelled")
+    return _worst(codes)
+
+
+def _worst(codes: Sequence[ExitCode]) -> ExitCode:
+    present = set(codes)
+    return next((code for code in _STOP_PRECEDENCE if code in present), ExitCode.OK)
+
+
+def confirm_stops(
+    conn: Connection,
+    jobs: Sequence[Job],
+    *,
+    assume_yes: bool,
+    isatty: Callable[[], bool] = sys.stdin.isatty,
+    read: Callable[[str], str] = input,
+) -> None:
+    """Ask once before stopping several jobs, listing each (family, id, kind, state).
+
+    Raises:
+        CommandError: Not confirmed (REFUSED): nothing was sent.
+    """
+    if assume_yes:
+        return
+    if not isatty():
+        raise CommandError(
+            f"stdin is not a terminal, so stopping {len(jobs)} jobs cannot be confirmed: "
+            "pass --yes",
+            ExitCode.REFUSED,
+        )
+    from ztui.ops.confirm import phrase_matches, typed_phrase
+
+    print(f"About to stop or cancel {len(jobs)} jobs:", file=sys.stderr)
+    for job in jobs:
+        verb = str(family_def(job.family).stop.kind)
+        print(
+            f"  {verb:<6} {job.family.label} job {job.id} ({job.kind}, "
+            f"{job.status or 'no status'})",
+            file=sys.stderr,
+        )
+    phrase = typed_phrase(conn.profile)
+    if phrase is not None:
+        print(f"on PRODUCTION profile {conn.profile.name!r}.", file=sys.stderr)
+        prompt = f"Type {phrase!r} to confirm all {len(jobs)}: "
+    else:
+        prompt = f"Send all {len(jobs)}? [y/N] "
     try:
         answer = read(prompt).strip()
     except EOFError:
