@@ -419,6 +419,7 @@ class JobListScreen(Screen[None]):
                 states=options.states,
                 shown=len(view.order),
                 hidden_finished=view.hidden_finished,
+                revealed_finished=view.revealed_finished,
                 show_finished=options.show_finished,
                 filter_text=options.text,
             )

@@ -41,6 +41,8 @@ class FacetState:
     """Jobs shown in the table."""
     hidden_finished: int = 0
     """Old finished jobs hidden."""
+    revealed_finished: int = 0
+    """Old finished jobs shown because the filter names them by id."""
     show_finished: bool = False
     """Old finished jobs are shown."""
     filter_text: str = ""
@@ -98,6 +100,8 @@ def _summary(state: FacetState, kind: Summary) -> str:
     if kind == "full" and state.filter_text:
         text += f" matching “{state.filter_text}”"
     old = "old finished" if kind == "full" else "old"
+    if state.revealed_finished and not state.show_finished:
+        text += f" · {state.revealed_finished:,} {old}, shown by id"
     if hidden:
         text += f" · {state.hidden_finished:,} {old} hidden (h)"
     elif state.show_finished:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from ztui.api.models import Family, Job, JobState
 from ztui.view.columns import (
@@ -89,6 +89,8 @@ class ViewResult:
     """Jobs per state passing every filter except the state facet."""
     hidden_finished: int = 0
     """Finished jobs hidden because of their age (and matching everything else)."""
+    revealed_finished: int = 0
+    """Old finished jobs shown anyway because the filter names them by id."""
     text_matches: tuple[JobKey, ...] | None = None
     """Keys matching the filter text alone (None when there is no text); a longer text
     can only match a subset, which lets typing narrow without scanning every job."""
@@ -141,6 +143,30 @@ def _sorted_keys(
     return [key for _, key in present] + missing
 
 
+ID_PREFIX_MIN: Final = 8
+"""A filter word this long that starts exactly one job id finds that job even when it is
+old (uno ids share their first 8 characters, so a shorter one names nothing)."""
+
+
+def _id_prefix(words: Sequence[str]) -> str | None:
+    """The id (or id prefix) the filter names, when it is one word of 8+ id characters."""
+    if len(words) != 1 or len(words[0]) < ID_PREFIX_MIN:
+        return None
+    word = words[0]
+    return word if all(c in "0123456789abcdef-" for c in word) else None
+
+
+def _named_by_id(jobs: Mapping[JobKey, Job], prefix: str | None) -> frozenset[JobKey]:
+    """The job the filter names by id: an exact id, or a prefix only one id starts with."""
+    if prefix is None:
+        return frozenset()
+    hits = [key for key, job in jobs.items() if job.id.lower().startswith(prefix)]
+    exact = [key for key in hits if jobs[key].id.lower() == prefix]
+    if exact:
+        return frozenset(exact)
+    return frozenset(hits) if len(hits) == 1 else frozenset()
+
+
 def compute_view(
     jobs: Mapping[JobKey, Job],
     options: ViewOptions,
@@ -166,6 +192,7 @@ def compute_view(
         The visible keys in order, facet counts and the number of hidden old jobs.
     """
     words = options.text.lower().split()
+    reveal = _named_by_id(jobs, _id_prefix(words))
     cutoff = (
         None
         if options.show_finished or options.hide_finished_after_s is None
@@ -176,6 +203,7 @@ def compute_view(
     family_counts: dict[Family, int] = {}
     state_counts: dict[JobState, int] = {}
     hidden = 0
+    revealed = 0
     shown: list[JobKey] = []
     matched: list[JobKey] | None = [] if words else None
     keys: Iterable[JobKey] = jobs.keys() if candidates is None else candidates
@@ -194,9 +222,13 @@ def compute_view(
         if cutoff is not None and job.state.is_terminal:
             stamp = job.updated_at or job.created_at
             if stamp is not None and stamp.timestamp() < cutoff:
-                if family_ok and state_ok:
-                    hidden += 1
-                continue
+                if key in reveal:
+                    # Typed by id: the user is looking for this very job, however old.
+                    revealed += 1
+                else:
+                    if family_ok and state_ok:
+                        hidden += 1
+                    continue
         if state_ok:
             family_counts[job.family] = family_counts.get(job.family, 0) + 1
         if family_ok:
@@ -216,6 +248,7 @@ def compute_view(
         family_counts=family_counts,
         state_counts=state_counts,
         hidden_finished=hidden,
+        revealed_finished=revealed,
         text_matches=tuple(matched) if matched is not None else None,
     )
 
