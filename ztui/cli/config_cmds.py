@@ -120,6 +120,11 @@ def cmd_config_check(args: argparse.Namespace | None = None, *, out: TextIO | No
         settings = load_settings()
         for warning in settings.warnings:
             print(warning, file=sys.stderr)
+        if settings.ui.keymap:
+            from ztui.cli.keymap_check import keymap_warnings
+
+            for warning in keymap_warnings(settings.ui.keymap):
+                print(warning, file=sys.stderr)
         resolved = resolve_profile(settings, **connection_overrides(args))
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
