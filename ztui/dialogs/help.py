@@ -36,6 +36,10 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Key", "Does", "Binding id")
         seen: set[tuple[str, str]] = set()
+        # The screen's own keys first, then the app's, then those of the focused widget
+        # (an input's ~30 editing keys), under a heading of their own at the end.
+        groups: dict[int, list[tuple[str, str, str]]] = {0: [], 1: [], 2: []}
+        widget_name = ""
         for key, active in self._target.active_bindings.items():
             binding = active.binding
             label = self.app.get_key_display(binding)
@@ -43,5 +47,21 @@ class HelpScreen(ModalScreen[None]):
             if entry in seen or binding.action in ("dismiss",):
                 continue
             seen.add(entry)
-            table.add_row(label or key, binding.description or binding.action, binding.id or "")
+            if active.node is self._target:
+                group = 0
+            elif active.node is self.app:
+                group = 1
+            else:
+                group = 2
+                widget_name = widget_name or type(active.node).__name__
+            groups[group].append(
+                (label or key, binding.description or binding.action, binding.id or "")
+            )
+        for group in (0, 1):
+            for row in groups[group]:
+                table.add_row(*row)
+        if groups[2]:
+            table.add_row("", f"— keys of the focused {widget_name} —", "")
+            for row in groups[2]:
+                table.add_row(*row)
         table.focus()
