@@ -194,15 +194,34 @@ async def test_download_aqua_results_to_a_folder(
         folder = tmp_path / "results"
         app.screen.query_one(Input).value = str(folder)
         await pilot.press("enter")
+        tail = created.id[-8:]  # the job id in the name: two runs never collide
+        names = [f"two-batches-{tail}-accounts.csv", f"two-batches-{tail}-invoices.csv"]
         await wait_until(
             pilot,
-            lambda: (
-                sorted(p.name for p in folder.glob("*.csv"))
-                == ["two-batches-accounts.csv", "two-batches-invoices.csv"]
-            ),
+            lambda: sorted(p.name for p in folder.glob("*.csv")) == names,
             "files downloaded",
         )
-        assert (folder / "two-batches-accounts.csv").read_text().startswith("Account.Id")
+        assert (folder / names[0]).read_text().startswith("Account.Id")
+        # Again into the same folder: asked first; "Keep both" writes new names.
+        from ztui.dialogs.choice import ChoiceModal
+
+        await pilot.press("d")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, PathModal) and bool(app.screen.query(Input)),
+            "folder prompt again",
+        )
+        app.screen.query_one(Input).value = str(folder)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceModal), "overwrite question")
+        assert "2 of the files already exist" in app.screen.message
+        await pilot.click("#choice-keep")
+        await wait_until(
+            pilot,
+            lambda: len(list(folder.glob("*.csv"))) == 4,
+            "kept both",
+        )
+        assert (folder / f"two-batches-{tail}-accounts (1).csv").exists()
 
 
 def test_codes_and_ids_have_no_thousands_separators_and_sizes_say_their_unit() -> None:

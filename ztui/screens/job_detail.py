@@ -283,7 +283,8 @@ def downloadable_files(job: Job) -> list[tuple[str, str]]:
             batches = definition.parse_batches(job.raw)
         except MalformedResponse:
             batches = []
-        base = _safe_name(job.kind)
+        # The job id's end in the name: two runs of a nightly job never share a file name.
+        base = f"{_safe_name(job.kind)}-{job.id[-8:]}"
         for number, batch in enumerate(batches, start=1):
             label = _safe_name(batch.name or batch.batch_id or f"batch{number}")
             ids = list(batch.segments) or ([batch.file_id] if batch.file_id else [])
@@ -687,9 +688,33 @@ class JobDetailScreen(Screen[None]):
             return
 
         def chosen(folder: Path | None) -> None:
-            if folder is not None:
-                host(self).last_folder = folder
+            if folder is None:
+                return
+            host(self).last_folder = folder
+            taken = [name for _file_id, name in files if (folder / name).exists()]
+            if not taken:
                 self.download_files(folder, files)
+                return
+
+            def decided(choice: str | None) -> None:
+                if choice == "overwrite":
+                    self.download_files(folder, files)
+                elif choice == "keep":
+                    self.download_files(folder, _free_names(folder, files))
+                else:
+                    self.notify("Nothing was downloaded.", timeout=3)
+
+            shown = ", ".join(taken[:3]) + ("…" if len(taken) > 3 else "")
+            host(self).choose(
+                "Files already there",
+                f"{len(taken)} of the files already exist in {folder}: {shown}",
+                [
+                    ("overwrite", "Overwrite", "error"),
+                    ("keep", "Keep both"),
+                    ("cancel", "Cancel"),
+                ],
+                decided,
+            )
 
         count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
         self.app.push_screen(
@@ -722,6 +747,21 @@ class JobDetailScreen(Screen[None]):
         if written:
             names = ", ".join(p.name for p in written[:3]) + ("…" if len(written) > 3 else "")
             self.notify(f"Downloaded {len(written)} file(s) to {folder}: {names}")
+
+
+def _free_names(folder: Path, files: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`files` with each name that exists in `folder` changed to `X (1).csv`, `X (2).csv`..."""
+    out: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for file_id, name in files:
+        candidate, n = name, 0
+        stem, dot, ext = name.partition(".")
+        while (folder / candidate).exists() or candidate in used:
+            n += 1
+            candidate = f"{stem} ({n}){dot}{ext}"
+        used.add(candidate)
+        out.append((file_id, candidate))
+    return out
 
 
 def _job_fields(job: Job) -> dict[str, Any]:
