@@ -25,6 +25,8 @@ from ztui.screens.error_viewer import ErrorViewerScreen
 from ztui.screens.job_detail import JobDetailScreen
 
 SIZE = (120, 40)
+SMALL = (80, 24)
+"""The smallest terminal ztui is made for: everything must still fit."""
 PINNED_REQUEST_ID = "00000000-0000-4000-8000-000000000000"
 
 
@@ -147,3 +149,57 @@ def test_api_errors_view(snap_compare: Callable[..., bool], make_app: Callable[.
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_confirm_modal_80x24(
+    snap_compare: Callable[..., bool], make_app: Callable[..., Any]
+) -> None:
+    """The stop dialog at 80x24: every row and both buttons fit."""
+    app = make_app()
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await connected(pilot)
+        app_: Any = pilot.app
+        job_id = await app_.client.create_booking_date_job()
+        key = (Family.BOOKING_DATE, job_id)
+        app_.refresh_now()
+        await wait_until(pilot, lambda: app_.jobs.get(*key) is not None, "new job")
+        app_.request_stop(key)
+        await wait_until(pilot, lambda: isinstance(app_.screen, ConfirmDialog), "modal")
+        await wait_until(pilot, lambda: app_.screen.focused is not None, "focus")
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_error_viewer_80x24(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """The error viewer at 80x24: groups, counts and the rows of the biggest group."""
+    app = make_app(make_sim(jobs=60))
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await connected(pilot)
+        app_: Any = pilot.app
+        sim = app_._sim_server.sim
+        with_errors = sorted(j.id for j in sim.custom_object.values() if j.seeded_errors)
+        assert with_errors, "the seeded scenario has a custom-object job with row errors"
+        app_.open_errors((Family.CUSTOM_OBJECT, with_errors[0]))
+        await wait_until(pilot, lambda: isinstance(app_.screen, ErrorViewerScreen), "viewer")
+        await wait_until(pilot, lambda: app_.screen.loaded is not None, "errors loaded")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_detail_80x24(snap_compare: Callable[..., bool], make_app: Callable[..., Any]) -> None:
+    """A data-backfill job's detail at 80x24."""
+    family = Family.DATA_BACKFILL
+    app = make_app()
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await connected(pilot)
+        await _open_detail(pilot, _first(pilot.app, family).key)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)

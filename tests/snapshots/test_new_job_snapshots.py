@@ -29,6 +29,8 @@ from ztui.store.journal import Journal, JournalEntry
 from ztui.store.state import remember
 
 SIZE = (120, 40)
+SMALL = (80, 24)
+"""The smallest terminal ztui is made for: everything must still fit."""
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 BLANKS = "ProductRatePlanChargeId,#ProductRatePlanChargeName,ProductFamily,ProductLine\n" + "".join(
@@ -322,3 +324,44 @@ def test_journal_screen(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_data_backfill_form_80x24(
+    snap_compare: Callable[..., bool], make_app: Callable[..., Any], isolated_home: Path
+) -> None:
+    """The data-backfill form with a checked file at 80x24."""
+    app = make_app()
+    folder = _uploads(isolated_home)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = await _form(pilot, Family.DATA_BACKFILL)
+        screen.choose_file(Family.DATA_BACKFILL, folder / "prpc-revenue.csv")
+        await _wait(pilot, lambda: Family.DATA_BACKFILL in screen.files, "checked")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_confirm_summary_80x24(
+    snap_compare: Callable[..., bool], make_app: Callable[..., Any], isolated_home: Path
+) -> None:
+    """The production confirmation of a data backfill at 80x24: the rows, the tenant name box
+    and both buttons fit."""
+    import dataclasses
+
+    production = True
+    app = make_app()
+    folder = _uploads(isolated_home)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = await _form(pilot, Family.DATA_BACKFILL)
+        screen.choose_file(Family.DATA_BACKFILL, folder / "prpc-revenue.csv")
+        await _wait(pilot, lambda: Family.DATA_BACKFILL in screen.files, "checked")
+        screen.query_one("#db-ack", Checkbox).value = True
+        if production:
+            app.profile = dataclasses.replace(app.profile, is_production=True, tenant_name="acme")
+        await pilot.press("ctrl+r")
+        await _wait(pilot, lambda: isinstance(app.screen, SubmitConfirmModal), "modal")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
