@@ -470,3 +470,37 @@ async def test_large_upload_can_be_cancelled_before_it_is_sent(
         assert await _writes(app, "/data-backfill/jobs") == []
         assert isinstance(app.screen, NewJobScreen)
         assert not screen.busy
+
+
+async def test_a_typed_path_is_text_not_keys(
+    make_app: Callable[..., Any], isolated_home: Path
+) -> None:
+    """Typing `~/uploads/...` into the path field runs none of the form's one-letter keys
+    (t saves a template, f opens the picker, q quits), and enter checks that file."""
+    from textual.widgets import Input
+
+    from ztui.screens.file_picker import FilePickerScreen
+
+    app = make_app()
+    path = _write(isolated_home, "fqt-test.csv", GOOD_DB)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, Family.DATA_BACKFILL)
+        await wait_until(pilot, lambda: screen.template_type() in screen.templates, "template")
+        field = screen.query_one("#db-path", Input)
+        field.focus()
+        await pilot.pause()
+        folder = isolated_home / "uploads"
+        before = sorted(p.name for p in folder.iterdir())
+        await pilot.press(*"~/uploads/fqt-test.csv")
+        assert field.value == "~/uploads/fqt-test.csv"
+        assert app.is_running
+        assert isinstance(app.screen, NewJobScreen)  # no picker opened
+        assert sorted(p.name for p in folder.iterdir()) == before  # no template saved
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: Family.DATA_BACKFILL in screen.files and screen.checking is None,
+            "checked",
+        )
+        assert screen.files[Family.DATA_BACKFILL].path == path
+        assert not isinstance(app.screen, FilePickerScreen)

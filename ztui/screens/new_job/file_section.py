@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Checkbox, ProgressBar, Static
+from textual.widgets import Button, Checkbox, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from ztui.families import noun
@@ -45,6 +45,13 @@ class FileForm(JobForm):
         with Horizontal(classes="file-row"):
             yield Button("Choose file… (f)", id=f"{p}-pick")
             yield Static("No file chosen.", id=f"{p}-file", classes="file-name")
+        # Typed or pasted here, a path is text: the form's one-letter keys (f, t, q)
+        # never fire from it.
+        yield Input(
+            placeholder="…or type or paste the file's path here and press enter",
+            id=f"{p}-path",
+            classes="file-path",
+        )
         with Horizontal(id=f"{p}-checking", classes="check-row"):
             yield Static("Checking…", classes="check-status")
             yield ProgressBar(total=1.0, show_eta=False, id=f"{p}-check-progress")
@@ -106,6 +113,29 @@ class FileForm(JobForm):
         self.choice = choice
         self.query_one(f"#{self.PREFIX}-file", Static).update(display_path(choice.path))
         self._show_report(choice.report)
+
+    @on(Input.Submitted)
+    def _path_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != f"{self.PREFIX}-path":
+            return
+        event.stop()
+        text = event.value.strip().strip("'\"")
+        if not text:
+            return
+        path = Path(text).expanduser()
+        if not path.is_file():
+            self.notify(f"{display_path(path)} is not a file.", severity="warning")
+            return
+        self.choose_file(path)
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste anywhere in the form goes into the path field, never to the keys."""
+        field = self.query_one(f"#{self.PREFIX}-path", Input)
+        if field.has_focus:
+            return
+        event.stop()
+        field.value = event.text.strip()
+        field.focus()
 
     def choose_file(self, path: Path) -> None:
         """Check `path` and use it (as the picker would)."""
