@@ -503,4 +503,5 @@ async def test_a_typed_path_is_text_not_keys(
             "checked",
         )
         assert screen.files[Family.DATA_BACKFILL].path == path
-        assert not isinstance(app.screen, FilePickerScreen)
+        shown: object = app.screen
+        assert not isinstance(shown, FilePickerScreen)
