@@ -161,16 +161,49 @@ def _took_effect(before: Job, after: Job) -> bool:
     return after.state in (JobState.STOPPING, JobState.STOPPED, JobState.CANCELLED)
 
 
+@dataclass(frozen=True)
+class _Record:
+    """Writes the journal lines of one stop attempt (all under one `attempt` id)."""
+
+    journal: JournalLike | None
+    kind: ActionKind
+    key: tuple[Family, str]
+    profile: str | None
+    host: str | None
+    attempt: str
+
+    def write(
+        self,
+        *,
+        outcome: str,
+        detail: str,
+        request_id: str | None = None,
+        http_status: int | None = None,
+        track_id: str | None = None,
+    ) -> None:
+        """Append one line (see `_journal`)."""
+        _journal(
+            self.journal,
+            kind=self.kind,
+            key=self.key,
+            profile=self.profile,
+            host=self.host,
+            request_id=request_id,
+            http_status=http_status,
+            outcome=outcome,
+            detail=detail,
+            track_id=track_id,
+            attempt=self.attempt,
+        )
+
+
 async def _settle(
     client: StopClient,
     key: tuple[Family, str],
     before: Job,
     exc: ApiError,
+    record: _Record,
     *,
-    journal: JournalLike | None,
-    profile: str | None,
-    host: str | None,
-    attempt: str,
     reads: int = SETTLE_READS,
     delay_s: float = SETTLE_DELAY_S,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -185,17 +218,11 @@ async def _settle(
     action = action_for(family)
     noun = f"{family.label} job {job_id}"
     lost = f"{_status_of(exc)}: {_server_text(exc)}"
-    _journal(
-        journal,
-        kind=action.kind,
-        key=key,
-        profile=profile,
-        host=host,
+    record.write(
         request_id=exc.request_id,
         http_status=exc.status,
         outcome="unknown",
         detail=f"the answer was lost ({lost}); reading the job to settle it",
-        attempt=attempt,
     )
     seen: Job | None = None
     for n in range(max(1, reads)):
@@ -207,17 +234,11 @@ async def _settle(
             log.info("settling the %s of %s: re-read failed: %s", action.kind, job_id, read_error)
             continue
         if _took_effect(before, seen):
-            _journal(
-                journal,
-                kind=action.kind,
-                key=key,
-                profile=profile,
-                host=host,
+            record.write(
                 request_id=exc.request_id,
                 http_status=exc.status,
                 outcome="ok",
                 detail=f"settled: the answer was lost ({lost}) but the job is now {seen.status}",
-                attempt=attempt,
             )
             return ActionOutcome(
                 key,
@@ -374,20 +395,14 @@ async def perform_stop(
             ok=False,
             message=f"Read-only connection: the {action.kind} of {noun} was not sent.",
         )
-    attempt = uuid.uuid4().hex
+    record = _Record(journal, action.kind, key, profile, host, uuid.uuid4().hex)
     # Write-ahead: the intent is on record before anything is sent, so a crash (kill -9,
     # power loss) while the request is out leaves a line saying so.
-    _journal(
-        journal,
-        kind=action.kind,
-        key=key,
-        profile=profile,
-        host=host,
+    record.write(
         request_id=None,
         http_status=None,
         outcome="sending",
         detail=f"sending the {action.kind} (job was {current.status})",
-        attempt=attempt,
     )
     try:
         response = await client.stop_job(family, job_id)
@@ -395,17 +410,11 @@ async def perform_stop(
         return ActionOutcome(key, action.kind, sent=False, ok=False, message=exc.message)
     except Unreachable as exc:
         # No connection was made: the request never left this machine.
-        _journal(
-            journal,
-            kind=action.kind,
-            key=key,
-            profile=profile,
-            host=host,
+        record.write(
             request_id=None,
             http_status=None,
             outcome="error",
             detail=f"not sent: {exc.message}",
-            attempt=attempt,
         )
         return ActionOutcome(
             key,
@@ -420,26 +429,17 @@ async def perform_stop(
             key,
             current,
             exc,
-            journal=journal,
-            profile=profile,
-            host=host,
-            attempt=attempt,
+            record,
             delay_s=SETTLE_DELAY_S,
         )
     except CancelRefused as exc:
         # docs/tolerance.md rule 10: the server answered, but did not cancel.
         text = _server_text(exc)
-        _journal(
-            journal,
-            kind=action.kind,
-            key=key,
-            profile=profile,
-            host=host,
+        record.write(
             request_id=exc.request_id,
             http_status=exc.status,
             outcome="refused",
             detail=text,
-            attempt=attempt,
         )
         if exc.finished:
             lead = (
@@ -459,17 +459,11 @@ async def perform_stop(
         )
     except ApiError as exc:
         text = _server_text(exc)
-        _journal(
-            journal,
-            kind=action.kind,
-            key=key,
-            profile=profile,
-            host=host,
+        record.write(
             request_id=exc.request_id,
             http_status=exc.status,
             outcome="error",
             detail=text,
-            attempt=attempt,
         )
         return ActionOutcome(
             key,
@@ -489,18 +483,12 @@ async def perform_stop(
         except ApiError:
             job = _assumed_after_stop(current)
     word = "Stop requested" if action.kind is ActionKind.STOP else "Cancelled"
-    _journal(
-        journal,
-        kind=action.kind,
-        key=key,
-        profile=profile,
-        host=host,
+    record.write(
         request_id=request_id,
         track_id=track_id,
         http_status=200,
         outcome="ok",
         detail=f"status now {job.status}",
-        attempt=attempt,
     )
     return ActionOutcome(
         key,
