@@ -20,14 +20,15 @@ terminal (or it is pending or stale); the others wait `idle_s`. When every unfin
 of a family says how long it has left (`remainingTime`, or its progress and how long it
 took to get there), the family's next poll comes at the soonest expected end, but never
 sooner than `active_s` nor later than `idle_s`. The daily call budget is shared: when the
-families' intervals together would spend more than the budget a day, every interval is
-stretched by the same factor.
+families' intervals together would spend more than the budget a day, the intervals of the
+families not timed to an expected end are stretched by one factor (all of them, when the
+timed ones alone spend too much).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ztui.api.models import Family, Job, JobState
@@ -182,6 +183,50 @@ def expected_remaining(job: Job, now: float) -> float | None:
     return elapsed * (1 - progress) / progress
 
 
+def _timed(snapshot: JobSnapshot, settings: PollSettings) -> set[Family]:
+    """The families whose interval comes from their jobs' expected end."""
+    return {
+        family
+        for family, status in snapshot.families.items()
+        if status.state == "ok"
+        and family_is_active(snapshot, family)
+        and _own_interval(snapshot, family, settings) > settings.active_s
+    }
+
+
+def _within_budget(
+    intervals: dict[Family, float],
+    timed: set[Family],
+    settings: PollSettings,
+    costs: Mapping[Family, float],
+) -> dict[Family, float]:
+    """Stretch the intervals so that a day of them stays within the daily call budget.
+
+    A family timed to its jobs' expected end keeps that time (stretching it would only
+    show the end later); the others share what is left by one factor. When even the
+    timed families alone spend too much, every interval is stretched alike.
+    """
+    assert settings.daily_call_budget is not None
+    allowed = BUDGET_SHARE * settings.daily_call_budget / 86400.0
+
+    def rate(families: Iterable[Family]) -> float:
+        return sum(
+            costs.get(f, 1.0) / max(intervals[f], settings.active_s)
+            for f in families
+            if math.isfinite(intervals[f])
+        )
+
+    total = rate(intervals)
+    if total <= allowed:
+        return intervals
+    fixed = rate(timed)
+    rest = total - fixed
+    if fixed < allowed and rest > 0:
+        factor = rest / (allowed - fixed)
+        return {f: v if f in timed else v * factor for f, v in intervals.items()}
+    return {f: v * total / allowed for f, v in intervals.items()}
+
+
 def _own_interval(snapshot: JobSnapshot, family: Family, settings: PollSettings) -> float:
     """Rule 2 for one family, with the expected end of its jobs."""
     if not family_is_active(snapshot, family):
@@ -238,15 +283,7 @@ def family_intervals(
             low = min(low, max(0.0, budget.reset_at - snapshot.polled_at) + RESET_MARGIN_S)
         out = {family: max(value, low) for family, value in out.items()}
     if settings.daily_call_budget is not None:
-        rate = sum(
-            (costs or {}).get(family, 1.0) / max(value, settings.active_s)
-            for family, value in out.items()
-            if math.isfinite(value)
-        )
-        allowed = BUDGET_SHARE * settings.daily_call_budget / 86400.0
-        if rate > allowed:
-            factor = rate / allowed
-            out = {family: value * factor for family, value in out.items()}
+        out = _within_budget(out, _timed(snapshot, settings), settings, costs or {})
     retry_ats = [s.retry_at for s in snapshot.families.values() if s.retry_at is not None]
     if retry_ats:
         hold = max(retry_ats) - snapshot.polled_at
