@@ -281,7 +281,8 @@ async def measure_busy_day(
         min_s: Shortest job.
         max_s: Longest job.
         seed: Seed of the families and durations.
-        daily_call_budget: The poller's budget; the API Sandbox default when None.
+        daily_call_budget: The poller's budget; the API Sandbox default when None, no
+            budget when 0.
 
     Returns:
         The figures.
@@ -294,7 +295,9 @@ async def measure_busy_day(
     from ztui.service.snapshot import JobSnapshot
     from ztui.sim import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SimConfig, SimServer
 
-    budget = SANDBOX_DAILY_CALL_BUDGET if daily_call_budget is None else daily_call_budget
+    budget: int | None = daily_call_budget or None
+    if daily_call_budget is None:
+        budget = SANDBOX_DAILY_CALL_BUDGET
     seconds = hours * 3600.0
     rng = random.Random(seed)
     server = SimServer(SimConfig(jobs=0, seed=seed, clock="manual"))
@@ -379,7 +382,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3600.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--busy-day", action="store_true", help="24 busy simulated hours")
-    parser.add_argument("--budget", type=int, help="daily call budget for --busy-day")
+    parser.add_argument(
+        "--budget", type=int, help="daily call budget for --busy-day (0: none; default 8000)"
+    )
     args = parser.parse_args()
     out: dict[str, Any]
     if args.busy_day:
