@@ -321,3 +321,60 @@ def test_secret_command_not_found() -> None:
     )
     with pytest.raises(ConfigError, match="command not found: '/nonexistent/ztui-secret-helper'"):
         resolve_profile(settings, env={})
+
+
+SANDBOX_PROFILES = f"""
+[profiles.sbx]
+environment = "us-sandbox"
+client_id = "{CLIENT_ID}"
+client_secret_env = "SBX_SECRET"
+
+[profiles.own]
+environment = "eu-sandbox"
+client_id = "{CLIENT_ID}"
+client_secret_env = "SBX_SECRET"
+daily_call_budget = 2500
+
+[profiles.byurl]
+base_url = "https://rest.sandbox.na.zuora.com/"
+client_id = "{CLIENT_ID}"
+client_secret_env = "SBX_SECRET"
+
+[profiles.prod]
+environment = "us-production"
+client_id = "{CLIENT_ID}"
+client_secret_env = "SBX_SECRET"
+
+[profiles.dev]
+environment = "us-central-sandbox"
+client_id = "{CLIENT_ID}"
+client_secret_env = "SBX_SECRET"
+
+[profiles.local]
+base_url = "http://127.0.0.1:9999"
+"""
+
+
+@pytest.mark.parametrize(
+    ("profile", "budget", "source"),
+    [
+        ("sbx", 8000, "default (API Sandbox)"),
+        ("byurl", 8000, "default (API Sandbox)"),
+        ("own", 2500, "profile 'own'"),
+        ("prod", None, None),
+        ("dev", None, None),
+        ("local", None, None),
+    ],
+)
+def test_api_sandbox_gets_a_default_daily_budget(
+    profile: str, budget: int | None, source: str | None
+) -> None:
+    resolved = resolve_profile(load(SANDBOX_PROFILES), profile=profile, env=ENV)
+    assert resolved.daily_call_budget == budget
+    assert resolved.sources.get("daily_call_budget") == source
+
+
+def test_a_url_override_onto_an_api_sandbox_gets_its_budget() -> None:
+    env = {**ENV, "ZTUI_BASE_URL": "https://rest.apisandbox.zuora.com"}
+    resolved = resolve_profile(load(SANDBOX_PROFILES), profile="prod", env=env)
+    assert resolved.daily_call_budget == 8000

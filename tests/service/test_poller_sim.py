@@ -78,7 +78,9 @@ async def test_interval_adapts_from_active_to_idle(make_sim: Callable[..., Any])
 
     assert sleeps[0] == 5
     assert sleeps[-1] == 60
-    assert set(sleeps) == {5, 60}
+    # Once the job reports progress, its expected end may space the polls out, never
+    # below the active interval nor above the idle one.
+    assert all(5 <= s <= 60 for s in sleeps)
     first, last = seen[0], seen[-1]
     assert first.get(Family.BOOKING_DATE, job_id) is not None
     assert first.jobs[(Family.BOOKING_DATE, job_id)].state.is_active
@@ -348,7 +350,9 @@ async def test_429_holds_polling_for_retry_after(make_sim: Callable[..., Any]) -
         seen.clear()
         await asyncio.wait_for(poller.run(), 5)
     assert sleeps.calls == [pytest.approx(retry_after - 1)]
-    assert len(seen) == 2  # the held tick at once, then the real one after the wait
+    # Both families wait out the hold (the held tick already read what it could), then
+    # one poll reads them both.
+    assert len(seen) == 1
     assert seen[-1].families[Family.BOOKING_DATE].state == "ok"
     assert seen[-1].families[Family.DATA_BACKFILL].state == "ok"
 

@@ -27,6 +27,11 @@ class Environment:
     label: str
     """Human-readable name, as Zuora's documentation writes it."""
 
+    @property
+    def is_api_sandbox(self) -> bool:
+        """True for the API Sandboxes, whose tenants get a daily call allowance."""
+        return "API Sandbox" in self.label
+
 
 def _environments() -> Mapping[str, Environment]:
     rows = [
@@ -66,6 +71,10 @@ def _environments() -> Mapping[str, Environment]:
         {key: Environment(key, url, prod, label) for key, url, prod, label in rows}
     )
 
+
+SANDBOX_DAILY_CALL_BUDGET: Final = 8000
+"""The `daily_call_budget` of a profile on an API Sandbox that sets none: most of the
+sandbox's 10,000 calls a day, with room left for the user's other tools."""
 
 ENVIRONMENTS: Final[Mapping[str, Environment]] = _environments()
 """Every Zuora environment of docs/zuora-api.md §2.1, by short key."""

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ztui.config.environments import check_url, environment_for_url
+from ztui.config.environments import SANDBOX_DAILY_CALL_BUDGET, check_url, environment_for_url
 from ztui.config.lines import dotted
 from ztui.config.load import ConfigError
 from ztui.config.schema import FALSE_WORDS, ProfileConfig, ResolvedProfile, Settings
@@ -214,6 +214,14 @@ def resolve_profile(
         ro = is_production
         sources["read_only"] = "default (production)" if is_production else "default"
 
+    # Call budget: an API Sandbox counts calls per day, so watch within most of them.
+    budget = config.daily_call_budget
+    if budget is not None:
+        sources["daily_call_budget"] = from_profile
+    elif known_env is not None and known_env.is_api_sandbox:
+        budget = SANDBOX_DAILY_CALL_BUDGET
+        sources["daily_call_budget"] = "default (API Sandbox)"
+
     return ResolvedProfile(
         name=config.name,
         base_url=url,
@@ -226,6 +234,6 @@ def resolve_profile(
         timezone=config.timezone,
         read_only=ro,
         tenant_name=config.tenant_name,
-        daily_call_budget=config.daily_call_budget,
+        daily_call_budget=budget,
         sources=MappingProxyType(sources),
     )

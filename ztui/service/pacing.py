@@ -13,18 +13,36 @@ never overlap (STYLE §3). Rules, in order:
    polls costing what they cost lately stay within that many calls a day.
 5. Rate limited: never before the latest `retry_at` of any family (429 answers are
    per tenant, so one family's 429 holds back the others too).
+
+`family_intervals` applies the same rules to each family on its own (the loop of
+`JobPoller.run`): a family is polled at `active_s` only while it has a job that is not
+terminal (or it is pending or stale); the others wait `idle_s`. When every unfinished job
+of a family says how long it has left (`remainingTime`, or its progress and how long it
+took to get there), the family's next poll comes at the soonest expected end, but never
+sooner than `active_s` nor later than `idle_s`. The daily call budget is shared: when the
+families' intervals together would spend more than the budget a day, the intervals of the
+families not timed to an expected end are stretched by one factor (all of them, when the
+timed ones alone spend too much).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ztui.api.models import Family, Job, JobState
 from ztui.families.custom_object import CUSTOM_OBJECT_MAX_PAGE_SIZE
 from ztui.service.snapshot import JobSnapshot
 
 RESET_MARGIN_S = 1.0
 """How long after a rate-limit window's announced reset a low-budget poll waits."""
+
+BUDGET_SHARE = 0.95
+"""Share of `daily_call_budget` the family polls plan for; the rest covers token calls
+and the user's own actions (refreshes, details, writes)."""
+
+_NOT_POLLED = frozenset({"auth_error", "unsupported"})
 
 
 @dataclass(frozen=True)
@@ -124,3 +142,150 @@ def next_interval(snapshot: JobSnapshot, settings: PollSettings) -> float:
     if retry_ats:
         interval = max(interval, max(retry_ats) - snapshot.polled_at)
     return interval
+
+
+def family_is_active(snapshot: JobSnapshot, family: Family) -> bool:
+    """True while `family` has a job that is not terminal (unreadable ones aside), or the
+    family is pending or stale, so that it recovers quickly."""
+    status = snapshot.families.get(family)
+    if status is not None and status.state in ("pending", "stale"):
+        return True
+    return any(
+        not job.state.is_terminal and job.state is not JobState.UNREADABLE
+        for (fam, _), job in snapshot.jobs.items()
+        if fam is family
+    )
+
+
+def expected_remaining(job: Job, now: float) -> float | None:
+    """Seconds until `job` is expected to end, when it says so; None when it does not.
+
+    `remainingTime` (docs/zuora-api.md §3; its unit is undocumented and read as seconds,
+    the schedule caps it at the idle interval) comes first; otherwise the progress so
+    far and the time since the job was created give a rate to extrapolate.
+    """
+    if job.state is JobState.QUEUED:
+        return None
+    remaining = job.raw.get("remainingTime") if job.raw else None
+    if (
+        isinstance(remaining, int | float)
+        and not isinstance(remaining, bool)
+        and math.isfinite(remaining)
+        and remaining > 0
+    ):
+        return float(remaining)
+    progress = job.progress
+    if progress is None or not 0 < progress < 1 or job.created_at is None:
+        return None
+    elapsed = now - job.created_at.timestamp()
+    if elapsed <= 0:
+        return None
+    return elapsed * (1 - progress) / progress
+
+
+def _timed(snapshot: JobSnapshot, settings: PollSettings) -> set[Family]:
+    """The families whose interval comes from their jobs' expected end."""
+    return {
+        family
+        for family, status in snapshot.families.items()
+        if status.state == "ok"
+        and family_is_active(snapshot, family)
+        and _own_interval(snapshot, family, settings) > settings.active_s
+    }
+
+
+def _within_budget(
+    intervals: dict[Family, float],
+    timed: set[Family],
+    settings: PollSettings,
+    costs: Mapping[Family, float],
+) -> dict[Family, float]:
+    """Stretch the intervals so that a day of them stays within the daily call budget.
+
+    A family timed to its jobs' expected end keeps that time (stretching it would only
+    show the end later); the others share what is left by one factor. When even the
+    timed families alone spend too much, every interval is stretched alike.
+    """
+    assert settings.daily_call_budget is not None
+    allowed = BUDGET_SHARE * settings.daily_call_budget / 86400.0
+
+    def rate(families: Iterable[Family]) -> float:
+        return sum(
+            costs.get(f, 1.0) / max(intervals[f], settings.active_s)
+            for f in families
+            if math.isfinite(intervals[f])
+        )
+
+    total = rate(intervals)
+    if total <= allowed:
+        return intervals
+    fixed = rate(timed)
+    rest = total - fixed
+    if fixed < allowed and rest > 0:
+        factor = rest / (allowed - fixed)
+        return {f: v if f in timed else v * factor for f, v in intervals.items()}
+    return {f: v * total / allowed for f, v in intervals.items()}
+
+
+def _own_interval(snapshot: JobSnapshot, family: Family, settings: PollSettings) -> float:
+    """Rule 2 for one family, with the expected end of its jobs."""
+    if not family_is_active(snapshot, family):
+        return settings.idle_s
+    status = snapshot.families.get(family)
+    if status is not None and status.state in ("pending", "stale"):
+        return settings.active_s
+    ends: list[float] = []
+    for (fam, _), job in snapshot.jobs.items():
+        if fam is not family or job.state.is_terminal or job.state is JobState.UNREADABLE:
+            continue
+        left = expected_remaining(job, snapshot.polled_at)
+        if left is None:
+            return settings.active_s
+        ends.append(left)
+    if not ends:
+        return settings.active_s
+    return max(settings.active_s, min(min(ends), settings.idle_s))
+
+
+def family_intervals(
+    snapshot: JobSnapshot,
+    settings: PollSettings,
+    costs: Mapping[Family, float] | None = None,
+) -> dict[Family, float]:
+    """Seconds each family waits after its last poll, from the snapshot that poll made.
+
+    Args:
+        snapshot: The latest snapshot.
+        settings: The configured intervals and the daily call budget.
+        costs: Calls one poll of each family cost lately (1 when unknown).
+
+    Returns:
+        An interval per family of the snapshot; `math.inf` for a family that is not
+        polled (refused, unsupported) and for every family while paused or stopped.
+    """
+    families = list(snapshot.families)
+    if snapshot.paused or snapshot.fatal is not None:
+        return {family: math.inf for family in families}
+    out: dict[Family, float] = {}
+    for family in families:
+        state = snapshot.families[family].state
+        if state in _NOT_POLLED:
+            out[family] = math.inf
+        elif state == "rate_limited":
+            out[family] = 0.0  # a retry, due once the hold (rule 5, below) is over
+        else:
+            out[family] = _own_interval(snapshot, family, settings)
+    budget = snapshot.budget
+    fraction = budget.fraction_remaining
+    if fraction is not None and fraction < settings.low_budget_fraction:
+        low = settings.low_budget_s
+        if budget.reset_at is not None:
+            low = min(low, max(0.0, budget.reset_at - snapshot.polled_at) + RESET_MARGIN_S)
+        out = {family: max(value, low) for family, value in out.items()}
+    if settings.daily_call_budget is not None:
+        out = _within_budget(out, _timed(snapshot, settings), settings, costs or {})
+    retry_ats = [s.retry_at for s in snapshot.families.values() if s.retry_at is not None]
+    if retry_ats:
+        hold = max(retry_ats) - snapshot.polled_at
+        out = {family: max(value, hold) for family, value in out.items()}
+    return out

@@ -50,7 +50,7 @@ from ztui.api.models import Family, Job, JobState
 from ztui.families import POLL_ORDER, family_def
 from ztui.families.base import JobPage, JobsApi
 from ztui.service.aqua_watch import AquaWatch
-from ztui.service.pacing import PollSettings, next_interval
+from ztui.service.pacing import PollSettings, family_intervals
 from ztui.service.snapshot import BudgetView, FamilyStatus, JobSnapshot
 
 log = logging.getLogger("ztui.service")
@@ -70,9 +70,12 @@ class JobPoller:
     """Polls the job lists, one tick at a time or in a loop, and publishes snapshots.
 
     Polls never overlap: `run()` arms the next poll only after the previous one finished,
-    and `poll_once()` calls are serialised. `refresh_now()` cuts the wait short; during a
-    poll it schedules another right after. `pause()` stops automatic polls until
-    `resume()`. An `async with` block runs the loop in a task and cancels it on exit.
+    and `poll_once()` calls are serialised. Each family keeps its own pace
+    (`ztui.service.pacing.family_intervals`): a poll of the loop reads the families that
+    are due, and the wait runs to the next family's due time. `refresh_now()` cuts the
+    wait short (for one family, or all); during a poll it schedules another right after.
+    `pause()` stops automatic polls until `resume()`. An `async with` block runs the loop
+    in a task and cancels it on exit.
 
     Args:
         client: The API client (a `ZuoraClient`, or anything with the same family calls).
@@ -138,10 +141,16 @@ class JobPoller:
         self._started_at = clock()
         self._latest: JobSnapshot | None = None
         self._poll_calls: deque[tuple[float, int]] = deque(maxlen=64)
+        self._family_calls: dict[Family, deque[int]] = {f: deque(maxlen=16) for f in self._families}
+        self._due: dict[Family, float] = {}
+        """When each family is next polled by the loop (clock seconds); absent: now."""
+        self._intervals: dict[Family, float] = {}
 
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._refresh_requested = False
+        self._forced: set[Family] = set()
+        self._elapsed: set[Family] = set()
         self._paused = False
         self._stop_requested = False
         self._task: asyncio.Task[None] | None = None
@@ -175,12 +184,20 @@ class JobPoller:
 
     # ------------------------------------------------------------------ control
 
-    def refresh_now(self) -> None:
+    def refresh_now(self, family: Family | None = None) -> None:
         """Poll as soon as possible: cut the current wait short, never overlap a poll.
 
         During a poll, this schedules another one right after it. While paused, it makes
         one poll and stays paused.
+
+        Args:
+            family: Poll only this family now (after a submit or a stop of one of its
+                jobs); every family when None. The others keep their own pace.
         """
+        targets = self._families if family is None else (family,)
+        for target in targets:
+            if target in self._families:
+                self._forced.add(target)
         self._refresh_requested = True
         self._wake.set()
 
@@ -195,6 +212,7 @@ class JobPoller:
         """Resume automatic polls, starting with one right away."""
         if self._paused:
             self._paused = False
+            self._forced.update(self._families)
             self._wake.set()
             self._republish()
 
@@ -228,10 +246,48 @@ class JobPoller:
             if (self._paused or self._fatal is not None) and not self._refresh_requested:
                 await self._wait(math.inf)
                 continue
-            snapshot = await self.poll_once()
-            if self._should_stop():
-                break
-            await self._wait(next_interval(snapshot, self.settings))
+            due = self._due_families()
+            if due:
+                await self.poll_once(due)
+                if self._should_stop():
+                    break
+            delay = self._next_wait()
+            waiting_for = self._next_due_families()
+            if await self._wait(delay):
+                # The sleep ran its course: those families are due, whatever the clock
+                # says (an injected sleep need not move it).
+                self._elapsed.update(waiting_for)
+
+    def _next_due_families(self) -> set[Family]:
+        """The families whose due time comes first."""
+        dues = {f: self._due.get(f, -math.inf) for f in self._families if f not in self._disabled}
+        if not dues:
+            return set()
+        first = min(dues.values())
+        return {f for f, at in dues.items() if at <= first}
+
+    def _due_families(self) -> tuple[Family, ...]:
+        """The families the loop polls now: those asked for, and (unless paused or
+        stopped by a refusal) those whose own interval has run out."""
+        if self._paused or self._fatal is not None:
+            return tuple(f for f in self._families if f in self._forced)
+        now = self._clock()
+        return tuple(
+            f
+            for f in self._families
+            if f in self._forced or f in self._elapsed or self._due.get(f, -math.inf) <= now
+        )
+
+    def _next_wait(self) -> float:
+        """Seconds until the next family is due; `math.inf` when none is."""
+        if self._paused or self._fatal is not None:
+            return math.inf
+        if self._forced:
+            return 0.0
+        dues = [self._due.get(f, -math.inf) for f in self._families if f not in self._disabled]
+        if not dues:
+            return math.inf
+        return max(0.0, min(dues) - self._clock())
 
     def _should_stop(self) -> bool:
         # A method, not the attribute: mypy would narrow the flag across the awaits.
@@ -256,19 +312,31 @@ class JobPoller:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def poll_once(self) -> JobSnapshot:
+    async def poll_once(self, families: Collection[Family] | None = None) -> JobSnapshot:
         """Make one poll (a tick) now, publish its snapshot and return it.
 
         Waits for a poll in progress to finish first. After the server refused the
         credentials, an explicit poll tries once more.
+
+        Args:
+            families: The families to read; every family when None. The snapshot holds
+                every family either way (the others as they were).
         """
         async with self._lock:
+            targets = (
+                self._families
+                if families is None
+                else tuple(f for f in self._families if f in families)
+            )
             # A refresh asked for from here on must lead to another poll after this one.
             self._wake.clear()
             self._refresh_requested = False
+            self._forced.difference_update(targets)
+            self._elapsed.difference_update(targets)
             calls_before = self._calls_made()
-            await self._poll_families()
+            await self._poll_families(targets)
             snapshot = self._make_snapshot(calls_before)
+            self._schedule(snapshot, targets)
             self._latest = snapshot
         self._publish(snapshot)
         return snapshot
@@ -298,7 +366,7 @@ class JobPoller:
 
     # ------------------------------------------------------------------ one tick
 
-    async def _poll_families(self) -> None:
+    async def _poll_families(self, targets: tuple[Family, ...]) -> None:
         # A poll after a refusal is an explicit retry (the loop waits for refresh_now).
         self._fatal = None
         self.fatal_error = None
@@ -307,9 +375,10 @@ class JobPoller:
             # Still inside a 429 back-off: asking again would only earn another 429.
             return
         self._hold_until = None
-        for family in self._families:
+        for family in targets:
             if family in self._disabled:
                 continue
+            family_calls_before = self._calls_made()
             try:
                 await self._poll_family(family)
             except AuthError as exc:
@@ -354,6 +423,7 @@ class JobPoller:
                 # same answer (docs/tolerance.md rule 2).
                 self._failed(family, exc)
                 continue
+            self._family_calls[family].append(self._calls_made() - family_calls_before)
             self._rate_limit_attempt = 0
             self._unreachable_text = None
             unreadable = sum(
@@ -368,7 +438,7 @@ class JobPoller:
                 unreadable=unreadable,
                 warning=self._warnings.get(family),
             )
-            if self._latest is None and family is not self._families[-1]:
+            if self._latest is None and family is not targets[-1]:
                 # First poll: show each family as soon as it arrives, not after the last.
                 self._publish_interim()
 
@@ -535,10 +605,31 @@ class JobPoller:
         self._poll_calls.append((now, calls - calls_before))
         budget = replace(self._budget(now, calls, None), calls_per_poll=self._per_poll(now))
         snapshot = self._current_snapshot(now, budget)
-        projection = self._projection(snapshot, next_interval(snapshot, self.settings))
+        self._intervals = family_intervals(snapshot, self.settings, self._family_costs())
+        projection = self._projection(self._intervals, self._family_costs())
         return replace(
             snapshot, budget=replace(snapshot.budget, calls_per_day_projection=projection)
         )
+
+    def _schedule(self, snapshot: JobSnapshot, polled: tuple[Family, ...]) -> None:
+        """Set the next due time of each family just polled from its own interval."""
+        now = snapshot.polled_at
+        hold = max((s.retry_at for s in snapshot.families.values() if s.retry_at), default=0.0)
+        for family in polled:
+            self._due[family] = max(now + self._intervals.get(family, math.inf), hold)
+        for family in self._families:
+            # A family that was never read waits no longer than its interval from now.
+            self._due.setdefault(family, now + self._intervals.get(family, 0.0))
+            if hold > self._due[family]:
+                self._due[family] = hold
+
+    def _family_costs(self) -> dict[Family, float]:
+        """Calls one poll of each family cost lately (the median of its recent polls)."""
+        return {
+            family: float(statistics.median(calls))
+            for family, calls in self._family_calls.items()
+            if calls
+        }
 
     def _current_snapshot(self, now: float, budget: BudgetView) -> JobSnapshot:
         """A new snapshot (next sequence number) of the jobs and family states as they are."""
@@ -566,14 +657,15 @@ class JobPoller:
         return float(statistics.median(recent)) if recent else None
 
     @staticmethod
-    def _projection(snapshot: JobSnapshot, interval: float) -> float | None:
-        """Calls per day if polls keep costing what they cost lately, at this interval."""
-        per_poll = snapshot.budget.calls_per_poll
-        if per_poll is None:
+    def _projection(intervals: dict[Family, float], costs: dict[Family, float]) -> float | None:
+        """Calls per day if each family's polls keep costing what they cost lately, at
+        its current interval."""
+        if not costs:
             return None
-        if math.isinf(interval):
-            return 0.0
-        return per_poll * 86400.0 / max(interval, 0.001)
+        return sum(
+            cost * 86400.0 / max(intervals.get(family, math.inf), 0.001)
+            for family, cost in costs.items()
+        )
 
     def _budget(self, now: float, calls: int, projection: float | None) -> BudgetView:
         budget = getattr(self._client, "budget", None)
@@ -610,23 +702,37 @@ class JobPoller:
         if self._on_snapshot is not None:
             self._on_snapshot(snapshot)
 
-    async def _wait(self, delay: float) -> None:
-        """Wait `delay` seconds (via the injected sleep) or until woken, whichever is first."""
+    async def _wait(self, delay: float) -> bool:
+        """Wait `delay` seconds (via the injected sleep) or until woken, whichever is first.
+
+        Returns:
+            True when the sleep ran its course, False when woken first.
+        """
         if self._wake.is_set():
             # Consume the wake-up, or a loop that is paused would spin on it.
             self._wake.clear()
-            return
+            return False
         waiter: asyncio.Future[Any] = asyncio.ensure_future(self._wake.wait())
         pending: set[asyncio.Future[Any]] = {waiter}
+        sleeper: asyncio.Future[Any] | None = None
         if math.isfinite(delay):
-            pending.add(asyncio.ensure_future(self._sleep(max(0.0, delay))))
+            sleeper = asyncio.ensure_future(self._sleep(max(0.0, delay)))
+            pending.add(sleeper)
         try:
             await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            slept = (
+                sleeper is not None
+                and sleeper.done()
+                and not sleeper.cancelled()
+                and sleeper.exception() is None
+                and not waiter.done()
+            )
             for future in pending:
                 future.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         self._wake.clear()
+        return slept
 
 
 def _describe(exc: ApiError) -> str:
