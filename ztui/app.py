@@ -664,10 +664,11 @@ class ZtuiApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def refresh_now(self) -> None:
-        """Ask the watcher to poll as soon as the current poll (if any) finishes."""
+    def refresh_now(self, family: Family | None = None) -> None:
+        """Ask the watcher to poll as soon as the current poll (if any) finishes: only
+        `family` (after a write to one of its jobs), or every family."""
         if self.poller is not None:
-            self.poller.refresh_now()
+            self.poller.refresh_now(family)
 
     def toggle_pause(self) -> bool:
         """Pause or resume polling; returns True when now paused."""

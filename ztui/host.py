@@ -150,8 +150,8 @@ class ZtuiHost(Protocol):
 
     # ------------------------------------------------------------------ polling
 
-    def refresh_now(self) -> None:
-        """Poll as soon as the current poll (if any) finishes."""
+    def refresh_now(self, family: Family | None = None) -> None:
+        """Poll as soon as the current poll (if any) finishes: only `family`, or all."""
         ...
 
     def toggle_pause(self) -> bool:

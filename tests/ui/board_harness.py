@@ -155,8 +155,8 @@ class BoardHarness(App[None]):
     def on_mount(self) -> None:
         self.push_screen(JobListScreen())
 
-    def refresh_now(self) -> None:
-        self.calls.append(("refresh_now", None))
+    def refresh_now(self, family: Family | None = None) -> None:
+        self.calls.append(("refresh_now", family))
 
     def toggle_pause(self) -> bool:
         self.paused = not self.paused

@@ -166,4 +166,4 @@ class StopFlow:
         jobs = dict(snapshot.jobs)
         jobs[job.key] = job
         app.jobs = dataclasses.replace(snapshot, jobs=jobs)
-        app.refresh_now()
+        app.refresh_now(job.family)

@@ -355,12 +355,12 @@ class SubmissionFlow:
                 poller.watch_aqua(job_id)
             if job_id and isinstance(sub.spec, PropagationSpec) and sub.spec.dry_run:
                 app.dry_runs.follow(job_id, sub.spec)
-            app.refresh_now()
+            app.refresh_now(sub.family)
         elif outcome.kind == "not_sent":
             app.notify(outcome.message, title="Not sent", severity="warning", timeout=10)
         elif outcome.kind == "refused" and outcome.message.startswith("No job was left behind"):
             app.notify(outcome.message, title="Upload failed", severity="warning", timeout=12)
-            app.refresh_now()
+            app.refresh_now(sub.family)
         else:
             app.notify(
                 outcome.message,
@@ -368,7 +368,7 @@ class SubmissionFlow:
                 severity="error",
                 timeout=15,
             )
-            app.refresh_now()
+            app.refresh_now(sub.family)
 
 
 def _live(view: SubmissionView | None) -> SubmissionView | None:
