@@ -8,17 +8,20 @@ from ztui.core.paths import journal_path
 from .helpers import Sim, Ztui, no_traceback
 
 
-def test_stop_says_when_the_journal_could_not_record_it(slow_sim: Sim, ztui: Ztui) -> None:
+def test_stop_is_not_sent_when_the_journal_cannot_record_it(slow_sim: Sim, ztui: Ztui) -> None:
     (job_id,) = slow_sim.create(Family.CUSTOM_OBJECT)
     path = journal_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.mkdir()  # the journal cannot be opened for writing
+    before = [r for r in slow_sim.requests() if r.get("method") == "PATCH"]
     result = ztui.run("stop", job_id, "--yes")
     no_traceback(result)
-    assert result.code == 0, result.err  # the cancel itself went through
+    # A write ztui cannot record is not made: exit 1, and nothing was sent.
+    assert result.code == 1, result.err
     assert "warning: The journal" in result.err
-    assert "not on record" in result.err
-    assert job_id in result.err
+    assert "could not record the cancel" in result.err
+    assert "it was not sent" in result.err
+    assert [r for r in slow_sim.requests() if r.get("method") == "PATCH"] == before
 
 
 def test_a_stop_whose_answer_was_lost_is_settled_not_called_refused(

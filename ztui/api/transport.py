@@ -100,14 +100,16 @@ class _Exchange:
     started: float = 0.0
 
 
-MAX_ANSWER_BYTES: Final = 32 * 1024 * 1024
+MAX_ANSWER_BYTES: Final = 64 * 1024 * 1024
 """The most ztui reads of one answer, counted after gzip is inflated: a page of any list
 is far smaller, and a 1 MB gzip that inflates to 1 GB must not take the process with it."""
 
 ANSWER_DEADLINE_S: Final = 120.0
 """The longest one request may take from sending to the last byte of its answer. The
 read timeout only bounds the wait for each next byte, so a server sending one byte every
-few seconds would otherwise keep a command running for ever."""
+few seconds would otherwise keep a command running for ever. Zuora itself answers a
+request still running after 120 s with a 504 (docs/zuora-api.md §2.5), so a shorter
+deadline would cut off answers the server is still going to give."""
 
 
 class AnswerTooLarge(MalformedResponse):

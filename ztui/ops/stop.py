@@ -115,6 +115,8 @@ class ActionOutcome:
     """The `Zuora-Request-Id` of the stop/cancel response, when there was one."""
     http_status: int | None = None
     """The HTTP status of the stop/cancel response, when there was one."""
+    unrecorded: bool = False
+    """Nothing was sent because the journal could not record the intent first."""
 
 
 class StopClient(Protocol):
@@ -180,9 +182,9 @@ class _Record:
         request_id: str | None = None,
         http_status: int | None = None,
         track_id: str | None = None,
-    ) -> None:
-        """Append one line (see `_journal`)."""
-        _journal(
+    ) -> bool:
+        """Append one line (see `_journal`); True when it was written."""
+        return _journal(
             self.journal,
             kind=self.kind,
             key=self.key,
@@ -298,11 +300,11 @@ def _journal(
     detail: str,
     track_id: str | None = None,
     attempt: str | None = None,
-) -> None:
-    """Append one journal entry (outcome "ok", "refused" or "error"); a failure is logged,
-    not raised."""
+) -> bool:
+    """Append one journal entry; a failure is logged, not raised. True when it was
+    written (or there is no journal)."""
     if journal is None:
-        return
+        return True
     try:
         from ztui.store.journal import JournalEntry
 
@@ -323,6 +325,8 @@ def _journal(
         journal.append(entry)
     except Exception:  # the journal must never turn a sent stop into a crash
         log.exception("could not write the journal entry for %s %s", kind, key[1])
+        return False
+    return True
 
 
 def _make_entry(cls: Any, **fields: Any) -> Any:
@@ -344,6 +348,7 @@ async def perform_stop(
     journal: JournalLike | None = None,
     profile: str | None = None,
     host: str | None = None,
+    require_journal: bool = False,
 ) -> ActionOutcome:
     """Re-read the job, then send its family's stop/cancel exactly once.
 
@@ -358,6 +363,8 @@ async def perform_stop(
         journal: Where to record the attempt; None records nothing.
         profile: The profile name, for the journal.
         host: The server host, for the journal.
+        require_journal: Send nothing unless the intent is on record first (headless
+            commands: a write that cannot be recorded is not made).
 
     Returns:
         The outcome.
@@ -398,12 +405,20 @@ async def perform_stop(
     record = _Record(journal, action.kind, key, profile, host, uuid.uuid4().hex)
     # Write-ahead: the intent is on record before anything is sent, so a crash (kill -9,
     # power loss) while the request is out leaves a line saying so.
-    record.write(
-        request_id=None,
-        http_status=None,
-        outcome="sending",
-        detail=f"sending the {action.kind} (job was {current.status})",
+    recorded = record.write(
+        outcome="sending", detail=f"sending the {action.kind} (job was {current.status})"
     )
+    if not recorded and require_journal:
+        return ActionOutcome(
+            key,
+            action.kind,
+            sent=False,
+            ok=False,
+            message=f"The journal could not record the {action.kind} of {noun}, so it was not "
+            "sent (a write ztui cannot record is not made). Free some disk space, or fix the "
+            "journal folder's permissions, and try again.",
+            unrecorded=True,
+        )
     try:
         response = await client.stop_job(family, job_id)
     except ReadOnlyError as exc:

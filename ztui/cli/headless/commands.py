@@ -606,7 +606,10 @@ async def stop_job(conn: Connection, job: Job) -> ExitCode:
         journal=journal,
         profile=conn.profile.name,
         host=urlsplit(conn.profile.base_url).netloc,
+        require_journal=True,
     )
+    if outcome.unrecorded:
+        raise CommandError(outcome.message, ExitCode.ERROR)
     if outcome.ok:
         _print(outcome.message)
         return ExitCode.OK
