@@ -190,3 +190,31 @@ async def test_export_joins_the_uploaded_file_known_to_the_journal(
         # The original lines come back, including the bad id the server did not echo.
         assert rows[1][:3] == ["1000", "Volvo", "XC40"]
         assert rows[1 + BAD_ID_ROWS][:3] == ["short-0", "Kia", ""]
+
+
+async def test_the_highlighted_row_is_shown_whole_below_the_rows(
+    make_app: Callable[..., Any],
+) -> None:
+    from textual.widgets import Static
+
+    from ztui.screens.error_viewer import ErrorRowsView
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        key = await _job_with_errors(pilot)
+        screen = await _open(pilot, key)
+        loaded = screen.loaded
+        assert loaded is not None
+        detail = screen.query_one("#error-row-detail", Static)
+        rows = screen.query_one(ErrorRowsView)
+        rows.focus()
+        await pilot.pause()
+        first = loaded.errors[loaded.groups[0].indices[0]]
+        assert first.message in str(detail.render())
+        await pilot.press("down")
+        await pilot.pause()
+        second = loaded.errors[loaded.groups[0].indices[1]]
+        text = str(detail.render())
+        assert f"Row {second.row}" in text
+        assert all(f"{k} = " in text for k in second.record)

@@ -27,7 +27,9 @@ from rich.segment import Segment
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -92,6 +94,18 @@ def error_line(error: JobError) -> str:
     return "  ".join(parts)
 
 
+def row_detail(error: JobError) -> str:
+    """Every part of one error, a line each: row, code, message, then each record field."""
+    lines = [
+        f"Row {error.row if error.row is not None else '-'} · code {error.code or '-'}",
+        error.message,
+    ]
+    # The record's own fields first; the server-filled ones are the same on every row.
+    fields = sorted(error.record.items(), key=lambda kv: str(kv[0]).lower() in SYSTEM_FIELDS)
+    lines += [f"{key} = {cell_text(value)}" for key, value in fields]
+    return "\n".join(lines)
+
+
 def prepare(errors: Sequence[JobError], note: str = "") -> LoadedErrors:
     """Group and format `errors` (CPU work: call it in a thread for big lists)."""
     lines = tuple(error_line(e) for e in errors)
@@ -127,6 +141,13 @@ class ErrorRowsView(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False, id="errors.last"),
     ]
 
+    class Highlighted(Message):
+        """The cursor is on another row (`index` into the list given to `show`)."""
+
+        def __init__(self, index: int | None) -> None:
+            super().__init__()
+            self.index = index
+
     def __init__(self, *, id: str | None = None) -> None:
         """Create an empty view."""
         super().__init__(id=id)
@@ -140,6 +161,7 @@ class ErrorRowsView(ScrollView, can_focus=True):
         self._lines = lines
         self._indices = indices
         self.cursor = 0
+        self.post_message(self.Highlighted(indices[0] if indices else None))
         self.virtual_size = Size(max(width, 1), len(indices))
         self.scroll_to(0, 0, animate=False)
         self.refresh()
@@ -173,6 +195,8 @@ class ErrorRowsView(ScrollView, can_focus=True):
         elif new >= self.scroll_offset.y + self.scrollable_content_region.height:
             self.scroll_to(y=new - self.scrollable_content_region.height + 1, animate=False)
         self.refresh()
+        if 0 <= new < len(self._indices):
+            self.post_message(self.Highlighted(self._indices[new]))
 
     def _move(self, delta: int) -> None:
         if self._indices:
@@ -256,6 +280,8 @@ class ErrorViewerScreen(Screen[None]):
         yield DataTable(id="error-groups", cursor_type="row", zebra_stripes=True)
         yield Static("", id="error-rows-header")
         yield ErrorRowsView(id="error-rows")
+        # The whole of the highlighted row: a long line is cut at the screen's edge above.
+        yield Static("", id="error-row-detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -334,6 +360,14 @@ class ErrorViewerScreen(Screen[None]):
             f"{group.count:,} row(s) · code {group.code or '-'} · row, record fields, message"
         )
         self.query_one(ErrorRowsView).show(self.loaded.lines, group.indices, self.loaded.width)
+
+    @on(ErrorRowsView.Highlighted)
+    def _row_highlighted(self, event: ErrorRowsView.Highlighted) -> None:
+        detail = self.query_one("#error-row-detail", Static)
+        if self.loaded is None or event.index is None:
+            detail.update("")
+            return
+        detail.update(Content(row_detail(self.loaded.errors[event.index])))
 
     @on(DataTable.RowHighlighted, "#error-groups")
     def _group_highlighted(self, event: DataTable.RowHighlighted) -> None:
