@@ -65,6 +65,32 @@ async def _open_detail(pilot: Pilot[Any], key: tuple[Family, str]) -> JobDetailS
     return screen
 
 
+async def _stop_dialog(pilot: Pilot[Any]) -> None:
+    """The stop dialog of a new booking-date job, focus settled."""
+    await connected(pilot)
+    app_: Any = pilot.app
+    job_id = await app_.client.create_booking_date_job()
+    key = (Family.BOOKING_DATE, job_id)
+    app_.refresh_now()
+    await wait_until(pilot, lambda: app_.jobs.get(*key) is not None, "new job")
+    app_.request_stop(key)
+    await wait_until(pilot, lambda: isinstance(app_.screen, ConfirmDialog), "modal")
+    await wait_until(pilot, lambda: app_.screen.focused is not None, "focus")
+
+
+async def _co_errors(pilot: Pilot[Any]) -> None:
+    """The error viewer of the first seeded custom-object job with row errors."""
+    await connected(pilot)
+    app_: Any = pilot.app
+    sim = app_._sim_server.sim
+    with_errors = sorted(j.id for j in sim.custom_object.values() if j.seeded_errors)
+    assert with_errors, "the seeded scenario has a custom-object job with row errors"
+    app_.open_errors((Family.CUSTOM_OBJECT, with_errors[0]))
+    await wait_until(pilot, lambda: isinstance(app_.screen, ErrorViewerScreen), "viewer")
+    await wait_until(pilot, lambda: app_.screen.loaded is not None, "errors loaded")
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("family", list(Family))
 def test_detail_of_each_family(
     snap_compare: Callable[..., bool], make_app: Callable[..., Any], family: Family
@@ -85,18 +111,7 @@ def test_confirm_modal(snap_compare: Callable[..., bool], make_app: Callable[...
     the focus."""
     app = make_app()
 
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await connected(pilot)
-        app_: Any = pilot.app
-        job_id = await app_.client.create_booking_date_job()
-        key = (Family.BOOKING_DATE, job_id)
-        app_.refresh_now()
-        await wait_until(pilot, lambda: app_.jobs.get(*key) is not None, "new job")
-        app_.request_stop(key)
-        await wait_until(pilot, lambda: isinstance(app_.screen, ConfirmDialog), "modal")
-        await wait_until(pilot, lambda: app_.screen.focused is not None, "focus")
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_stop_dialog)
 
 
 def test_error_viewer(
@@ -108,18 +123,7 @@ def test_error_viewer(
     rows of the biggest group (row, record fields, message)."""
     app = make_app(make_sim(jobs=60))
 
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await connected(pilot)
-        app_: Any = pilot.app
-        sim = app_._sim_server.sim
-        with_errors = sorted(j.id for j in sim.custom_object.values() if j.seeded_errors)
-        assert with_errors, "the seeded scenario has a custom-object job with row errors"
-        app_.open_errors((Family.CUSTOM_OBJECT, with_errors[0]))
-        await wait_until(pilot, lambda: isinstance(app_.screen, ErrorViewerScreen), "viewer")
-        await wait_until(pilot, lambda: app_.screen.loaded is not None, "errors loaded")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_co_errors)
 
 
 def test_api_errors_view(snap_compare: Callable[..., bool], make_app: Callable[..., Any]) -> None:
@@ -157,18 +161,7 @@ def test_confirm_modal_80x24(
     """The stop dialog at 80x24: every row and both buttons fit."""
     app = make_app()
 
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await connected(pilot)
-        app_: Any = pilot.app
-        job_id = await app_.client.create_booking_date_job()
-        key = (Family.BOOKING_DATE, job_id)
-        app_.refresh_now()
-        await wait_until(pilot, lambda: app_.jobs.get(*key) is not None, "new job")
-        app_.request_stop(key)
-        await wait_until(pilot, lambda: isinstance(app_.screen, ConfirmDialog), "modal")
-        await wait_until(pilot, lambda: app_.screen.focused is not None, "focus")
-
-    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_stop_dialog)
 
 
 def test_error_viewer_80x24(
@@ -179,18 +172,7 @@ def test_error_viewer_80x24(
     """The error viewer at 80x24: groups, counts and the rows of the biggest group."""
     app = make_app(make_sim(jobs=60))
 
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await connected(pilot)
-        app_: Any = pilot.app
-        sim = app_._sim_server.sim
-        with_errors = sorted(j.id for j in sim.custom_object.values() if j.seeded_errors)
-        assert with_errors, "the seeded scenario has a custom-object job with row errors"
-        app_.open_errors((Family.CUSTOM_OBJECT, with_errors[0]))
-        await wait_until(pilot, lambda: isinstance(app_.screen, ErrorViewerScreen), "viewer")
-        await wait_until(pilot, lambda: app_.screen.loaded is not None, "errors loaded")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_co_errors)
 
 
 def test_detail_80x24(snap_compare: Callable[..., bool], make_app: Callable[..., Any]) -> None:

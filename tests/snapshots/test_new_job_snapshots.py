@@ -139,13 +139,10 @@ def test_picker_lint_errors(
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_data_backfill_form(
-    snap_compare: Callable[..., bool], make_app: Callable[..., Any], isolated_home: Path
-) -> None:
-    """The data-backfill form with a checked file: template line, preview, the warnings
-    and the acknowledgement box that sending needs."""
-    app = make_app()
-    folder = _uploads(isolated_home)
+def _checked_form(
+    snap_compare: Callable[..., bool], app: Any, home: Path, size: tuple[int, int]
+) -> bool:
+    folder = _uploads(home)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         screen = await _form(pilot, Family.DATA_BACKFILL)
@@ -153,7 +150,22 @@ def test_data_backfill_form(
         await _wait(pilot, lambda: Family.DATA_BACKFILL in screen.files, "checked")
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return bool(snap_compare(app, terminal_size=size, run_before=run_before))
+
+
+def test_data_backfill_form(
+    snap_compare: Callable[..., bool], make_app: Callable[..., Any], isolated_home: Path
+) -> None:
+    """The data-backfill form with a checked file: template line, preview, the warnings
+    and the acknowledgement box that sending needs."""
+    assert _checked_form(snap_compare, make_app(), isolated_home, SIZE)
+
+
+def test_data_backfill_form_80x24(
+    snap_compare: Callable[..., bool], make_app: Callable[..., Any], isolated_home: Path
+) -> None:
+    """The data-backfill form with a checked file at 80x24."""
+    assert _checked_form(snap_compare, make_app(), isolated_home, SMALL)
 
 
 def test_booking_date_form(snap_compare: Callable[..., bool], make_app: Callable[..., Any]) -> None:
@@ -228,19 +240,16 @@ def test_aqua_form(snap_compare: Callable[..., bool], make_app: Callable[..., An
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-@pytest.mark.parametrize("production", [False, True])
-def test_confirm_summary(
+def _summary(
     snap_compare: Callable[..., bool],
-    make_app: Callable[..., Any],
-    isolated_home: Path,
+    app: Any,
+    home: Path,
     production: bool,
-) -> None:
-    """The confirm modal of a data backfill: profile, family, type, file, rows, size,
-    MD5 and the retry rule, focused on Cancel; on production the tenant name box."""
+    size: tuple[int, int],
+) -> bool:
     import dataclasses
 
-    app = make_app()
-    folder = _uploads(isolated_home)
+    folder = _uploads(home)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         screen = await _form(pilot, Family.DATA_BACKFILL)
@@ -253,7 +262,27 @@ def test_confirm_summary(
         await _wait(pilot, lambda: isinstance(app.screen, SubmitConfirmModal), "modal")
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return bool(snap_compare(app, terminal_size=size, run_before=run_before))
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_confirm_summary(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    isolated_home: Path,
+    production: bool,
+) -> None:
+    """The confirm modal of a data backfill: profile, family, type, file, rows, size,
+    MD5 and the retry rule, focused on Cancel; on production the tenant name box."""
+    assert _summary(snap_compare, make_app(), isolated_home, production, SIZE)
+
+
+def test_confirm_summary_80x24(
+    snap_compare: Callable[..., bool], make_app: Callable[..., Any], isolated_home: Path
+) -> None:
+    """The production confirmation of a data backfill at 80x24: the rows, the tenant name box
+    and both buttons fit."""
+    assert _summary(snap_compare, make_app(), isolated_home, True, SMALL)
 
 
 def test_journal_screen(
@@ -324,44 +353,3 @@ def test_journal_screen(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
-
-
-def test_data_backfill_form_80x24(
-    snap_compare: Callable[..., bool], make_app: Callable[..., Any], isolated_home: Path
-) -> None:
-    """The data-backfill form with a checked file at 80x24."""
-    app = make_app()
-    folder = _uploads(isolated_home)
-
-    async def run_before(pilot: Pilot[Any]) -> None:
-        screen = await _form(pilot, Family.DATA_BACKFILL)
-        screen.choose_file(Family.DATA_BACKFILL, folder / "prpc-revenue.csv")
-        await _wait(pilot, lambda: Family.DATA_BACKFILL in screen.files, "checked")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
-
-
-def test_confirm_summary_80x24(
-    snap_compare: Callable[..., bool], make_app: Callable[..., Any], isolated_home: Path
-) -> None:
-    """The production confirmation of a data backfill at 80x24: the rows, the tenant name box
-    and both buttons fit."""
-    import dataclasses
-
-    production = True
-    app = make_app()
-    folder = _uploads(isolated_home)
-
-    async def run_before(pilot: Pilot[Any]) -> None:
-        screen = await _form(pilot, Family.DATA_BACKFILL)
-        screen.choose_file(Family.DATA_BACKFILL, folder / "prpc-revenue.csv")
-        await _wait(pilot, lambda: Family.DATA_BACKFILL in screen.files, "checked")
-        screen.query_one("#db-ack", Checkbox).value = True
-        if production:
-            app.profile = dataclasses.replace(app.profile, is_production=True, tenant_name="acme")
-        await pilot.press("ctrl+r")
-        await _wait(pilot, lambda: isinstance(app.screen, SubmitConfirmModal), "modal")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)

@@ -453,7 +453,7 @@ def confirm_stop(
             f"stdin is not a terminal, so stopping job {job.id} cannot be confirmed: pass --yes",
             ExitCode.REFUSED,  # not confirmed, so nothing was sent (README, --help)
         )
-    from ztui.ops.confirm import phrase_matches, typed_phrase
+    from ztui.ops.confirm import typed_phrase
 
     verb = str(family_def(job.family).stop.kind)
     what = f"{job.family.label} job {job.id} ({job.kind}, {job.status or 'no status'})"
@@ -466,6 +466,17 @@ def confirm_stop(
         prompt = f"Type {phrase!r} to confirm: "
     else:
         prompt = f"{verb.capitalize()} {what}? [y/N] "
+    _require_answer(read, prompt, phrase)
+
+
+def _require_answer(read: Callable[[str], str], prompt: str, phrase: str | None) -> None:
+    """Ask `prompt`; on production the typed phrase, otherwise y/yes, confirms.
+
+    Raises:
+        CommandError: Anything else (REFUSED): nothing was sent.
+    """
+    from ztui.ops.confirm import phrase_matches
+
     try:
         answer = read(prompt).strip()
     except EOFError:
@@ -553,7 +564,7 @@ def confirm_stops(
             "pass --yes",
             ExitCode.REFUSED,
         )
-    from ztui.ops.confirm import phrase_matches, typed_phrase
+    from ztui.ops.confirm import typed_phrase
 
     print(f"About to stop or cancel {len(jobs)} jobs:", file=sys.stderr)
     for job in jobs:
@@ -569,13 +580,7 @@ def confirm_stops(
         prompt = f"Type {phrase!r} to confirm all {len(jobs)}: "
     else:
         prompt = f"Send all {len(jobs)}? [y/N] "
-    try:
-        answer = read(prompt).strip()
-    except EOFError:
-        answer = ""
-    ok = phrase_matches(answer, phrase) if phrase is not None else answer.lower() in ("y", "yes")
-    if not ok:
-        raise CommandError("not confirmed; nothing was sent", ExitCode.REFUSED)
+    _require_answer(read, prompt, phrase)
 
 
 async def stop_job(conn: Connection, job: Job) -> ExitCode:
