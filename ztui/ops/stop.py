@@ -122,6 +122,11 @@ class ActionOutcome:
 class StopClient(Protocol):
     """The part of `ztui.api.client.ZuoraClient` the action uses."""
 
+    @property
+    def read_only(self) -> bool:
+        """True when the client refuses every write locally."""
+        ...
+
     async def get_job(self, family: Family, job_id: str) -> Job:
         """Fetch one job."""
         ...
@@ -152,15 +157,9 @@ def _server_text(error: ApiError) -> str:
     return error.message
 
 
-def client_is_read_only(client: object) -> bool:
-    """True when the client refuses writes locally (its `read_only` flag)."""
-    return getattr(client, "read_only", False) is True
-
-
-def _took_effect(before: Job, after: Job) -> bool:
-    """Whether `after` shows the stop/cancel landed: stopping, stopped or cancelled."""
-    del before
-    return after.state in (JobState.STOPPING, JobState.STOPPED, JobState.CANCELLED)
+def _took_effect(job: Job) -> bool:
+    """Whether `job` shows the stop/cancel landed: stopping, stopped or cancelled."""
+    return job.state in (JobState.STOPPING, JobState.STOPPED, JobState.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -202,7 +201,6 @@ class _Record:
 async def _settle(
     client: StopClient,
     key: tuple[Family, str],
-    before: Job,
     exc: ApiError,
     record: _Record,
     *,
@@ -235,7 +233,7 @@ async def _settle(
         except ApiError as read_error:
             log.info("settling the %s of %s: re-read failed: %s", action.kind, job_id, read_error)
             continue
-        if _took_effect(before, seen):
+        if _took_effect(seen):
             record.write(
                 request_id=exc.request_id,
                 http_status=exc.status,
@@ -394,7 +392,7 @@ async def perform_stop(
             "Nothing was sent.",
             job=current,
         )
-    if client_is_read_only(client):
+    if client.read_only:
         return ActionOutcome(
             key,
             action.kind,
@@ -439,14 +437,7 @@ async def perform_stop(
             message=f"{exc.message}; the {action.kind} of {noun} was not sent.",
         )
     except _AMBIGUOUS as exc:
-        return await _settle(
-            client,
-            key,
-            current,
-            exc,
-            record,
-            delay_s=SETTLE_DELAY_S,
-        )
+        return await _settle(client, key, exc, record, delay_s=SETTLE_DELAY_S)
     except CancelRefused as exc:
         # docs/tolerance.md rule 10: the server answered, but did not cancel.
         text = _server_text(exc)

@@ -160,8 +160,11 @@ class ErrorRowsView(ScrollView, can_focus=True):
         """Show the lines at `indices`, scrolled to the top."""
         self._lines = lines
         self._indices = indices
-        self.cursor = 0
-        self.post_message(self.Highlighted(indices[0] if indices else None))
+        if self.cursor != 0 and indices:
+            self.cursor = 0  # watch_cursor says which row is highlighted
+        else:
+            self.cursor = 0
+            self.post_message(self.Highlighted(indices[0] if indices else None))
         self.virtual_size = Size(max(width, 1), len(indices))
         self.scroll_to(0, 0, animate=False)
         self.refresh()

@@ -18,18 +18,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from ztui.api.models import family_label
 from ztui.core.paths import stylesheet
 from ztui.host import host
 from ztui.store.journal import Journal, JournalEntry, collapse_attempts
 from ztui.widgets.footer import KeyFooter
-
-_FAMILY_LABELS = {
-    "data_backfill": "Data backfill",
-    "booking_date": "Booking date",
-    "propagation": "Auto-backfill",
-    "custom_object": "Custom object",
-    "aqua": "AQuA",
-}
 
 COLUMNS = ("When (UTC)", "Action", "Family", "Job id", "File", "HTTP", "Outcome", "Profile")
 
@@ -48,7 +41,7 @@ def detail_text(entry: JournalEntry) -> str:
         ("User", entry.user),
         ("Profile", entry.profile),
         ("Host", entry.host),
-        ("Family", _FAMILY_LABELS.get(entry.family, entry.family)),
+        ("Family", family_label(entry.family)),
         ("Action", entry.action),
         ("Job id", entry.job_id),
         ("Outcome", entry.outcome),
@@ -147,7 +140,7 @@ class JournalScreen(Screen[None]):
             table.add_row(
                 Text(_when(e.at)),
                 Text(e.action),
-                Text(_FAMILY_LABELS.get(e.family, e.family)),
+                Text(family_label(e.family)),
                 Text(e.job_id or "—"),
                 Text(e.file_name or ""),
                 Text(str(e.http_status) if e.http_status is not None else "—"),

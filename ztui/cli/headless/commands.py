@@ -155,8 +155,8 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
     from ztui.service.pacing import PollSettings
     from ztui.service.poller import JobPoller
 
-    if args.state:
-        state_matcher(args.state)  # a typo is a usage error before anything is sent
+    # Built before anything is sent: a typo in --state is a usage error, not "no jobs".
+    match = state_matcher(args.state) if args.state else None
     families: tuple[Family, ...] = tuple(args.family) if args.family else POLL_ORDER
     aqua_ids = list(dict.fromkeys([*known_aqua_ids(conn), *(args.aqua_id or [])]))
     # A listing reads every custom-object page, however many (docs/tolerance.md rule 8).
@@ -195,8 +195,7 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
         jobs, hidden = hide_old_finished(
             jobs, conn.settings.ui.hide_finished_after_s, datetime.now(UTC).timestamp()
         )
-    if args.state:
-        match = state_matcher(args.state)
+    if match is not None:
         jobs = [job for job in jobs if match(job)]
     if args.since is not None:
         cutoff = datetime.now(UTC).timestamp() - args.since
