@@ -334,6 +334,7 @@ class ZtuiApp(App[None]):
         else:
             self.journal = Journal()
         self.journal.on_failure(self._journal_failed)
+        self._load_dry_runs(self.journal, self.profile.name, self.profile.base_url)
         if self.demo is None:
             self._report_unsettled(self.journal, self.profile.name, self.profile.base_url)
         generation = self.generation
@@ -375,6 +376,34 @@ class ZtuiApp(App[None]):
             self.call_from_thread(show)
         except RuntimeError:  # already on the app's thread
             show()
+
+    @work(thread=True, group="dry-runs", exit_on_error=False, description="Reading dry runs")
+    def _load_dry_runs(self, journal: Journal, profile: str, base_url: str) -> None:
+        """Learn from the journal which jobs ztui created as dry runs, so they are marked
+        (Zuora may not say so in the job: docs/zuora-api.md §5)."""
+        from ztui.api.models import Family
+
+        try:
+            found = journal.dry_run_ids(profile, base_url)
+        except OSError as exc:
+            log.warning("cannot read the journal for dry runs: %s", exc)
+            return
+        keys: set[tuple[Family, str]] = set()
+        for family, job_id in found:
+            try:
+                keys.add((Family(family), job_id))
+            except ValueError:  # a family this version does not know
+                continue
+        if keys:
+            self.call_from_thread(self._dry_runs_learnt, keys)
+
+    def _dry_runs_learnt(self, keys: set[tuple[Family, str]]) -> None:
+        self.dry_runs.remember(keys)
+        from ztui.screens.jobs import JobListScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, JobListScreen):
+                screen.dry_runs_changed()
 
     @work(thread=True, group="journal", exit_on_error=False, description="Reading the journal")
     def _report_unsettled(self, journal: Journal, profile: str, base_url: str) -> None:

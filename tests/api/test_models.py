@@ -444,3 +444,16 @@ def test_parse_timestamp_raises_only_malformed(value: object) -> None:
     except MalformedResponse:
         return
     assert result is None or result.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), (False, False), ("true", True), ("FALSE", False), ("maybe", None), (1, None)],
+)
+def test_propagation_dry_run_is_read_when_the_job_says(
+    value: object, expected: bool | None
+) -> None:
+    job = parse_propagation_job(_booking(type="RatePlanCharge", status="COMPLETED", dryRun=value))
+    assert job.dry_run is expected
+    silent = parse_propagation_job(_booking(type="RatePlanCharge", status="COMPLETED"))
+    assert silent.dry_run is None

@@ -403,3 +403,29 @@ def test_the_journal_screen_shows_one_line_per_write(tmp_path: Path) -> None:
         ("j1", "ok"),
         (None, "sending"),
     ]
+
+
+def test_dry_run_ids_are_the_dry_run_creates_of_this_connection(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.jsonl")
+
+    def create(job_id: str | None, dry: bool, **fields: Any) -> None:
+        entry: dict[str, Any] = {
+            "family": "propagation",
+            "action": "create",
+            "profile": "dev",
+            "host": "sim:1",
+            "job_id": job_id,
+            "outcome": "ok",
+            "extra": {"type": "RatePlanCharge", "dry_run": dry},
+        }
+        entry.update(fields)
+        journal.append(JournalEntry(**entry))
+
+    create(None, True, outcome="sending")  # the intent line: no job id yet
+    create("a" * 32, True)
+    create("b" * 32, False)
+    create("c" * 32, True, profile="prod")
+    create("d" * 32, True, host="other:1")
+    assert journal.dry_run_ids("dev", "http://sim:1/") == {("propagation", "a" * 32)}
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert journal.dry_run_ids("dev", "sim:1", since=later) == frozenset()

@@ -179,3 +179,86 @@ def test_board_80x24_every_column(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=NARROW, run_before=run_before)
+
+
+async def _mark_rows(pilot: Pilot[Any], rows: tuple[int, ...]) -> JobListScreen:
+    """The pinned board with the jobs of `rows` marked (space on each)."""
+    screen = await _pinned_board(pilot)
+    table = screen.table
+    for row in rows:
+        table.move_cursor_to(table.order[row])
+        await pilot.press("space")
+    table.move_cursor_to(table.order[0])
+    await pilot.pause()
+    pilot.app.clear_notifications()
+    await pilot.pause()
+    return screen
+
+
+_MARKED = (0, 1, 2, 4)
+"""Three running jobs and a finished one: the bulk stop lists the finished one apart."""
+
+
+def test_board_marked(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """Four jobs marked: a ● before each id in the accent colour, "● 4 marked" in the
+    facet summary and "- Clear marks" in the footer."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _mark_rows(pilot, _MARKED)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_board_marked_80x24(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """The same marks at 80x24: the ● still shows in the narrowed Id column and "●4"
+    stays in the shortened summary."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _mark_rows(pilot, _MARKED)
+
+    assert snap_compare(app, terminal_size=NARROW, run_before=run_before)
+
+
+def test_bulk_stop_confirmation(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """`s` with four jobs marked: one confirmation listing the three that get a request
+    (family, id, kind, status, stop or cancel), the finished one apart with the reason,
+    the profile, and the buttons."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _mark_rows(pilot, _MARKED)
+        await pilot.press("s")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_bulk_stop_confirmation_80x24(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., Any],
+    make_sim: Callable[..., Any],
+) -> None:
+    """The bulk confirmation at 80x24: long values wrap under their own column and the
+    Cancel and Stop buttons stay on screen."""
+    app = _app(make_app, make_sim)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _mark_rows(pilot, _MARKED)
+        await pilot.press("s")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=NARROW, run_before=run_before)

@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 
 from tests.ui.test_detail_support import connected, wait_until
 from ztui.core.paths import demo_journal_path, stylesheet_paths
-from ztui.screens.journal import JournalScreen
+from ztui.screens.journal import JournalScreen, action_text, detail_text
 from ztui.store.journal import Journal, JournalEntry
 
 pytestmark = pytest.mark.anyio
@@ -125,3 +125,11 @@ async def test_capital_j_shows_a_create_made_in_the_app(make_app: Callable[..., 
         assert (entry.family, entry.action, entry.outcome) == ("booking_date", "create", "ok")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, JournalScreen), "closed")
+
+
+def test_a_dry_run_create_says_so_in_the_action() -> None:
+    dry = JournalEntry(family="propagation", action="create", extra={"dry_run": True})
+    real = JournalEntry(family="propagation", action="create", extra={"dry_run": False})
+    assert action_text(dry) == "create (dry run)"
+    assert action_text(real) == "create"
+    assert "create (dry run)" in detail_text(dry)

@@ -25,6 +25,7 @@ from ztui.dialogs.confirm import ConfirmDialog
 from ztui.flows import submission
 from ztui.screens.new_job import NewJobScreen
 from ztui.store.journal import Journal
+from ztui.view.columns import DRY_RUN
 
 pytestmark = pytest.mark.anyio
 
@@ -219,6 +220,9 @@ async def test_dry_run_then_run_for_real_with_the_same_parameters(
         await wait_until(pilot, lambda: not isinstance(app.screen, NewJobScreen), "closed")
         (job,) = [j for j in await _sim_jobs(app, "propagation") if j["id"] not in before]
         await _on_board(pilot, Family.PROPAGATION, job["id"])
+        # The simulator does not echo `dryRun`; the board still marks the dry run.
+        assert "dryRun" not in job
+        assert _kind_cell(pilot, (Family.PROPAGATION, job["id"])).startswith(DRY_RUN)
         # Let the dry run finish on the simulator's clock.
         await sim_post(app._sim_server, "/_sim/clock", {"advance": 3600})
         app.refresh_now()
@@ -245,6 +249,72 @@ async def test_dry_run_then_run_for_real_with_the_same_parameters(
         assert second.extra["dry_run"] is False
         assert second.extra["batch_size"] == 250
         assert first.idempotency_key != second.idempotency_key
+        assert second.job_id is not None
+        await _on_board(pilot, Family.PROPAGATION, second.job_id)
+        assert not _kind_cell(pilot, (Family.PROPAGATION, second.job_id)).startswith(DRY_RUN)
+
+
+def _kind_cell(pilot: Any, key: tuple[Family, str]) -> str:
+    """The Kind cell of `key` as the board draws it."""
+    from ztui.screens.jobs import JobListScreen
+    from ztui.view.columns import column_by_key
+
+    board = next(s for s in pilot.app.screen_stack if isinstance(s, JobListScreen))
+    table = board.table
+    column = column_by_key("kind")
+    assert column is not None
+    return column.cell(table.jobs[key], table._row_context(table.jobs[key]), 40)
+
+
+async def test_a_dry_run_is_marked_after_a_restart(
+    make_app: Callable[..., Any], make_sim: Callable[..., Any], isolated_home: Path
+) -> None:
+    """Only the journal knows a dry run when Zuora does not echo `dryRun`."""
+    from ztui.core.paths import demo_journal_path
+    from ztui.store.journal import Journal, JournalEntry
+
+    sim = make_sim(jobs=3)
+    dry = sim.sim.propagation_create({"type": "RatePlanCharge", "dryRun": True})
+    real = sim.sim.propagation_create({"type": "RatePlanCharge", "dryRun": False})
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _on_board(pilot, Family.PROPAGATION, dry.id)
+        assert not _kind_cell(pilot, (Family.PROPAGATION, dry.id)).startswith(DRY_RUN)
+    host = sim.base_url.split("://", 1)[1]
+    journal = Journal(demo_journal_path())
+    for job_id, flag in ((dry.id, True), (real.id, False)):
+        journal.append(
+            JournalEntry(
+                family="propagation",
+                action="create",
+                profile=app.profile.name,
+                host=host,
+                job_id=job_id,
+                outcome="ok",
+                extra={"type": "RatePlanCharge", "dry_run": flag},
+            )
+        )
+    again = make_app(sim)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await _on_board(pilot, Family.PROPAGATION, dry.id)
+        await wait_until(
+            pilot,
+            lambda: _kind_cell(pilot, (Family.PROPAGATION, dry.id)).startswith(DRY_RUN),
+            "the dry run marked",
+        )
+        assert not _kind_cell(pilot, (Family.PROPAGATION, real.id)).startswith(DRY_RUN)
+        from ztui.screens.job_detail import JobDetailScreen
+
+        again.open_detail((Family.PROPAGATION, dry.id))
+        await wait_until(pilot, lambda: isinstance(again.screen, JobDetailScreen), "the detail")
+
+        def fields() -> str:
+            found = again.screen.query("#detail-fields")
+            return str(found.first().render()) if found else ""
+
+        await wait_until(pilot, lambda: "Dry run" in fields(), "the dry-run row")
+        assert "changes no data" in fields()
+        assert "(dry run)" in str(again.screen.query_one("#detail-title").render())
 
 
 async def test_custom_object_create_uploads_the_checked_file(

@@ -108,6 +108,10 @@ class Job:
     """Timezone-aware time of the last change the server reports."""
     message: str | None = None
     """`failureMessage`, `error.message` or AQuA `message`, when non-empty."""
+    dry_run: bool | None = None
+    """True when the server says the job changes no data (auto-backfill `dryRun`), False
+    when it says it does, None when it does not say (docs/zuora-api.md §5: whether
+    `dryRun` comes back is undocumented)."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     """The job JSON as received."""
     unreadable: Unreadable | None = None

@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -78,10 +80,12 @@ class ConfirmDialog(ModalScreen[bool]):
         r = self.request
         with VerticalScroll(id="confirm-dialog"):
             yield Static(r.title, id="confirm-title")
-            width = max((len(label) for label, _ in r.rows), default=0) + 2
-            facts = Content("\n").join(
-                Content.assemble((label.ljust(width), "bold"), value) for label, value in r.rows
-            )
+            # A grid, so a long value wraps under its own column, not under the labels.
+            facts = Table.grid(padding=(0, 2, 0, 0))
+            facts.add_column(style="bold", no_wrap=True)
+            facts.add_column(overflow="fold")
+            for label, value in r.rows:
+                facts.add_row(label, Text(value))
             yield Static(facts, id="confirm-facts")
             if r.typed_phrase:
                 yield Static(

@@ -6,6 +6,7 @@ only, so the family's list is optional (a tenant without it is skipped quietly).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Final
 
@@ -29,9 +30,17 @@ def parse_propagation_job(data: object) -> Job:
     Raises:
         MalformedResponse: Not an object, no id, or a field of the wrong type.
     """
-    return parse_batch_job(
+    job = parse_batch_job(
         data, Family.PROPAGATION, PROPAGATION_STATES, "auto-backfill job", "(unknown)"
     )
+    # Whether the job echoes `dryRun` is undocumented (docs/zuora-api.md §5): read it when
+    # it is a boolean (or its spelling as text), and leave it unknown otherwise.
+    flag = job.raw.get("dryRun")
+    if isinstance(flag, str):
+        flag = {"true": True, "false": False}.get(flag.strip().lower())
+    if isinstance(flag, bool):
+        return dataclasses.replace(job, dry_run=flag)
+    return job
 
 
 DEFINITION: Final = FamilyDef(

@@ -194,7 +194,7 @@ def _status_line(job: Job) -> Content:
 
 
 def family_fields(
-    job: Job, now: float, zone: tzinfo | None = None
+    job: Job, now: float, zone: tzinfo | None = None, *, dry_run: bool = False
 ) -> tuple[list[tuple[str, Content | str]], list[tuple[str, str]]]:
     """The rows the detail screen shows for `job`, and the raw fields not covered by them.
 
@@ -202,6 +202,7 @@ def family_fields(
         job: The job (its `raw` is what the server sent).
         now: Wall-clock epoch seconds for relative times.
         zone: The tenant's zone, for timestamps sent without one (UTC when None).
+        dry_run: The job is a dry run (the server says so, or ztui's journal does).
 
     Returns:
         `(rows, others)`: labelled values in the family's layout, then every other raw
@@ -218,6 +219,10 @@ def family_fields(
         f.add("Excerpt", job.unreadable.excerpt)
         return f.rows, list(f.rest())
     f.add("Progress", progress_bar(job.progress))
+    if dry_run:
+        f.used.add("dryRun")
+        source = "the job says so" if job.dry_run else "ztui created it with dryRun; journal"
+        f.add("Dry run", f"yes: it changes no data ({source})")
     layout = family_def(job.family).detail
     for row in layout.fields:
         _add_row(f, row, job)
@@ -503,19 +508,23 @@ class JobDetailScreen(Screen[None]):
         merged.update(job.raw)
         view = Job(**{**_job_fields(job), "raw": merged})
         title = self.query_one("#detail-title", Static)
+        dry_run = host(self).dry_runs.is_dry_run(job)
         title.update(
             Content.from_markup(
-                "[b]$family[/b] job $id · $kind · $status",
+                "[b]$family[/b] job $id · $kind$dry · $status",
                 family=job.family.label,
                 id=job.id,
                 kind=job.kind,
+                dry=" (dry run)" if dry_run else "",
                 status=job.status or "(no status)",
             )
         )
         for state in JobState:
             title.set_class(job.state is state, f"-{state}")
         client = host(self).client
-        rows, others = family_fields(view, now, client.timezone if client is not None else None)
+        rows, others = family_fields(
+            view, now, client.timezone if client is not None else None, dry_run=dry_run
+        )
         self.query_one("#detail-fields", Static).update(_rows_content(rows))
         other = self.query_one("#detail-other", Static)
         other.update(_rows_content([(k, v) for k, v in others]) if others else "(none)")

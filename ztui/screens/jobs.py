@@ -8,7 +8,7 @@ intent (open, stop, errors, new job, refresh, pause) goes to the app's methods.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -30,6 +30,7 @@ from ztui.widgets.status_bar import StatusBar
 from ztui.widgets.table_frame import JobTableFrame
 
 if TYPE_CHECKING:
+    from ztui.ops.stop import ActionOutcome
     from ztui.service.snapshot import JobSnapshot
 
 
@@ -189,6 +190,7 @@ _FOOTER_PRIORITY = (
     "jobs.filter",
     "jobs.columns",
     "jobs.stop",
+    "jobs.clear_marks",
     "jobs.new",
     "jobs.errors",
     "jobs.refresh",
@@ -277,6 +279,29 @@ class JobListScreen(Screen[None]):
             "c", "copy_id", "Copy id", show=False, id="jobs.copy_id", tooltip="Copy the job id"
         ),
         Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            show=False,
+            id="jobs.mark",
+            tooltip="Mark or unmark the job for a bulk stop/cancel, then go to the next",
+        ),
+        Binding(
+            "asterisk",
+            "mark_shown",
+            "Mark shown",
+            show=False,
+            id="jobs.mark_shown",
+            tooltip="Mark every job shown (the filter and facets decide which)",
+        ),
+        Binding(
+            "minus",
+            "clear_marks",
+            "Clear marks",
+            id="jobs.clear_marks",
+            tooltip="Unmark every job",
+        ),
+        Binding(
             "escape",
             "clear_filter",
             "Clear filter",
@@ -296,6 +321,8 @@ class JobListScreen(Screen[None]):
         self._stoppable: bool | None = None
         self._reveal: JobKey | None = None
         """A job the user asked to follow: the cursor goes to it when it first shows."""
+        self._new_above: set[JobKey] = set()
+        """Jobs that arrived above the rows on screen and have not been scrolled to."""
 
     # ------------------------------------------------------------------ structure
 
@@ -345,7 +372,10 @@ class JobListScreen(Screen[None]):
         yield StatusBar(id="status-bar")
         yield KeyFooter(
             priority=_FOOTER_PRIORITY,
-            situational={"jobs.columns": self._columns_key_wanted},
+            situational={
+                "jobs.columns": self._columns_key_wanted,
+                "jobs.clear_marks": lambda: bool(self._marked_any()),
+            },
         )
 
     def _columns_key_wanted(self) -> bool:
@@ -362,6 +392,8 @@ class JobListScreen(Screen[None]):
         name = self.ztui.profile.name
         self.status_bar.show_message(f"Connecting to {name}…" if name else "Connecting…")
         self.table.focus()
+        self.table.set_dry_run_test(self.ztui.dry_runs.is_dry_run)
+        self.watch(self.table, "scroll_y", self._table_scrolled, init=False)
         self.watch(self.app, "jobs", self._jobs_changed)
         self.watch(self.app, "connection_error", self._connection_failed, init=False)
 
@@ -393,9 +425,14 @@ class JobListScreen(Screen[None]):
 
     def _apply(self, snapshot: JobSnapshot) -> None:
         self._pending = None
+        previous = self._shown
         self._shown = snapshot
         table = self.table
+        before = table.jobs
         table.apply(snapshot, now=self._now())
+        if previous is not None:
+            self._new_above.update(key for key in table.jobs if key not in before)
+        self._prune_new_above()
         if self._reveal is not None and self._reveal in table.jobs:
             # A job the user just asked to follow: show it to them.
             key, self._reveal = self._reveal, None
@@ -405,6 +442,26 @@ class JobListScreen(Screen[None]):
 
     def _now(self) -> float:
         return self.ztui.wall_clock()
+
+    def _prune_new_above(self) -> bool:
+        """Forget the new jobs that are no longer above the screen; True if any went."""
+        table = self.table
+        top = round(table.scroll_offset.y)
+        keep = {
+            key for key in self._new_above if (row := table.row_of(key)) is not None and row < top
+        }
+        if keep == self._new_above:
+            return False
+        self._new_above = keep
+        return True
+
+    def _table_scrolled(self) -> None:
+        if self._new_above and self._prune_new_above():
+            self._update_chrome()
+
+    def dry_runs_changed(self) -> None:
+        """The app learnt which jobs are dry runs: mark them."""
+        self.table.set_dry_run_test(self.ztui.dry_runs.is_dry_run)
 
     def _update_chrome(self, snapshot: JobSnapshot | None = None) -> None:
         snapshot = snapshot or self._shown
@@ -422,6 +479,8 @@ class JobListScreen(Screen[None]):
                 revealed_finished=view.revealed_finished,
                 show_finished=options.show_finished,
                 filter_text=options.text,
+                marked=sum(1 for key in table.marks if key in table.jobs),
+                new_above=len(self._new_above),
             )
         )
         if snapshot is None:
@@ -515,6 +574,8 @@ class JobListScreen(Screen[None]):
         if action == "stop":
             from ztui.ops.stop import refusal_reason
 
+            if self.is_mounted and self._marked():
+                return None  # the confirmation lists the marked jobs that cannot be stopped
             job = self.table.cursor_job if self.is_mounted else None
             return "No job is selected." if job is None else refusal_reason(job)
         return None
@@ -568,10 +629,71 @@ class JobListScreen(Screen[None]):
         self.notify("Polling paused." if paused else "Polling resumed.", timeout=3)
 
     def action_stop(self) -> None:
-        """Stop or cancel the job under the cursor (the app asks for confirmation)."""
+        """Stop or cancel the marked jobs, else the job under the cursor (the app asks for
+        confirmation)."""
+        marked = self._marked()
+        if marked:
+            self.ztui.stops.start_many(marked, self._batch_done)
+            return
         key = self._cursor()
         if key is not None:
             self.ztui.request_stop(key)
+
+    # ------------------------------------------------------------------ marks
+
+    def _marked_any(self) -> bool:
+        tables = self.query(JobTable)
+        return bool(tables) and bool(tables.first().marks)
+
+    def _marked(self) -> list[JobKey]:
+        """The marked jobs still listed, in board order (shown first, then hidden ones)."""
+        table = self.table
+        marks = table.marks
+        if not marks:
+            return []
+        shown = [key for key in table.order if key in marks]
+        hidden = sorted(key for key in marks if key in table.jobs and table.row_of(key) is None)
+        return shown + hidden
+
+    def _set_marks(self, marks: frozenset[JobKey]) -> None:
+        table = self.table
+        had = bool(table.marks)
+        table.set_marks(marks)
+        if bool(marks) != had:
+            self.refresh_bindings()  # stop is offered for marked jobs whatever the cursor
+        self._update_chrome()
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the job under the cursor, then move to the next row."""
+        key = self._cursor()
+        if key is None:
+            return
+        self._set_marks(self.table.marks ^ {key})
+        self.table.action_cursor_down()
+
+    def action_mark_shown(self) -> None:
+        """Mark every job the board shows."""
+        order = self.table.order
+        if not order:
+            self.notify("No job is shown to mark.", severity="warning", timeout=3)
+            return
+        self._set_marks(self.table.marks | frozenset(order))
+        self.notify(
+            f"{len(order):,} job(s) marked. s stops or cancels them; - clears the marks.",
+            timeout=4,
+        )
+
+    def action_clear_marks(self) -> None:
+        """Unmark every job."""
+        if self.table.marks:
+            self._set_marks(frozenset())
+            self.notify("Marks cleared.", timeout=2)
+
+    def _batch_done(self, outcomes: Sequence[ActionOutcome]) -> None:
+        """Unmark the jobs whose stop/cancel Zuora accepted; the others stay marked."""
+        accepted = {outcome.key for outcome in outcomes if outcome.ok}
+        if accepted & self.table.marks:
+            self._set_marks(self.table.marks - accepted)
 
     def action_errors(self) -> None:
         """Show the errors of the job under the cursor."""

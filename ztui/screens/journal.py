@@ -34,6 +34,11 @@ def _when(at: str) -> str:
         return at
 
 
+def action_text(entry: JournalEntry) -> str:
+    """The Action cell: the action, and "(dry run)" for a create sent with `dryRun`."""
+    return f"{entry.action} (dry run)" if entry.extra.get("dry_run") is True else entry.action
+
+
 def detail_text(entry: JournalEntry) -> str:
     """Every field of `entry`, one per line (the journal holds no secret)."""
     rows: list[tuple[str, Any]] = [
@@ -42,7 +47,7 @@ def detail_text(entry: JournalEntry) -> str:
         ("Profile", entry.profile),
         ("Host", entry.host),
         ("Family", family_label(entry.family)),
-        ("Action", entry.action),
+        ("Action", action_text(entry)),
         ("Job id", entry.job_id),
         ("Outcome", entry.outcome),
         ("HTTP status", entry.http_status),
@@ -139,7 +144,7 @@ class JournalScreen(Screen[None]):
                 outcome.stylize("bold")
             table.add_row(
                 Text(_when(e.at)),
-                Text(e.action),
+                Text(action_text(e)),
                 Text(family_label(e.family)),
                 Text(e.job_id or "—"),
                 Text(e.file_name or ""),

@@ -72,6 +72,8 @@ _ATTEMPT_RE: Final = re.compile(rb'"attempt": "([^"]+)"')
 _OUTCOME_RE: Final = re.compile(rb'"outcome": "([a-z]+)"')
 
 _AQUA_MARK: Final = f'"family": "{_AQUA}"'.encode()
+_DRY_RUN_MARK: Final = b'"dry_run": true'
+"""How a create sent with `dryRun: true` reads in its line (`json.dumps` spacing)."""
 """How an AQuA line looks in the file (`json.dumps` default separators), so a scan for AQuA
 creates decodes only those lines."""
 
@@ -400,6 +402,38 @@ class Journal:
                 continue
             ids.setdefault(entry.job_id, None)
         return list(ids)
+
+    def dry_run_ids(
+        self, profile: str | None, host: str | None, *, since: datetime | None = None
+    ) -> frozenset[tuple[str, str]]:
+        """`(family, job id)` of the jobs this connection created as dry runs
+        (`extra["dry_run"]`).
+
+        Zuora does not say whether it echoes `dryRun` in a job (docs/zuora-api.md §5), so
+        the journal is what tells a dry run from a real one after the fact. Only lines
+        holding `"dry_run": true` are decoded.
+
+        Args:
+            profile: Profile name the jobs were created under.
+            host: Base URL or host of the connection; compared as `host_of`.
+            since: Only creates at or after this time (aware datetime); all by default.
+        """
+        want_host = host_of(host)
+        keys: set[tuple[str, str]] = set()
+        for _number, raw in self._lines(_DRY_RUN_MARK):
+            entry = _parse_line(raw)
+            if (
+                entry is None
+                or entry.action != "create"
+                or not entry.job_id
+                or entry.extra.get("dry_run") is not True
+                or (entry.profile or None) != (profile or None)
+                or host_of(entry.host) != want_host
+                or (since is not None and not _at_or_after(entry.at, since))
+            ):
+                continue
+            keys.add((entry.family, entry.job_id))
+        return frozenset(keys)
 
     def _ensure_parent(self) -> None:
         parent = self.path.parent

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from rich.cells import cell_len, set_cell_size
 
@@ -161,6 +161,16 @@ class RowContext:
     """Epoch seconds, for relative ages."""
     family_state: str = "ok"
     """How fresh the job's family is (`FamilyStatus.state`)."""
+    marked: bool = False
+    """The user marked the job on the board for a bulk action (its id shows `MARK`)."""
+    dry_run: bool = False
+    """The job is a dry run (its kind shows `DRY_RUN`)."""
+
+
+MARK: Final = "● "
+"""What a marked job's id starts with on the board."""
+DRY_RUN: Final = "(dry run) "
+"""What a dry run's kind starts with, on the board and in `ztui jobs`."""
 
 
 def _no_style(job: Job, context: RowContext) -> str | None:
@@ -223,6 +233,14 @@ def _state_style(job: Job, context: RowContext) -> str:
     return f"state-{job.state.value}"
 
 
+def _marked_style(job: Job, context: RowContext) -> str | None:
+    return "marked" if context.marked else None
+
+
+def _dry_run_style(job: Job, context: RowContext) -> str | None:
+    return "dry-run" if context.dry_run else None
+
+
 def _failed_style(job: Job, context: RowContext) -> str | None:
     return "failed-count" if job.failed else None
 
@@ -239,7 +257,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "id",
         "Id",
-        lambda j, c, w: j.id,
+        lambda j, c, w: MARK + j.id if c.marked else j.id,
         lambda j: j.id,
         width=14,
         min_width=12,
@@ -248,17 +266,19 @@ COLUMNS: tuple[Column, ...] = (
         priority=0,
         # Ids of one tenant often share a prefix; keep both ends visible.
         cut="middle",
+        style=_marked_style,
     ),
     Column(
         "kind",
         "Kind",
-        lambda j, c, w: one_line(j.kind),
+        lambda j, c, w: DRY_RUN + one_line(j.kind) if c.dry_run else one_line(j.kind),
         lambda j: j.kind.lower(),
         width=16,
         min_width=10,
         max_width=32,
         grow=1,
         priority=3,
+        style=_dry_run_style,
     ),
     Column(
         "status",
@@ -483,6 +503,7 @@ def plain_table(
     *,
     separator: str = "  ",
     blank: str = "-",
+    dry_run: Callable[[Job], bool] = lambda job: job.dry_run is True,
 ) -> str:
     """Jobs as a plain text table: the board's headers and cell text, aligned by cells.
 
@@ -495,13 +516,18 @@ def plain_table(
         columns: The columns to print.
         separator: Text between two columns.
         blank: What an empty cell shows, so that every column keeps a word.
+        dry_run: Whether a job is a dry run (by default: the job says so).
 
     Returns:
         The header line and one line per job, trailing spaces removed.
     """
-    context = RowContext(now)
+    plain, dry = RowContext(now), RowContext(now, dry_run=True)
     rows = [
-        [column.cell(job, context, column.width) or blank for column in columns] for job in jobs
+        [
+            column.cell(job, dry if dry_run(job) else plain, column.width) or blank
+            for column in columns
+        ]
+        for job in jobs
     ]
     widths: list[int] = []
     for i, column in enumerate(columns):

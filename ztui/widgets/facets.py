@@ -47,6 +47,10 @@ class FacetState:
     """Old finished jobs are shown."""
     filter_text: str = ""
     """The text filter in force."""
+    marked: int = 0
+    """Jobs marked for a bulk action (shown or not)."""
+    new_above: int = 0
+    """New jobs that arrived above the rows on screen."""
 
 
 def _chip(label: str, count: int, selected: bool, action: str) -> Content:
@@ -89,6 +93,19 @@ def _label(text: str, cells: int | None) -> str:
 
 
 def _summary(state: FacetState, kind: Summary) -> str:
+    # Marks and new jobs out of sight are said at every width: a bulk stop acts on marks
+    # the user may not see, and a job sorted above the screen is easy to miss.
+    alerts = ""
+    if state.marked:
+        alerts += f"  ● {state.marked:,} marked" if kind != "none" else f" ●{state.marked:,}"
+    if state.new_above:
+        alerts += (
+            f"  ↑ {state.new_above:,} new above" if kind != "none" else f" ↑{state.new_above:,}"
+        )
+    return _base_summary(state, kind) + alerts
+
+
+def _base_summary(state: FacetState, kind: Summary) -> str:
     if kind == "none":
         return ""
     hidden = state.hidden_finished and not state.show_finished

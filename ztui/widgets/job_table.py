@@ -94,6 +94,8 @@ class JobTable(ScrollView, can_focus=True):
         "job-table--cursor",
         "job-table--stale",
         "job-table--failed-count",
+        "job-table--marked",
+        "job-table--dry-run",
         "job-table--empty",
         *(f"job-table--state-{state.value}" for state in JobState),
     }
@@ -183,6 +185,8 @@ class JobTable(ScrollView, can_focus=True):
         """Row and cell styles by (base, cursor row, dimmed, style name)."""
         self._layout: tuple[tuple[int, bool], ColumnLayout] = ((-1, True), ColumnLayout((), ()))
         self._empty_text = "Waiting for the first poll…"
+        self._marks: frozenset[JobKey] = frozenset()
+        self._dry_run: Callable[[Job], bool] = _says_dry_run
 
     # ------------------------------------------------------------------ properties
 
@@ -235,6 +239,31 @@ class JobTable(ScrollView, can_focus=True):
                 self.scroll_to(x=0, animate=False, immediate=True)
             self._update_virtual_size()
             self.refresh()
+
+    def row_of(self, key: JobKey) -> int | None:
+        """The row number of `key` in the visible order; None when it is not shown."""
+        return self._index.get(key)
+
+    @property
+    def marks(self) -> frozenset[JobKey]:
+        """Jobs marked for a bulk action, shown or not (kept across polls and filters)."""
+        return self._marks
+
+    def set_marks(self, marks: frozenset[JobKey]) -> None:
+        """Mark exactly `marks`; only the rows whose mark changed are repainted."""
+        changed = marks ^ self._marks
+        if not changed:
+            return
+        self._marks = marks
+        for key in changed:
+            index = self._index.get(key)
+            if index is not None:
+                self._refresh_row(index)
+
+    def set_dry_run_test(self, test: Callable[[Job], bool]) -> None:
+        """Say how to tell a dry run (the journal knows the ones ztui created)."""
+        self._dry_run = test
+        self.refresh()
 
     def set_empty_text(self, text: str) -> None:
         """Set what the table says when no job is shown."""
@@ -448,8 +477,9 @@ class JobTable(ScrollView, can_focus=True):
                 and (self._age_text(job, old_now) == self._age_text(job, self._now))
             ):
                 continue
-            old_context = RowContext(old_now, old_state)
-            new_context = RowContext(self._now, new_state)
+            marked = key in self._marks
+            old_context = RowContext(old_now, old_state, marked, self._dry_run(before))
+            new_context = RowContext(self._now, new_state, marked, self._dry_run(job))
             for x, width in _changed_runs(layout, before, old_context, job, new_context):
                 self._refresh_cells(i, x, width)
 
@@ -746,7 +776,10 @@ class JobTable(ScrollView, can_focus=True):
 
     def _row_context(self, job: Job, now: float | None = None) -> RowContext:
         return RowContext(
-            self._now if now is None else now, self._family_state.get(job.family, "ok")
+            self._now if now is None else now,
+            self._family_state.get(job.family, "ok"),
+            job.key in self._marks,
+            self._dry_run(job),
         )
 
     def _render_row(self, key: JobKey, base: Style) -> Strip:
@@ -773,6 +806,10 @@ class JobTable(ScrollView, can_focus=True):
         if pending_text:
             segments.append(Segment("".join(pending_text), pending_style))
         return Strip(segments).extend_cell_length(self.scrollable_content_region.width, row_style)
+
+
+def _says_dry_run(job: Job) -> bool:
+    return job.dry_run is True
 
 
 def _changed_runs(
