@@ -145,6 +145,8 @@ class ZtuiApp(App[None]):
         self._sim_process = sim_process
         self._added_aqua: set[str] = set()
         """AQuA ids the user added by id that have not shown up yet."""
+        self._aqua_ended: set[str] = set()
+        """AQuA ids this run has seen ended (and put on record)."""
         self.generation = 0
         """Bumped on every (re)connection; older snapshots are dropped."""
         from ztui.service.history import StatusHistory
@@ -202,6 +204,34 @@ class ZtuiApp(App[None]):
         self.history.observe(snapshot, self.wall_clock())
         if self._dry_runs is not None:
             self._dry_runs.check(snapshot)
+        if snapshot is not None:
+            self._record_ended_aqua(snapshot)
+
+    def _record_ended_aqua(self, snapshot: JobSnapshot) -> None:
+        """Put AQuA jobs seen ended on record, so later starts do not fetch them again
+        (`ztui.store.aqua_follow`). The demo's simulator is new each run: nothing to keep."""
+        poller = self.poller
+        if self.demo is not None or poller is None:
+            return
+        from ztui.families import followed_by_id
+
+        family = followed_by_id()
+        fresh = [
+            job
+            for job_id in poller.aqua_ids
+            if job_id not in self._aqua_ended
+            and (job := snapshot.jobs.get((family, job_id))) is not None
+            and job.state.is_terminal
+        ]
+        if not fresh:
+            return
+        self._aqua_ended.update(job.id for job in fresh)
+        from ztui.store import aqua_follow
+
+        try:
+            aqua_follow.record_ended(self.profile.name, self.profile.base_url, fresh)
+        except OSError as exc:
+            log.warning("cannot record the AQuA jobs that ended: %s", exc)
 
     # ----------------------------------------------------------------- flows
 
@@ -408,13 +438,13 @@ class ZtuiApp(App[None]):
             # large demo seeds. Following every one would cost a get each at start-up.
             # The journal and the watch list know nothing of a simulator on a new port.
             return self._sim_server.recent_aqua_job_ids(WATCHED_AQUA)
-        ids: list[str] = []
-        if self.journal is not None:
-            ids.extend(self.journal.known_aqua_ids(self.profile.name, self.profile.base_url))
-        from ztui.store import watchlist
+        from ztui.store import aqua_follow
 
-        ids.extend(watchlist.watched(self.profile.name, self.profile.base_url))
-        return list(dict.fromkeys(ids))
+        try:
+            return aqua_follow.followed(self.journal, self.profile.name, self.profile.base_url)
+        except OSError as exc:
+            log.warning("cannot read the journal for AQuA jobs: %s", exc)
+            return []
 
     def watch_aqua_job(self, job_id: str) -> None:
         """Follow the AQuA job `job_id` on the board, now and on later starts."""

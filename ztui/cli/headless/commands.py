@@ -132,19 +132,26 @@ def report_unsettled(conn: Connection, prog: str) -> None:
 
 
 def known_aqua_ids(conn: Connection) -> list[str]:
-    """AQuA jobs the board follows for this profile: those recorded in the journal."""
-    from urllib.parse import urlsplit
+    """AQuA jobs the board follows for this profile (`ztui.store.aqua_follow.followed`):
+    the journal's recent creates and those added by id, without those that ended."""
+    from ztui.store import aqua_follow
+    from ztui.store.journal import Journal
 
     try:
-        from ztui.store.journal import Journal
-    except ImportError:  # the journal is optional for headless listing
-        return []
-    host = urlsplit(conn.profile.base_url).netloc
-    try:
-        return list(Journal().known_aqua_ids(conn.profile.name, host))
+        return aqua_follow.followed(Journal(), conn.profile.name, conn.profile.base_url)
     except OSError as exc:
         _note("ztui jobs", f"warning: cannot read the job journal ({exc}); AQuA jobs left out")
         return []
+
+
+def record_ended_aqua(conn: Connection, jobs: Iterable[Job]) -> None:
+    """Put the AQuA jobs seen ended on record, so later listings do not fetch them again."""
+    from ztui.store import aqua_follow
+
+    try:
+        aqua_follow.record_ended(conn.profile.name, conn.profile.base_url, jobs)
+    except OSError as exc:
+        _note("ztui jobs", f"warning: cannot record the AQuA jobs that ended ({exc})")
 
 
 async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
@@ -190,6 +197,8 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
         await asyncio.sleep(min(max(delay, 0.2), max(0.0, give_up - time.monotonic())))
 
     jobs: list[Job] = list(snapshot.jobs.values())
+    followed_ids = set(aqua_ids)
+    record_ended_aqua(conn, (job for job in jobs if job.id in followed_ids))
     hidden = 0
     if not args.all:
         jobs, hidden = hide_old_finished(
