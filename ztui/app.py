@@ -364,8 +364,6 @@ class ZtuiApp(App[None]):
         else:
             self.journal = Journal()
         self.journal.on_failure(self._journal_failed)
-        if self.demo is None:
-            self._report_unsettled(self.journal, self.profile.name, self.profile.base_url)
         generation = self.generation
 
         def publish(snapshot: JobSnapshot) -> None:
@@ -384,6 +382,9 @@ class ZtuiApp(App[None]):
         )
         self.poller = poller
         self.post_message(ConnectionChanged(profile.name))
+        # The demo journal holds writes of earlier demo simulators, on other ports: only a
+        # write of this very connection is settled.
+        self._settle_open_writes(self.journal, client, poller, profile)
         try:
             await poller.run()
         finally:
@@ -406,26 +407,48 @@ class ZtuiApp(App[None]):
         except RuntimeError:  # already on the app's thread
             show()
 
-    @work(thread=True, group="journal", exit_on_error=False, description="Reading the journal")
-    def _report_unsettled(self, journal: Journal, profile: str, base_url: str) -> None:
-        """Tell the user about writes an earlier run left open (in flight at a crash, or
-        with a lost answer never settled): each may or may not have reached Zuora."""
+    @work(group="settle", exit_on_error=False, description="Settling writes left open")
+    async def _settle_open_writes(
+        self, journal: Journal, client: ZuoraClient, poller: JobPoller, profile: ResolvedProfile
+    ) -> None:
+        """Settle the writes an earlier run left open (in flight at a crash, or with a lost
+        answer) against the server, and tell the user what was found
+        (`ztui.ops.reconcile`). An AQuA job a create turns out to have made is followed."""
+        import asyncio
+
+        from ztui.families import followed_by_id
+        from ztui.ops.reconcile import reconcile, settled_text
         from ztui.store.journal import unsettled_text
 
         try:
-            entries = journal.unsettled(profile, base_url)
+            entries = await asyncio.to_thread(journal.unsettled, profile.name, profile.base_url)
         except OSError as exc:
             log.warning("cannot read the journal for unsettled writes: %s", exc)
             return
-        for entry in entries:
-            text = unsettled_text(entry)
-            self.call_from_thread(
-                self.notify,
-                text[0].upper() + text[1:],
-                title="Unsettled write",
-                severity="warning",
-                timeout=30,
-            )
+        if not entries:
+            return
+        results = await reconcile(client, journal, entries, allow_replay=not profile.read_only)
+        if self.poller is not poller:
+            return  # another profile by now: its board is not the place to say it
+        for result in results:
+            if result.follow and result.job_id is not None:
+                poller.watch_aqua(result.job_id)
+                poller.refresh_now(followed_by_id())
+            if result.outcome is None:
+                text = unsettled_text(result.entry)
+                self.notify(
+                    f"{text[0].upper()}{text[1:]} {result.message[0].upper()}{result.message[1:]}",
+                    title="Unsettled write",
+                    severity="warning",
+                    timeout=30,
+                )
+            else:
+                self.notify(
+                    settled_text(result),
+                    title="Settled at start-up",
+                    severity="error" if not result.recorded else "information",
+                    timeout=20,
+                )
 
     def _known_aqua_ids(self) -> list[str]:
         """AQuA jobs to follow: the demo simulator's, the journal's, and those added by id."""
@@ -543,6 +566,7 @@ class ZtuiApp(App[None]):
         if self.poller is not None:
             self.poller.stop()
         self.workers.cancel_group(self, "poller")
+        self.workers.cancel_group(self, "settle")
         self.generation += 1
 
     def switch_profile(self, name: str) -> None:
