@@ -108,6 +108,8 @@ class ZtuiApp(App[None]):
     """The newest snapshot from the watcher: the single source of truth for every screen."""
     connection_error: var[str | None] = var(None)
     """Why the connection failed for good (e.g. the simulator could not start), or None."""
+    journal_problem: var[str | None] = var(None)
+    """Why the journal could not record the latest write (a full disk), until one works."""
 
     def __init__(
         self,
@@ -364,6 +366,8 @@ class ZtuiApp(App[None]):
         else:
             self.journal = Journal()
         self.journal.on_failure(self._journal_failed)
+        self.journal.on_recovery(self._journal_recovered)
+        self.journal_problem = None
         generation = self.generation
 
         def publish(snapshot: JobSnapshot) -> None:
@@ -397,15 +401,30 @@ class ZtuiApp(App[None]):
 
     def _journal_failed(self, text: str) -> None:
         """A write is not on record (a full disk, say): say so on screen, not only in a log
-        on that same disk."""
+        on that same disk, and keep saying it in the status bar until a write works."""
+        journal = self.journal
+        problem = (journal.problem if journal is not None else None) or "cannot write"
 
         def show() -> None:
+            self.journal_problem = problem
             self.notify(text, title="Journal", severity="error", timeout=30)
 
+        self._on_app_thread(show)
+
+    def _journal_recovered(self, text: str) -> None:
+        """A write is on record again: take the status bar's warning down."""
+
+        def show() -> None:
+            self.journal_problem = None
+            self.notify(text, title="Journal", timeout=8)
+
+        self._on_app_thread(show)
+
+    def _on_app_thread(self, callback: Callable[[], None]) -> None:
         try:
-            self.call_from_thread(show)
+            self.call_from_thread(callback)
         except RuntimeError:  # already on the app's thread
-            show()
+            callback()
 
     @work(group="settle", exit_on_error=False, description="Settling writes left open")
     async def _settle_open_writes(

@@ -476,3 +476,27 @@ def test_the_journal_screen_shows_one_line_per_write(tmp_path: Path) -> None:
         ("j1", "ok"),
         (None, "sending"),
     ]
+
+
+def test_a_write_that_works_after_a_failure_is_told_as_a_recovery(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "journal.jsonl"
+    path.parent.mkdir()
+    journal = Journal(path)
+    failed: list[str] = []
+    recovered: list[str] = []
+    journal.on_failure(failed.append)
+    journal.on_recovery(recovered.append)
+    journal.append(upload_entry(job_id="j0"))
+    assert recovered == []  # nothing had failed
+    path.unlink()
+    path.mkdir()  # EISDIR: as a full disk or a read-only folder would
+    with pytest.raises(IsADirectoryError):
+        journal.append(upload_entry(job_id="j1"))
+    assert "Is a directory" in (journal.problem or "")
+    path.rmdir()
+    journal.append(upload_entry(job_id="j2"))
+    assert journal.problem is None
+    assert len(failed) == 1
+    assert recovered == [f"The journal {path} records again."]
+    journal.append(upload_entry(job_id="j3"))
+    assert len(recovered) == 1

@@ -127,3 +127,49 @@ async def test_an_aqua_create_in_flight_at_a_crash_is_settled_and_followed(
     assert "settled at start-up" in lines[-1].message
     # Followed on the next start too, from the journal.
     assert made.id in Journal().known_aqua_ids(app.profile.name, app.profile.base_url)
+
+
+async def test_a_journal_that_cannot_record_is_said_in_the_status_bar_until_it_can(
+    make_sim: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from ztui.screens.jobs import JobListScreen
+
+    app = _real_profile_app(make_sim, monkeypatch)
+    seen: list[Any] = []
+    entry = JournalEntry(family="booking_date", action="stop", job_id="j1", outcome="sending")
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await wait_until(pilot, lambda: app.jobs is not None and app.jobs.complete, "jobs")
+        screen = app.screen
+        assert isinstance(screen, JobListScreen)
+        assert "JOURNAL" not in screen.status_bar.text
+        journal = app.journal
+        assert journal is not None
+        real_write = os.write
+
+        def full_disk(fd: int, data: Any) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(os, "write", full_disk)
+        with pytest.raises(OSError, match="No space left"):
+            journal.append(entry)
+        monkeypatch.setattr(os, "write", real_write)
+        await wait_until(
+            pilot,
+            lambda: "JOURNAL NOT RECORDING: No space left on device" in screen.status_bar.text,
+            "the status bar warning",
+        )
+        # It stays through later polls, whatever they bring.
+        app.refresh_now()
+        seq = app.jobs.seq if app.jobs else 0
+        await wait_until(pilot, lambda: app.jobs is not None and app.jobs.seq > seq, "a poll")
+        await pilot.pause(0.1)
+        assert "JOURNAL NOT RECORDING" in screen.status_bar.text
+        journal.append(entry)  # the disk has room again
+        await wait_until(
+            pilot, lambda: "JOURNAL" not in screen.status_bar.text, "the warning taken down"
+        )
+        await wait_until(
+            pilot, lambda: any("records again" in n for n in notes(seen)), "the recovery told"
+        )

@@ -364,6 +364,11 @@ class JobListScreen(Screen[None]):
         self.table.focus()
         self.watch(self.app, "jobs", self._jobs_changed)
         self.watch(self.app, "connection_error", self._connection_failed, init=False)
+        self.watch(self.app, "journal_problem", self._journal_problem, init=False)
+
+    def _journal_problem(self, problem: str | None) -> None:
+        """The journal stopped (or resumed) recording: the status bar says so."""
+        self._update_chrome()
 
     def _connection_failed(self, error: str | None) -> None:
         """Say in the status bar why there is no data, instead of "Connecting…"."""
@@ -433,6 +438,7 @@ class JobListScreen(Screen[None]):
             production=profile.is_production,
             shown=len(view.order),
             daily_budget=profile.daily_call_budget,
+            journal_problem=self.ztui.journal_problem,
         )
         if not snapshot.jobs:
             table.set_empty_text(

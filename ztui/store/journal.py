@@ -214,7 +214,10 @@ class Journal:
         """The size past which the journal rotates (see `ROTATE_BYTES`)."""
         self.failures: list[str] = []
         """What could not be recorded since this journal was opened, one sentence each."""
+        self.problem: str | None = None
+        """Why the latest append failed (`No space left on device`), None once one works."""
         self._listeners: list[Callable[[str], None]] = []
+        self._recovery_listeners: list[Callable[[str], None]] = []
         self.skipped_lines: list[int] = []
         """Line numbers the last `read` could not parse (a torn write, hand edits)."""
         self._lock = threading.Lock()
@@ -225,30 +228,46 @@ class Journal:
         not only in a log on that same disk."""
         self._listeners.append(listener)
 
+    def on_recovery(self, listener: Callable[[str], None]) -> None:
+        """Call `listener` with a sentence for the user when an append succeeds after one
+        failed, so a warning shown since the failure can be taken down."""
+        self._recovery_listeners.append(listener)
+
     def append(self, entry: JournalEntry) -> JournalEntry:
         """Write `entry` as one line, flushed and fsynced; return what was written.
 
         The host is reduced to host[:port] and every string is redacted first. A failure
-        is added to `failures` and told to every `on_failure` listener, then raised.
+        is added to `failures`, kept in `problem` and told to every `on_failure` listener,
+        then raised; the next append that works clears `problem` and tells the
+        `on_recovery` listeners.
 
         Raises:
             OSError: The journal cannot be written.
         """
         try:
-            return self._append(entry)
+            written = self._append(entry)
         except OSError as exc:
             what = f"{entry.action} of {entry.family} job {entry.job_id or '(no id yet)'}"
+            self.problem = str(exc.strerror or exc)
             text = (
                 f"The journal {self.path} could not record the {what}: "
-                f"{exc.strerror or exc}. ztui keeps working, but this write is not on record."
+                f"{self.problem}. ztui keeps working, but this write is not on record."
             )
             self.failures.append(text)
-            for listener in list(self._listeners):
-                try:
-                    listener(text)
-                except Exception:  # a listener must not hide the journal's own error
-                    log.exception("journal failure listener failed")
+            self._tell(self._listeners, text)
             raise
+        if self.problem is not None:
+            self.problem = None
+            self._tell(self._recovery_listeners, f"The journal {self.path} records again.")
+        return written
+
+    @staticmethod
+    def _tell(listeners: list[Callable[[str], None]], text: str) -> None:
+        for listener in list(listeners):
+            try:
+                listener(text)
+            except Exception:  # a listener must not hide the journal's own outcome
+                log.exception("journal listener failed")
 
     def _append(self, entry: JournalEntry) -> JournalEntry:
         clean = _sanitise(entry)
