@@ -2,14 +2,15 @@
 
     python benchmarks/run.py               # every figure, 5 runs per terminal target
     python benchmarks/run.py --runs 9
-    python benchmarks/run.py --skip-terminal   # API calls only (no pty needed)
+    python benchmarks/run.py --skip-terminal   # API calls and journal only (no pty needed)
 
 Terminal figures come from `tools/tuibench.py` (in this folder), which runs each target
 in a pseudo-terminal with an emulated screen;
 `bench.toml` lists the targets and budgets. Ratios compare ztui with the minimal Textual
 app measured in the same run. The API-call figures come from `api_calls.py` (one
 simulated hour against the simulator, and a busy simulated day with the API Sandbox's
-default budget). Every figure is printed beside its budget; the
+default budget). The journal figures come from `journal_cost.py` (`ztui jobs` with a
+100 MB journal against one without). Every figure is printed beside its budget; the
 exit code is 1 when one is missed, 0 when all are met or the benchmark had to be
 skipped (pyte absent), 2 on a usage error.
 """
@@ -250,6 +251,36 @@ def busy_day_figures() -> list[Figure]:
     ]
 
 
+def journal_figures() -> list[Figure]:
+    """What a 100 MB journal adds to `ztui jobs`: time and peak memory."""
+    sys.path.insert(0, str(HERE))
+    from journal_cost import measure
+
+    with CONFIG.open("rb") as handle:
+        budgets = tomllib.load(handle).get("budgets", {})
+    cost = measure()
+    print(
+        f"\nztui jobs with a {cost.journal_mb:.0f} MB journal ({cost.aqua_creates:,} AQuA "
+        f"creates): {cost.journal_s:.3f} s, {cost.journal_rss_mb:.1f} MB; without: "
+        f"{cost.empty_s:.3f} s, {cost.empty_rss_mb:.1f} MB"
+    )
+    return [
+        Figure(
+            "100 MB journal: added to ztui jobs",
+            cost.added_s,
+            budgets.get("journal_100mb_added_s"),
+            "s",
+            f"median of {cost.runs}",
+        ),
+        Figure(
+            "100 MB journal: added peak memory",
+            cost.added_mb,
+            budgets.get("journal_100mb_added_mb"),
+            "MB",
+        ),
+    ]
+
+
 def _format(value: float | None, unit: str) -> str:
     if value is None:
         return "n/a"
@@ -284,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-jobs", type=int, default=1000, help="jobs for the API figure")
     parser.add_argument("--skip-terminal", action="store_true", help="API figures only")
     parser.add_argument("--skip-api", action="store_true", help="terminal figures only")
+    parser.add_argument(
+        "--skip-journal", action="store_true", help="leave out the 100 MB journal figures"
+    )
     args = parser.parse_args(argv)
 
     figures: list[Figure] = []
@@ -297,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_api:
         figures.extend(api_figures(args.api_jobs))
         figures.extend(busy_day_figures())
+    if not args.skip_journal:
+        figures.extend(journal_figures())
     missed = report(figures)
     print(f"\n{missed} budget(s) missed" if missed else "\nall budgets met")
     return 1 if missed else 0

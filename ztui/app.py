@@ -108,6 +108,8 @@ class ZtuiApp(App[None]):
     """The newest snapshot from the watcher: the single source of truth for every screen."""
     connection_error: var[str | None] = var(None)
     """Why the connection failed for good (e.g. the simulator could not start), or None."""
+    journal_problem: var[str | None] = var(None)
+    """Why the journal could not record the latest write (a full disk), until one works."""
 
     def __init__(
         self,
@@ -145,6 +147,8 @@ class ZtuiApp(App[None]):
         self._sim_process = sim_process
         self._added_aqua: set[str] = set()
         """AQuA ids the user added by id that have not shown up yet."""
+        self._aqua_ended: set[str] = set()
+        """AQuA ids this run has seen ended (and put on record)."""
         self.generation = 0
         """Bumped on every (re)connection; older snapshots are dropped."""
         from ztui.service.history import StatusHistory
@@ -202,6 +206,34 @@ class ZtuiApp(App[None]):
         self.history.observe(snapshot, self.wall_clock())
         if self._dry_runs is not None:
             self._dry_runs.check(snapshot)
+        if snapshot is not None:
+            self._record_ended_aqua(snapshot)
+
+    def _record_ended_aqua(self, snapshot: JobSnapshot) -> None:
+        """Put AQuA jobs seen ended on record, so later starts do not fetch them again
+        (`ztui.store.aqua_follow`). The demo's simulator is new each run: nothing to keep."""
+        poller = self.poller
+        if self.demo is not None or poller is None:
+            return
+        from ztui.families import followed_by_id
+
+        family = followed_by_id()
+        fresh = [
+            job
+            for job_id in poller.aqua_ids
+            if job_id not in self._aqua_ended
+            and (job := snapshot.jobs.get((family, job_id))) is not None
+            and job.state.is_terminal
+        ]
+        if not fresh:
+            return
+        self._aqua_ended.update(job.id for job in fresh)
+        from ztui.store import aqua_follow
+
+        try:
+            aqua_follow.record_ended(self.profile.name, self.profile.base_url, fresh)
+        except OSError as exc:
+            log.warning("cannot record the AQuA jobs that ended: %s", exc)
 
     # ----------------------------------------------------------------- flows
 
@@ -334,9 +366,9 @@ class ZtuiApp(App[None]):
         else:
             self.journal = Journal()
         self.journal.on_failure(self._journal_failed)
+        self.journal.on_recovery(self._journal_recovered)
+        self.journal_problem = None
         self._load_dry_runs(self.journal, self.profile.name, self.profile.base_url)
-        if self.demo is None:
-            self._report_unsettled(self.journal, self.profile.name, self.profile.base_url)
         generation = self.generation
 
         def publish(snapshot: JobSnapshot) -> None:
@@ -355,6 +387,9 @@ class ZtuiApp(App[None]):
         )
         self.poller = poller
         self.post_message(ConnectionChanged(profile.name))
+        # The demo journal holds writes of earlier demo simulators, on other ports: only a
+        # write of this very connection is settled.
+        self._settle_open_writes(self.journal, client, poller, profile)
         try:
             await poller.run()
         finally:
@@ -367,15 +402,15 @@ class ZtuiApp(App[None]):
 
     def _journal_failed(self, text: str) -> None:
         """A write is not on record (a full disk, say): say so on screen, not only in a log
-        on that same disk."""
+        on that same disk, and keep saying it in the status bar until a write works."""
+        journal = self.journal
+        problem = (journal.problem if journal is not None else None) or "cannot write"
 
         def show() -> None:
+            self.journal_problem = problem
             self.notify(text, title="Journal", severity="error", timeout=30)
 
-        try:
-            self.call_from_thread(show)
-        except RuntimeError:  # already on the app's thread
-            show()
+        self._on_app_thread(show)
 
     @work(thread=True, group="dry-runs", exit_on_error=False, description="Reading dry runs")
     def _load_dry_runs(self, journal: Journal, profile: str, base_url: str) -> None:
@@ -405,26 +440,63 @@ class ZtuiApp(App[None]):
             if isinstance(screen, JobListScreen):
                 screen.dry_runs_changed()
 
-    @work(thread=True, group="journal", exit_on_error=False, description="Reading the journal")
-    def _report_unsettled(self, journal: Journal, profile: str, base_url: str) -> None:
-        """Tell the user about writes an earlier run left open (in flight at a crash, or
-        with a lost answer never settled): each may or may not have reached Zuora."""
+    def _journal_recovered(self, text: str) -> None:
+        """A write is on record again: take the status bar's warning down."""
+
+        def show() -> None:
+            self.journal_problem = None
+            self.notify(text, title="Journal", timeout=8)
+
+        self._on_app_thread(show)
+
+    def _on_app_thread(self, callback: Callable[[], None]) -> None:
+        try:
+            self.call_from_thread(callback)
+        except RuntimeError:  # already on the app's thread
+            callback()
+
+    @work(group="settle", exit_on_error=False, description="Settling writes left open")
+    async def _settle_open_writes(
+        self, journal: Journal, client: ZuoraClient, poller: JobPoller, profile: ResolvedProfile
+    ) -> None:
+        """Settle the writes an earlier run left open (in flight at a crash, or with a lost
+        answer) against the server, and tell the user what was found
+        (`ztui.ops.reconcile`). An AQuA job a create turns out to have made is followed."""
+        import asyncio
+
+        from ztui.families import followed_by_id
+        from ztui.ops.reconcile import reconcile, settled_text
         from ztui.store.journal import unsettled_text
 
         try:
-            entries = journal.unsettled(profile, base_url)
+            entries = await asyncio.to_thread(journal.unsettled, profile.name, profile.base_url)
         except OSError as exc:
             log.warning("cannot read the journal for unsettled writes: %s", exc)
             return
-        for entry in entries:
-            text = unsettled_text(entry)
-            self.call_from_thread(
-                self.notify,
-                text[0].upper() + text[1:],
-                title="Unsettled write",
-                severity="warning",
-                timeout=30,
-            )
+        if not entries:
+            return
+        results = await reconcile(client, journal, entries, allow_replay=not profile.read_only)
+        if self.poller is not poller:
+            return  # another profile by now: its board is not the place to say it
+        for result in results:
+            if result.follow and result.job_id is not None:
+                poller.watch_aqua(result.job_id)
+                poller.refresh_now(followed_by_id())
+            if result.outcome is None:
+                text = unsettled_text(result.entry)
+                self.notify(
+                    f"{text[0].upper()}{text[1:]} {result.message[0].upper()}{result.message[1:]}",
+                    title="Unsettled write",
+                    severity="warning",
+                    timeout=30,
+                )
+            else:
+                self.notify(
+                    settled_text(result),
+                    title="Settled at start-up",
+                    severity="error" if not result.recorded else "information",
+                    timeout=20,
+                )
 
     def _known_aqua_ids(self) -> list[str]:
         """AQuA jobs to follow: the demo simulator's, the journal's, and those added by id."""
@@ -437,13 +509,13 @@ class ZtuiApp(App[None]):
             # large demo seeds. Following every one would cost a get each at start-up.
             # The journal and the watch list know nothing of a simulator on a new port.
             return self._sim_server.recent_aqua_job_ids(WATCHED_AQUA)
-        ids: list[str] = []
-        if self.journal is not None:
-            ids.extend(self.journal.known_aqua_ids(self.profile.name, self.profile.base_url))
-        from ztui.store import watchlist
+        from ztui.store import aqua_follow
 
-        ids.extend(watchlist.watched(self.profile.name, self.profile.base_url))
-        return list(dict.fromkeys(ids))
+        try:
+            return aqua_follow.followed(self.journal, self.profile.name, self.profile.base_url)
+        except OSError as exc:
+            log.warning("cannot read the journal for AQuA jobs: %s", exc)
+            return []
 
     def watch_aqua_job(self, job_id: str) -> None:
         """Follow the AQuA job `job_id` on the board, now and on later starts."""
@@ -542,6 +614,7 @@ class ZtuiApp(App[None]):
         if self.poller is not None:
             self.poller.stop()
         self.workers.cancel_group(self, "poller")
+        self.workers.cancel_group(self, "settle")
         self.generation += 1
 
     def switch_profile(self, name: str) -> None:

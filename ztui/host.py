@@ -77,6 +77,11 @@ class ZtuiHost(Protocol):
         ...
 
     @property
+    def journal_problem(self) -> str | None:
+        """Why the journal could not record the latest write, until one works again."""
+        ...
+
+    @property
     def history(self) -> StatusHistory:
         """The status transitions observed this run (the detail screen's timeline)."""
         ...

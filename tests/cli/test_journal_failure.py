@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ztui.api.models import Family
 from ztui.core.paths import journal_path
 
@@ -62,3 +65,41 @@ def test_jobs_warns_of_a_write_an_earlier_run_left_open(slow_sim: Sim, ztui: Ztu
     assert result.code == 0, result.err
     assert "create of aqua job (id not known yet)" in result.err
     assert "in flight when ztui stopped" in result.err
+
+
+def test_jobs_settles_a_create_an_earlier_run_left_in_flight(
+    make_sim: Callable[..., Any],
+) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from ztui.store.journal import Journal, JournalEntry
+
+    from .helpers import SLOW_SIM
+
+    # The simulator's clock starts now, as a tenant's does.
+    slow_sim = Sim(make_sim(**SLOW_SIM, start_epoch=time.time()))
+    ztui = Ztui(slow_sim)
+    now = datetime.fromtimestamp(slow_sim.http.get("/_sim/clock").json()["now"], UTC)
+    Journal().append(
+        JournalEntry(
+            family="booking_date",
+            action="create",
+            at=now.isoformat(timespec="seconds"),
+            profile="default",
+            host=slow_sim.url,
+            outcome="sending",
+            extra={"attempt": "e" * 32},
+        )
+    )
+    (job_id,) = slow_sim.create(Family.BOOKING_DATE)  # what the create in flight made
+    result = ztui.run("jobs")
+    no_traceback(result)
+    assert result.code == 0, result.err
+    assert f"settled: The booking date create reached Zuora: it made job {job_id}" in result.err
+    assert "in flight when ztui stopped" not in result.err
+    lines = [e for e in Journal().read() if e.extra.get("attempt") == "e" * 32]
+    assert [(e.outcome, e.job_id) for e in lines] == [("sending", None), ("ok", job_id)]
+    # Settled once: the next listing has nothing to say about it.
+    again = ztui.run("jobs")
+    assert "settled" not in again.err

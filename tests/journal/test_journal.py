@@ -15,7 +15,14 @@ import pytest
 from ztui.core import paths
 from ztui.core.logsetup import clear_registered_secrets, register_secret
 from ztui.core.secret import Secret
-from ztui.store.journal import AQUA_KEPT_DAYS, Journal, JournalEntry, host_of, os_user
+from ztui.store.journal import (
+    AQUA_FOLLOW_HOURS,
+    UNSETTLED_DAYS,
+    Journal,
+    JournalEntry,
+    host_of,
+    os_user,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -270,7 +277,7 @@ def test_known_aqua_ids_since(tmp_path: Path) -> None:
     journal.append(JournalEntry(**base, job_id="new"))
     since = datetime.now(UTC) - timedelta(days=1)
     assert journal.known_aqua_ids("p", "h", since=since) == ["new"]
-    assert journal.known_aqua_ids("p", "h") == ["old", "new"]
+    assert journal.known_aqua_ids("p", "h", since=since - timedelta(days=30)) == ["old", "new"]
 
 
 def test_survives_a_restart(tmp_path: Path) -> None:
@@ -283,13 +290,79 @@ def test_survives_a_restart(tmp_path: Path) -> None:
     assert Journal(path).known_aqua_ids("p", "h") == ["j"]
 
 
-def test_known_aqua_ids_skip_jobs_zuora_has_deleted(tmp_path: Path) -> None:
+def test_known_aqua_ids_skip_jobs_past_their_result_window(tmp_path: Path) -> None:
+    # Result files are removed after 3 days (docs/zuora-api.md §7): an older AQuA job can
+    # neither change nor be downloaded, so it is not followed.
     journal = Journal(tmp_path / "journal.jsonl")
-    gone = (datetime.now(UTC) - timedelta(days=AQUA_KEPT_DAYS + 1)).isoformat()
+    now = datetime.now(UTC)
+    gone = (now - timedelta(hours=AQUA_FOLLOW_HOURS + 1)).isoformat()
+    recent = (now - timedelta(hours=AQUA_FOLLOW_HOURS - 1)).isoformat()
     base: dict[str, Any] = {"family": "aqua", "action": "create", "profile": "p", "host": "h"}
-    journal.append(JournalEntry(**base, job_id="deleted-by-zuora", at=gone, outcome="ok"))
-    journal.append(JournalEntry(**base, job_id="kept", outcome="ok"))
-    assert journal.known_aqua_ids("p", "h") == ["kept"]
+    journal.append(JournalEntry(**base, job_id="results-gone", at=gone, outcome="ok"))
+    journal.append(JournalEntry(**base, job_id="kept", at=recent, outcome="ok"))
+    journal.append(JournalEntry(**base, job_id="new", outcome="ok"))
+    assert journal.known_aqua_ids("p", "h") == ["kept", "new"]
+
+
+def _old_lines(path: Path, count: int, days: float) -> None:
+    """`count` lines of long-settled writes, `days` ago (appended as an older ztui did)."""
+    at = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    with path.open("ab") as fh:
+        for i in range(count):
+            entry = JournalEntry(
+                family="aqua",
+                action="create",
+                at=at,
+                profile="p",
+                host="h",
+                job_id=f"{i:032x}",
+                outcome="sending" if i % 2 else "ok",
+                extra={"attempt": f"old-{i}"},
+            )
+            fh.write(json.dumps(entry.to_json()).encode() + b"\n")
+
+
+def test_reading_for_recent_writes_stops_at_old_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "journal.jsonl"
+    _old_lines(path, 5000, days=UNSETTLED_DAYS + 100)
+    journal = Journal(path)
+    _write(journal, "fresh", "sending")
+    journal.append(
+        JournalEntry(
+            family="aqua", action="create", profile="p", host="h", job_id="q", outcome="ok"
+        )
+    )
+    decoded: list[bytes] = []
+    real = json.loads
+
+    def counting(raw: Any, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(raw)
+        return real(raw, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    assert journal.known_aqua_ids("p", "h") == ["q"]
+    assert [e.extra["attempt"] for e in journal.unsettled("p", "h")] == ["fresh"]
+    # Only the recent lines were decoded, not the 5,000 old ones (half of them "sending").
+    assert len(decoded) <= 3
+    # Asked for a wider window, the old writes left open are found.
+    since = datetime.now(UTC) - timedelta(days=UNSETTLED_DAYS + 200)
+    assert len(journal.unsettled("p", "h", since=since)) == 2501
+
+
+def test_reading_back_handles_lines_across_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ztui.store.journal as module
+
+    monkeypatch.setattr(module, "_BLOCK", 97)  # every line spans blocks
+    journal = Journal(tmp_path / "journal.jsonl")
+    for i in range(40):
+        _write(journal, f"a{i}", "sending", message="m" * (i * 7))
+    found = journal.unsettled("p", "h")
+    assert [e.extra["attempt"] for e in found] == [f"a{i}" for i in range(40)]
+    assert [len(e.message) for e in found] == [i * 7 for i in range(40)]
 
 
 def test_a_full_journal_rotates_and_both_halves_are_read(tmp_path: Path) -> None:
@@ -429,3 +502,27 @@ def test_dry_run_ids_are_the_dry_run_creates_of_this_connection(tmp_path: Path) 
     assert journal.dry_run_ids("dev", "http://sim:1/") == {("propagation", "a" * 32)}
     later = datetime.now(UTC) + timedelta(days=1)
     assert journal.dry_run_ids("dev", "sim:1", since=later) == frozenset()
+
+
+def test_a_write_that_works_after_a_failure_is_told_as_a_recovery(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "journal.jsonl"
+    path.parent.mkdir()
+    journal = Journal(path)
+    failed: list[str] = []
+    recovered: list[str] = []
+    journal.on_failure(failed.append)
+    journal.on_recovery(recovered.append)
+    journal.append(upload_entry(job_id="j0"))
+    assert recovered == []  # nothing had failed
+    path.unlink()
+    path.mkdir()  # EISDIR: as a full disk or a read-only folder would
+    with pytest.raises(IsADirectoryError):
+        journal.append(upload_entry(job_id="j1"))
+    assert "Is a directory" in (journal.problem or "")
+    path.rmdir()
+    journal.append(upload_entry(job_id="j2"))
+    assert journal.problem is None
+    assert len(failed) == 1
+    assert recovered == [f"The journal {path} records again."]
+    journal.append(upload_entry(job_id="j3"))
+    assert len(recovered) == 1

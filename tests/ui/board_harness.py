@@ -131,6 +131,7 @@ class BoardHarness(App[None]):
     # `var`, not `reactive`: a reactive repaints the whole screen on every snapshot.
     jobs: var[JobSnapshot | None] = var(None, always_update=True)
     connection_error: var[str | None] = var(None)
+    journal_problem: var[str | None] = var(None)
 
     def __init__(self, *, read_only: bool = False, hide_after: float = 7 * 86400) -> None:
         super().__init__()

@@ -26,11 +26,14 @@ __all__ = [
     "JobSpec",
     "PropagationSpec",
     "UploadFile",
+    "awaits_file",
     "describe",
     "family_of",
     "file_of",
     "journal_extra",
+    "journal_request",
     "matches",
+    "matches_journalled",
     "parse_zoql",
 ]
 
@@ -279,3 +282,43 @@ def matches(spec: JobSpec, job: Job) -> bool:
             return job.kind == f"{spec.object}:{spec.operation}"
         case _:
             return True
+
+
+def journal_request(spec: JobSpec) -> dict[str, Any] | None:
+    """The request body to journal with a create's "sending" line, so that an AQuA create
+    left open can be settled by sending it again under its key (AQuA has no job list,
+    docs/zuora-api.md §7); None for the families a list settles."""
+    return spec.body() if isinstance(spec, AquaSpec) else None
+
+
+def matches_journalled(
+    family: Family, extra: Mapping[str, Any], file_name: str | None, job: Job
+) -> bool:
+    """Whether `job` looks like the one a journalled create would make (`journal_extra`
+    and the file name are what the journal recorded of its spec)."""
+    kind = extra.get("type")
+    match family:
+        case Family.DATA_BACKFILL:
+            if isinstance(kind, str) and job.kind not in (kind, "(unknown)"):
+                return False
+            name = job.raw.get("uploadedFileName")
+            return not (isinstance(name, str) and name and file_name) or name == file_name
+        case Family.PROPAGATION:
+            return not isinstance(kind, str) or job.kind in (kind, "(unknown)")
+        case Family.CUSTOM_OBJECT:
+            obj, operation = extra.get("object"), extra.get("operation")
+            return job.kind == f"{obj}:{operation}"
+        case Family.BOOKING_DATE:
+            return True
+        case _:
+            return False
+
+
+def awaits_file(family: Family, extra: Mapping[str, Any], job: Job) -> bool:
+    """Whether a job a journalled create made still waits for the file it was to get (a
+    custom-object create or update job, submitted, its upload not arrived)."""
+    return (
+        family is Family.CUSTOM_OBJECT
+        and extra.get("operation") in ("create", "update")
+        and job.status.strip().lower() == "pending"
+    )

@@ -62,6 +62,7 @@ from ztui.ops.specs import (
     family_of,
     file_of,
     journal_extra,
+    journal_request,
     matches,
     parse_zoql,
 )
@@ -219,14 +220,19 @@ def _journal(
     request_id: str | None = None,
     with_file: bool = True,
     track_id: str | None = None,
+    with_request: bool = False,
 ) -> None:
-    """Append one journal line; a journal failure is logged, never raised."""
+    """Append one journal line; a journal failure is logged, never raised.
+
+    With `with_request`, the request body (`journal_request`) goes along, so a create
+    left open can be settled later by sending it again under its key."""
     if ctx.journal is None:
         return
     try:
         from ztui.store.journal import JournalEntry
 
         upload = file_of(sub.spec) if with_file else None
+        request = journal_request(sub.spec)
         ctx.journal.append(
             JournalEntry(
                 family=str(sub.family),
@@ -244,7 +250,11 @@ def _journal(
                 job_id=job_id,
                 outcome=outcome,
                 message=message,
-                extra={**journal_extra(sub.spec), "attempt": sub.attempt},
+                extra={
+                    **journal_extra(sub.spec),
+                    **({"request": request} if with_request and request else {}),
+                    "attempt": sub.attempt,
+                },
             )
         )
     except Exception:  # the journal must never turn a sent create into a crash
@@ -353,6 +363,7 @@ async def _create(client: ZuoraClient, sub: Submission, ctx: SubmitContext) -> S
             outcome="sending",
             message=f"sending the {label.lower()} create",
             key=key,
+            with_request=True,
         )
     conflicts = 0
     while True:
@@ -474,6 +485,7 @@ def _unknown(
         key=key,
         http_status=exc.status,
         request_id=exc.request_id,
+        with_request=True,
     )
     if sub.uses_key:
         message = (

@@ -396,6 +396,11 @@ class JobListScreen(Screen[None]):
         self.watch(self.table, "scroll_y", self._table_scrolled, init=False)
         self.watch(self.app, "jobs", self._jobs_changed)
         self.watch(self.app, "connection_error", self._connection_failed, init=False)
+        self.watch(self.app, "journal_problem", self._journal_problem, init=False)
+
+    def _journal_problem(self, problem: str | None) -> None:
+        """The journal stopped (or resumed) recording: the status bar says so."""
+        self._update_chrome()
 
     def _connection_failed(self, error: str | None) -> None:
         """Say in the status bar why there is no data, instead of "Connecting…"."""
@@ -492,6 +497,7 @@ class JobListScreen(Screen[None]):
             production=profile.is_production,
             shown=len(view.order),
             daily_budget=profile.daily_call_budget,
+            journal_problem=self.ztui.journal_problem,
         )
         if not snapshot.jobs:
             table.set_empty_text(

@@ -24,11 +24,11 @@ import os
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, BinaryIO, Final, Literal
 from urllib.parse import urlsplit
 
 from ztui.core.logsetup import redact
@@ -64,11 +64,24 @@ ROTATE_BYTES: Final = 16 * 1024 * 1024
 `journal.1.jsonl` (replacing the one before) and a new one starts: the two together stay
 under 32 MB, so reading them stays cheap on every start and every headless command."""
 
-AQUA_KEPT_DAYS: Final = 180
-"""Zuora deletes a completed AQuA job 180 days after it ran (docs/zuora-api.md §7); the
-journal's older AQuA creates are not followed."""
+AQUA_FOLLOW_HOURS: Final = 75
+"""How long after its create an AQuA job is followed: its result files are removed after
+3 days (docs/zuora-api.md §7), and by then it has long ended (a query running over 3 h is
+killed, §7), so it can neither change nor be downloaded. 72 h plus those 3 h."""
+
+UNSETTLED_DAYS: Final = 30
+"""How far back `Journal.unsettled` looks for writes left open."""
+
+READ_BACK_MARGIN: Final = timedelta(hours=1)
+"""Reading back from the end stops at the first line this much older than the window: a
+line is written moments after its time is taken, so lines of concurrent ztui processes
+can be a little out of order, never by this much."""
+
+_BLOCK: Final = 1 << 20
+"""Bytes read at a time when reading the journal back from its end."""
 
 _ATTEMPT_RE: Final = re.compile(rb'"attempt": "([^"]+)"')
+_AT_RE: Final = re.compile(rb'"at": "([^"]+)"')
 _OUTCOME_RE: Final = re.compile(rb'"outcome": "([a-z]+)"')
 
 _AQUA_MARK: Final = f'"family": "{_AQUA}"'.encode()
@@ -203,7 +216,10 @@ class Journal:
         """The size past which the journal rotates (see `ROTATE_BYTES`)."""
         self.failures: list[str] = []
         """What could not be recorded since this journal was opened, one sentence each."""
+        self.problem: str | None = None
+        """Why the latest append failed (`No space left on device`), None once one works."""
         self._listeners: list[Callable[[str], None]] = []
+        self._recovery_listeners: list[Callable[[str], None]] = []
         self.skipped_lines: list[int] = []
         """Line numbers the last `read` could not parse (a torn write, hand edits)."""
         self._lock = threading.Lock()
@@ -214,30 +230,46 @@ class Journal:
         not only in a log on that same disk."""
         self._listeners.append(listener)
 
+    def on_recovery(self, listener: Callable[[str], None]) -> None:
+        """Call `listener` with a sentence for the user when an append succeeds after one
+        failed, so a warning shown since the failure can be taken down."""
+        self._recovery_listeners.append(listener)
+
     def append(self, entry: JournalEntry) -> JournalEntry:
         """Write `entry` as one line, flushed and fsynced; return what was written.
 
         The host is reduced to host[:port] and every string is redacted first. A failure
-        is added to `failures` and told to every `on_failure` listener, then raised.
+        is added to `failures`, kept in `problem` and told to every `on_failure` listener,
+        then raised; the next append that works clears `problem` and tells the
+        `on_recovery` listeners.
 
         Raises:
             OSError: The journal cannot be written.
         """
         try:
-            return self._append(entry)
+            written = self._append(entry)
         except OSError as exc:
             what = f"{entry.action} of {entry.family} job {entry.job_id or '(no id yet)'}"
+            self.problem = str(exc.strerror or exc)
             text = (
                 f"The journal {self.path} could not record the {what}: "
-                f"{exc.strerror or exc}. ztui keeps working, but this write is not on record."
+                f"{self.problem}. ztui keeps working, but this write is not on record."
             )
             self.failures.append(text)
-            for listener in list(self._listeners):
-                try:
-                    listener(text)
-                except Exception:  # a listener must not hide the journal's own error
-                    log.exception("journal failure listener failed")
+            self._tell(self._listeners, text)
             raise
+        if self.problem is not None:
+            self.problem = None
+            self._tell(self._recovery_listeners, f"The journal {self.path} records again.")
+        return written
+
+    @staticmethod
+    def _tell(listeners: list[Callable[[str], None]], text: str) -> None:
+        for listener in list(listeners):
+            try:
+                listener(text)
+            except Exception:  # a listener must not hide the journal's own outcome
+                log.exception("journal listener failed")
 
     def _append(self, entry: JournalEntry) -> JournalEntry:
         clean = _sanitise(entry)
@@ -330,7 +362,31 @@ class Journal:
             return []
         return list(entries)
 
-    def unsettled(self, profile: str | None, host: str | None) -> list[JournalEntry]:
+    def _lines_back(self, since: datetime) -> Iterator[bytes]:
+        """The non-blank lines of both files, newest first, back to `since`.
+
+        The journal is written in time order, so reading stops at the first line older
+        than `since` (less `READ_BACK_MARGIN`): the cost is that of the recent lines,
+        however large the files are.
+        """
+        stop = since - READ_BACK_MARGIN
+        for path in (self.path, self.previous_path):
+            try:
+                fh = path.open("rb")
+            except FileNotFoundError:
+                continue
+            with fh:
+                for raw in _reversed_lines(fh):
+                    if not raw.strip():
+                        continue
+                    at = _AT_RE.search(raw)
+                    if at is not None and not _at_or_after(_text(at.group(1)), stop):
+                        return
+                    yield raw
+
+    def unsettled(
+        self, profile: str | None, host: str | None, *, since: datetime | None = None
+    ) -> list[JournalEntry]:
         """Writes of this connection whose last line leaves them open, oldest first.
 
         Every create and stop is written as "sending" before it goes out, then as how it
@@ -342,22 +398,23 @@ class Journal:
         Args:
             profile: Profile name the writes were made under.
             host: Base URL or host of the connection; compared as `host_of`.
+            since: Only writes whose last line is this recent; by default the last
+                `UNSETTLED_DAYS`. The journal is read back from its end to there.
         """
+        if since is None:
+            since = datetime.now(UTC) - timedelta(days=UNSETTLED_DAYS)
         want_host = host_of(host)
-        # One scan reading each line's attempt and outcome with a pattern; only the last
-        # line of a write left open is decoded.
-        last: dict[bytes, tuple[bytes, bytes]] = {}
-        for _number, raw in self._lines(b'"attempt": "'):
-            attempt = _ATTEMPT_RE.search(raw)
-            outcome = _OUTCOME_RE.search(raw)
-            if attempt is None or outcome is None:
-                continue
-            key = attempt.group(1)
-            last.pop(key, None)
-            last[key] = (outcome.group(1), raw)
+        # Newest first, so the first line seen of an attempt is its last. Each line's
+        # attempt and outcome are read with a pattern; only a write left open is decoded.
+        seen: set[bytes] = set()
         found: list[JournalEntry] = []
-        for ended, raw in last.values():
-            if ended not in (b"sending", b"unknown"):
+        for raw in self._lines_back(since):
+            attempt = _ATTEMPT_RE.search(raw)
+            if attempt is None or attempt.group(1) in seen:
+                continue
+            seen.add(attempt.group(1))
+            outcome = _OUTCOME_RE.search(raw)
+            if outcome is None or outcome.group(1) not in (b"sending", b"unknown"):
                 continue
             entry = _parse_line(raw)
             if entry is None:
@@ -365,29 +422,54 @@ class Journal:
             if (entry.profile or None) != (profile or None) or host_of(entry.host) != want_host:
                 continue
             found.append(entry)
+        found.reverse()
         return found
+
+    def attempt_lines(self, attempt: str, *, since: datetime | None = None) -> list[JournalEntry]:
+        """Every line of one write (`extra["attempt"]`), oldest first, back to `since`
+        (by default the last `UNSETTLED_DAYS`)."""
+        if since is None:
+            since = datetime.now(UTC) - timedelta(days=UNSETTLED_DAYS)
+        mark = f'"attempt": "{attempt}"'.encode()
+        entries = [
+            entry
+            for raw in self._lines_back(since)
+            if mark in raw and (entry := _parse_line(raw)) is not None
+        ]
+        entries.reverse()
+        return entries
+
+    def recent(self, since: datetime) -> list[JournalEntry]:
+        """The entries written at or after `since`, oldest first (read back from the end)."""
+        entries = [entry for raw in self._lines_back(since) if (entry := _parse_line(raw))]
+        entries.reverse()
+        return [e for e in entries if _at_or_after(e.at, since)]
 
     def known_aqua_ids(
         self, profile: str | None, host: str | None, *, since: datetime | None = None
     ) -> list[str]:
         """AQuA job ids created from ztui on this connection, oldest first, no repeats.
 
-        Only the lines about AQuA are decoded, so the cost is one scan of the file.
+        The journal is read back from its end to `since`, and only the lines about AQuA
+        are decoded, so the cost is that of the recent lines.
 
         Args:
             profile: Profile name the jobs were created under.
             host: Base URL or host of the connection; compared as `host_of`.
             since: Only jobs created at or after this time (aware datetime); by default
-                the last `AQUA_KEPT_DAYS`, after which Zuora has deleted them.
+                the last `AQUA_FOLLOW_HOURS`, after which a job can neither change nor
+                be downloaded.
 
         Returns:
             The ids of successful (or not known to have failed) AQuA creates.
         """
         if since is None:
-            since = datetime.now(UTC) - timedelta(days=AQUA_KEPT_DAYS)
+            since = datetime.now(UTC) - timedelta(hours=AQUA_FOLLOW_HOURS)
         want_host = host_of(host)
-        ids: dict[str, None] = {}
-        for _number, raw in self._lines(_AQUA_MARK):
+        ids: list[str] = []
+        for raw in self._lines_back(since):
+            if _AQUA_MARK not in raw:
+                continue
             entry = _parse_line(raw)
             if entry is None or (
                 entry.family != _AQUA
@@ -400,8 +482,8 @@ class Journal:
                 continue
             if not _at_or_after(entry.at, since):
                 continue
-            ids.setdefault(entry.job_id, None)
-        return list(ids)
+            ids.append(entry.job_id)
+        return list(dict.fromkeys(reversed(ids)))
 
     def dry_run_ids(
         self, profile: str | None, host: str | None, *, since: datetime | None = None
@@ -480,6 +562,25 @@ def _parse_line(raw: bytes) -> JournalEntry | None:
         return JournalEntry.from_json(data)
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def _reversed_lines(fh: BinaryIO) -> Iterator[bytes]:
+    """The lines of a file, last first, read in blocks from its end."""
+    end = fh.seek(0, os.SEEK_END)
+    tail = b""
+    while end > 0:
+        start = max(0, end - _BLOCK)
+        fh.seek(start)
+        block = fh.read(end - start) + tail
+        end = start
+        lines = block.split(b"\n")
+        # The first piece may be the end of a line that starts in an earlier block.
+        tail = lines[0] if start > 0 else b""
+        yield from reversed(lines[1:] if start > 0 else lines)
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -279,6 +279,7 @@ class StatusBar(Widget):
         production: bool = False,
         shown: int | None = None,
         daily_budget: int | None = None,
+        journal_problem: str | None = None,
     ) -> None:
         """Rebuild the bar from a snapshot.
 
@@ -288,11 +289,14 @@ class StatusBar(Widget):
             production: Show the production badge.
             shown: Jobs shown in the table (after filters), if known.
             daily_budget: The profile's daily call budget, if it sets one.
+            journal_problem: Why the journal cannot record writes, when it cannot: shown
+                on the last line until it can again.
         """
         families = [family_text(snapshot.families[f]) for f in Family if f in snapshot.families]
         line_one = [_join(families, "  "), _join(families, " ")]
         if snapshot.fatal:
             line_one = [Content.styled(snapshot.fatal, "$error bold")]
+
         # The poll time and call counter change on every poll, so they share one line and
         # the other two lines stay put on the wire.
         polled = clock_text(snapshot.polled_at)
@@ -323,4 +327,17 @@ class StatusBar(Widget):
             line_three.insert(0, Content.assemble(counts, f" ({shown:,} shown)"))
         if badges:
             line_three = [Content.assemble(line, "  ", _join(badges, " ")) for line in line_three]
+        if journal_problem:
+            # Until a write is on record again: every write made meanwhile is not.
+            alert = f" JOURNAL NOT RECORDING: {journal_problem} "
+            line_three = [
+                *(
+                    Content.assemble(line, "  ", (alert, "reverse $error bold"))
+                    for line in line_three
+                ),
+                *(
+                    Content.assemble(line, "  ", (" JOURNAL NOT RECORDING ", "reverse $error bold"))
+                    for line in line_three
+                ),
+            ]
         self.show(line_one, line_two, line_three)

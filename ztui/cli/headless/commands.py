@@ -115,36 +115,55 @@ def board_order(jobs: Iterable[Job]) -> list[Job]:
     return dated + undated
 
 
-def report_unsettled(conn: Connection, prog: str) -> None:
-    """Say on stderr which writes of this connection the journal leaves open (in flight
-    when an earlier ztui stopped, or with a lost answer never settled)."""
-    from urllib.parse import urlsplit
+async def report_unsettled(conn: Connection, prog: str) -> None:
+    """Settle the writes of this connection the journal leaves open (in flight when an
+    earlier ztui stopped, or with a lost answer) against the server, and say on stderr
+    what was found and which stay open (`ztui.ops.reconcile`; an AQuA create is left to
+    the app, which sends it again under its key)."""
+    import asyncio
 
+    from ztui.ops.reconcile import reconcile, settled_text
     from ztui.store.journal import Journal, unsettled_text
 
+    journal = Journal()
+    journal.on_failure(lambda text: _note(prog, f"warning: {text}"))
     try:
-        entries = Journal().unsettled(conn.profile.name, urlsplit(conn.profile.base_url).netloc)
+        entries = await asyncio.to_thread(
+            journal.unsettled, conn.profile.name, conn.profile.base_url
+        )
     except OSError as exc:
         _note(prog, f"warning: cannot read the job journal ({exc})")
         return
-    for entry in entries:
-        _note(prog, f"warning: {unsettled_text(entry)}")
+    if not entries:
+        return
+    for result in await reconcile(conn.client, journal, entries, allow_replay=False):
+        if result.outcome is None:
+            _note(prog, f"warning: {unsettled_text(result.entry)} {result.message}")
+        else:
+            _note(prog, f"settled: {settled_text(result)}")
 
 
 def known_aqua_ids(conn: Connection) -> list[str]:
-    """AQuA jobs the board follows for this profile: those recorded in the journal."""
-    from urllib.parse import urlsplit
+    """AQuA jobs the board follows for this profile (`ztui.store.aqua_follow.followed`):
+    the journal's recent creates and those added by id, without those that ended."""
+    from ztui.store import aqua_follow
+    from ztui.store.journal import Journal
 
     try:
-        from ztui.store.journal import Journal
-    except ImportError:  # the journal is optional for headless listing
-        return []
-    host = urlsplit(conn.profile.base_url).netloc
-    try:
-        return list(Journal().known_aqua_ids(conn.profile.name, host))
+        return aqua_follow.followed(Journal(), conn.profile.name, conn.profile.base_url)
     except OSError as exc:
         _note("ztui jobs", f"warning: cannot read the job journal ({exc}); AQuA jobs left out")
         return []
+
+
+def record_ended_aqua(conn: Connection, jobs: Iterable[Job]) -> None:
+    """Put the AQuA jobs seen ended on record, so later listings do not fetch them again."""
+    from ztui.store import aqua_follow
+
+    try:
+        aqua_follow.record_ended(conn.profile.name, conn.profile.base_url, jobs)
+    except OSError as exc:
+        _note("ztui jobs", f"warning: cannot record the AQuA jobs that ended ({exc})")
 
 
 async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
@@ -190,6 +209,8 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
         await asyncio.sleep(min(max(delay, 0.2), max(0.0, give_up - time.monotonic())))
 
     jobs: list[Job] = list(snapshot.jobs.values())
+    followed_ids = set(aqua_ids)
+    record_ended_aqua(conn, (job for job in jobs if job.id in followed_ids))
     hidden = 0
     if not args.all:
         jobs, hidden = hide_old_finished(
@@ -215,7 +236,7 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
     elif not unreadable:
         _note("ztui jobs", "no jobs")
 
-    report_unsettled(conn, "ztui jobs")
+    await report_unsettled(conn, "ztui jobs")
     if hidden:
         _note(
             "ztui jobs",
