@@ -32,12 +32,21 @@ class DemoOptions:
     quirks: bool = False
     """`--sim-quirks`: the simulator answers as untidily as a real tenant may
     (docs/tolerance.md)."""
+    running: int | None = None
+    """`--sim-running`: at most this many seeded jobs still running (None: the scenario's
+    own mix)."""
 
     def simulator(self) -> SimProcess:
         """The demo's simulator process, seeded as these options say (not yet started)."""
         from ztui.sim.process import SimProcess
 
-        return SimProcess(jobs=self.jobs, seed=self.seed, speed=self.speed, quirks=self.quirks)
+        return SimProcess(
+            jobs=self.jobs,
+            seed=self.seed,
+            speed=self.speed,
+            quirks=self.quirks,
+            running=self.running,
+        )
 
 
 def demo_profile(base_url: str, base: ResolvedProfile, demo: DemoOptions) -> ResolvedProfile:

@@ -182,6 +182,32 @@ def test_seed_10000_jobs_is_fast() -> None:
     assert listing < 0.5
 
 
+def test_seed_running_limit_spreads_over_families() -> None:
+    """`running=3` leaves three seeded jobs running, each in its own family; the rest end."""
+    sim = seeded_simulator(SimConfig(jobs=1_000, clock="manual", running=3))
+    wire = sim.jobs_wire("http://x")
+    running = {
+        "data_backfill": ("Pending", "Processing", "Stopping"),
+        "booking_date": ("ACCEPTED", "PROCESSING"),
+        "propagation": ("ACCEPTED", "PROCESSING"),
+        "custom_object": ("accepted", "pending", "in_progress"),
+        "aqua": ("submitted", "executing", "pending"),
+    }
+    active = {f: sum(j["status"] in running[f] for j in jobs) for f, jobs in wire.items()}
+    assert active == {
+        "data_backfill": 1,
+        "booking_date": 1,
+        "propagation": 1,
+        "custom_object": 0,
+        "aqua": 0,
+    }
+    assert sum(len(jobs) for jobs in wire.values()) == 1_000
+    unlimited = seeded_simulator(SimConfig(jobs=1_000, clock="manual")).jobs_wire("http://x")
+    assert sum(j["status"] == "Processing" for j in unlimited["data_backfill"]) > 10
+    with pytest.raises(ValueError, match="running"):
+        SimConfig(running=-1).validate()
+
+
 def test_running_seeded_jobs_move_over_time() -> None:
     """Running seeded jobs progress when the clock advances (the demo board moves)."""
     sim = seeded_simulator(SimConfig(jobs=100, clock="manual"))
@@ -286,3 +312,18 @@ def test_cli_refuses_overlong_secret() -> None:
     from ztui.sim.cli import main
 
     assert main(["--client-secret", "x" * 43]) == 2  # too long: refused before serving
+
+
+def test_demo_sim_running_reaches_the_simulator() -> None:
+    """`ztui --demo --sim-running 3` starts `ztui sim ... --sim-running 3`; unset, no flag."""
+    from ztui.cli.launch import build_app_parser
+    from ztui.demo import DemoOptions
+    from ztui.sim.cli import build_parser
+
+    args = build_app_parser().parse_args(["--demo", "--sim-running", "3"])
+    assert args.sim_running == 3
+    assert build_app_parser().parse_args(["--demo"]).sim_running is None
+    command = DemoOptions(running=3).simulator().command
+    assert command[command.index("--sim-running") + 1] == "3"
+    assert "--sim-running" not in DemoOptions().simulator().command
+    assert build_parser().parse_args(command[command.index("sim") + 1 :]).sim_running == 3

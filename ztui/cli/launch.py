@@ -36,6 +36,12 @@ def build_app_parser() -> OneLineParser:
     )
     parser.add_argument("--sim-seed", type=int, default=1, help="demo: scenario seed (default 1)")
     parser.add_argument(
+        "--sim-running",
+        type=non_negative_int,
+        default=None,
+        help="demo: at most this many seeded jobs still running (default: about 8%% of them)",
+    )
+    parser.add_argument(
         "--sim-speed", type=positive_float, default=1.0, help="demo: clock speed (default 1.0)"
     )
     parser.add_argument(
@@ -84,6 +90,7 @@ def _run_app(args: argparse.Namespace) -> int:
             args.sim_speed,
             bool(args.read_only),
             quirks=bool(args.sim_quirks),
+            running=args.sim_running,
         )
         if args.demo
         else None

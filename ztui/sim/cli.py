@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--sim-seed", type=int, default=1, help="scenario seed (default 1)")
     parser.add_argument(
+        "--sim-running",
+        type=_positive(int, True),
+        default=None,
+        help="at most this many seeded jobs still running (default: about 8%% of them)",
+    )
+    parser.add_argument(
         "--sim-speed", type=_positive(float, False), default=1.0, help="clock speed (default 1)"
     )
     parser.add_argument("--client-id", default=DEMO_CLIENT_ID, help="accepted client id (36 chars)")
@@ -112,6 +118,7 @@ def main(argv: list[str]) -> int:
     config = SimConfig(
         jobs=args.sim_jobs,
         seed=args.sim_seed,
+        running=args.sim_running,
         speed=args.sim_speed,
         client_id=args.client_id,
         client_secret=secret,

@@ -31,6 +31,9 @@ class SimConfig:
     """Seeded scenario size across the five families (0 = empty)."""
     seed: int = 1
     """Seed of the scenario and of every id the simulator makes."""
+    running: int | None = None
+    """Seeded jobs still running at the clock's now: None = the scenario's own mix (about
+    8% of the jobs); N = at most N, spread over the families in their listed order."""
     speed: float = 1.0
     """Wall-clock multiplier in `clock="wall"` mode."""
     clock: str = "wall"
@@ -157,6 +160,8 @@ class SimConfig:
             raise ValueError(f"SimConfig.co_permissions allows view/edit/delete, not {sorted(bad)}")
         if self.jobs < 0:
             raise ValueError("SimConfig.jobs must be >= 0")
+        if self.running is not None and self.running < 0:
+            raise ValueError("SimConfig.running must be >= 0 or None")
         if self.speed <= 0:
             raise ValueError("SimConfig.speed must be > 0")
         if self.tick_s <= 0:
@@ -176,7 +181,7 @@ class SimConfig:
         return data
 
 
-RUNTIME_FIXED = frozenset({"jobs", "seed", "clock", "start_epoch", "speed"})
+RUNTIME_FIXED = frozenset({"jobs", "seed", "running", "clock", "start_epoch", "speed"})
 """Fields `/_sim/config` refuses to change: they shape the scenario or the clock."""
 
 

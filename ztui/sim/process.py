@@ -45,10 +45,17 @@ class SimProcess:
     """
 
     def __init__(
-        self, *, jobs: int = 60, seed: int = 1, speed: float = 1.0, quirks: bool = False
+        self,
+        *,
+        jobs: int = 60,
+        seed: int = 1,
+        speed: float = 1.0,
+        quirks: bool = False,
+        running: int | None = None,
     ) -> None:
         """Describe the child; nothing runs until `spawn()`."""
         self.quirks = quirks
+        self.running = running
         self.jobs = jobs
         self.seed = seed
         self.speed = speed
@@ -78,6 +85,7 @@ class SimProcess:
             "--sim-speed",
             repr(self.speed),
             *(["--quirks"] if self.quirks else []),
+            *(["--sim-running", str(self.running)] if self.running is not None else []),
         ]
 
     @property

@@ -13,7 +13,7 @@ import math
 import random
 
 from ztui.sim.aqua import AquaBatch, AquaJob
-from ztui.sim.config import SimConfig
+from ztui.sim.config import FAMILIES, SimConfig
 from ztui.sim.custom_objects import SEED_OBJECTS, CustomObjectJob
 from ztui.sim.simulator import Simulator
 from ztui.sim.uno import DB_TYPES, BatchJob, DataBackfillJob, Env
@@ -60,6 +60,25 @@ def _fate(rng: random.Random) -> str:
     return "completed"
 
 
+class _Running:
+    """How many more seeded jobs of each family may be left running (`SimConfig.running`)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._left: dict[str, int] | None = None
+        if limit is not None:
+            share, extra = divmod(limit, len(FAMILIES))
+            self._left = {f: share + (i < extra) for i, f in enumerate(FAMILIES)}
+
+    def fate(self, family: str, fate: str) -> str:
+        """`fate`, or "completed" when it is "running" and the family's share is spent."""
+        if fate != "running" or self._left is None:
+            return fate
+        if self._left[family] <= 0:
+            return "completed"
+        self._left[family] -= 1
+        return fate
+
+
 def _past(rng: random.Random, now: float, duration: float) -> float:
     """A creation time in the past three weeks, denser in the last few days.
 
@@ -80,13 +99,14 @@ def seed_scenario(sim: Simulator, n: int, seed: int) -> None:
     n_db, n_bd, n_prop, n_aqua = (round(n * w) for w in (0.25, 0.10, 0.10, 0.25))
     n_co = max(0, n - n_db - n_bd - n_prop - n_aqua)
     jobs: list[DataBackfillJob | BatchJob | CustomObjectJob | AquaJob] = []
+    running_left = _Running(cfg.running)
 
     def ticks_for(seconds: float) -> int:
         return max(1, int(seconds / tick))
 
     # ---------------------------------------------------------------- data backfill
     for _ in range(n_db):
-        fate = _fate(rng)
+        fate = running_left.fate("data_backfill", _fate(rng))
         kind = rng.choice(DB_TYPES)
         total = rng.choice(
             (rng.randrange(20, 500), rng.randrange(500, 5000), rng.randrange(5000, 40000))
@@ -139,7 +159,7 @@ def seed_scenario(sim: Simulator, n: int, seed: int) -> None:
     # ---------------------------------------------------------------- booking / propagation
     for family, count in (("booking_date", n_bd), ("propagation", n_prop)):
         for _ in range(count):
-            fate = _fate(rng)
+            fate = running_left.fate(family, _fate(rng))
             running = fate == "running"
             duration = rng.uniform(120, 600) if running else rng.uniform(60, 7200)
             created = now - rng.uniform(5, 60) if running else _past(rng, now, duration)
@@ -182,6 +202,7 @@ def seed_scenario(sim: Simulator, n: int, seed: int) -> None:
         fate = _fate(rng)
         if fate == "running" and active_co >= 2:
             fate = "completed"
+        fate = running_left.fate("custom_object", fate)
         running = fate == "running"
         op = rng.choices(("create", "update", "delete"), (4, 4, 2))[0]
         duration = rng.uniform(120, 600) if running else rng.uniform(20, 1800)
@@ -223,7 +244,7 @@ def seed_scenario(sim: Simulator, n: int, seed: int) -> None:
     # ---------------------------------------------------------------- AQuA
     aqua_ids: list[str] = []
     for _ in range(n_aqua):
-        fate = _fate(rng)
+        fate = running_left.fate("aqua", _fate(rng))
         running = fate == "running"
         created = now - rng.uniform(2, 30) if running else _past(rng, now, 3 * 3600)
         picks = rng.sample(AQUA_QUERIES, rng.randrange(1, 5))
