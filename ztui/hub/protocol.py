@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import Any, Final, NoReturn, cast, get_args
 
-from ztui.api.errors import MalformedResponse
+from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import Family, Job, JobError, JobState, Unreadable
 from ztui.api.parsing import tenant_zone
 from ztui.api.shapes import MAX_DEPTH, bound_depth
@@ -40,12 +40,19 @@ __all__ = [
     "PROTOCOL_VERSION",
     "HubInfo",
     "HubProtocolError",
+    "decode_errors",
+    "decode_failure",
     "decode_info",
     "decode_job",
     "decode_snapshot",
+    "decode_stop_outcome",
+    "decode_stop_request",
+    "encode_errors",
+    "encode_failure",
     "encode_info",
     "encode_job",
     "encode_snapshot",
+    "encode_stop_outcome",
     "job_to_wire",
     "loads",
     "wire_dumps",
@@ -559,6 +566,41 @@ def decode_errors(data: bytes | str, zone: tzinfo | None) -> FetchedErrors:
         errors=[decode_error(e) for e in _list(item.get("errors"), "a list of errors")],
         source=_text(item.get("source"), "where the errors came from"),
     )
+
+
+# ---------------------------------------------------------------------------- failures
+
+
+def encode_failure(exc: Exception) -> str:
+    """Why a hub could not answer a read or a request: the error's class and message."""
+    message = exc.message if isinstance(exc, ApiError) else str(exc)
+    status = exc.status if isinstance(exc, ApiError) else None
+    return wire_dumps(
+        {"type": "failure", "kind": type(exc).__name__, "message": message, "status": status}
+    )
+
+
+def _failure_classes() -> dict[str, type[ApiError]]:
+    from ztui.api import errors
+
+    names = ("NotFound", "NotSupported", "RateLimited", "ServerError", "TransportError")
+    return {name: getattr(errors, name) for name in names}
+
+
+def decode_failure(data: bytes | str) -> ApiError:
+    """The error a hub's failure message stands for (`NotFound`, ..., else `ApiError`).
+
+    Raises:
+        HubProtocolError: See `loads`; or the message is not a failure.
+    """
+    item = _typed(loads(data, limit=1024 * 1024), "failure")
+    kind = _str(item.get("kind"), "a failure kind")
+    message = _text(item.get("message"), "a failure message")
+    status = _opt_int(item.get("status"), "a failure status")
+    cls = _failure_classes().get(kind, ApiError)
+    if cls.__name__ == "RateLimited":
+        cls = ApiError
+    return cls(f"{message} (through the hub)", status=status)
 
 
 # ---------------------------------------------------------------------------- writes
