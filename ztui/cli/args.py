@@ -171,6 +171,12 @@ COMMANDS: Final = (
         "ztui.cli.main:run_sim",
     ),
     Command(
+        ("serve",),
+        "[...]",
+        "watch once for a team: serve the board to viewers (see `ztui serve --help`)",
+        "ztui.cli.serve:run_serve",
+    ),
+    Command(
         HEADLESS_COMMANDS,
         "[...]",
         "headless commands for scripts and CI (see `ztui watch --help`)",
@@ -194,6 +200,7 @@ COMMANDS: Final = (
 APP_FORMS: Final = (
     ("[options]", "start the app on the configured profile"),
     ("--demo", "start the app on an embedded simulator (no tenant needed)"),
+    ("--hub URL", "attach the app to a hub (`ztui serve`): no Zuora calls of its own"),
 )
 """How the app itself is started, for `ztui --help`."""
 

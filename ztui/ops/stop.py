@@ -172,6 +172,8 @@ class _Record:
     profile: str | None
     host: str | None
     attempt: str
+    extra: Mapping[str, str] | None = None
+    """More to keep on every line (the hub's `viewer` that asked)."""
 
     def write(
         self,
@@ -195,6 +197,7 @@ class _Record:
             detail=detail,
             track_id=track_id,
             attempt=self.attempt,
+            extra=self.extra,
         )
 
 
@@ -298,6 +301,7 @@ def _journal(
     detail: str,
     track_id: str | None = None,
     attempt: str | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> bool:
     """Append one journal entry; a failure is logged, not raised. True when it was
     written (or there is no journal)."""
@@ -318,7 +322,7 @@ def _journal(
             http_status=http_status,
             outcome=outcome,
             message=detail,
-            extra={"attempt": attempt} if attempt else {},
+            extra={**(extra or {}), **({"attempt": attempt} if attempt else {})},
         )
         journal.append(entry)
     except Exception:  # the journal must never turn a sent stop into a crash
@@ -347,6 +351,7 @@ async def perform_stop(
     profile: str | None = None,
     host: str | None = None,
     require_journal: bool = False,
+    extra: Mapping[str, str] | None = None,
 ) -> ActionOutcome:
     """Re-read the job, then send its family's stop/cancel exactly once.
 
@@ -363,6 +368,8 @@ async def perform_stop(
         host: The server host, for the journal.
         require_journal: Send nothing unless the intent is on record first (headless
             commands: a write that cannot be recorded is not made).
+        extra: More to keep on every journal line of the attempt (a hub records which
+            viewer asked).
 
     Returns:
         The outcome.
@@ -400,7 +407,7 @@ async def perform_stop(
             ok=False,
             message=f"Read-only connection: the {action.kind} of {noun} was not sent.",
         )
-    record = _Record(journal, action.kind, key, profile, host, uuid.uuid4().hex)
+    record = _Record(journal, action.kind, key, profile, host, uuid.uuid4().hex, extra)
     # Write-ahead: the intent is on record before anything is sent, so a crash (kill -9,
     # power loss) while the request is out leaves a line saying so.
     recorded = record.write(

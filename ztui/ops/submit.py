@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -187,6 +187,8 @@ class SubmitContext:
     reread_delay_s: float = 1.5
     """Seconds between those lists (the job may appear a little later)."""
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    extra: Mapping[str, str] = field(default_factory=dict)
+    """More to keep on every journal line (a hub records which viewer asked)."""
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -251,6 +253,7 @@ def _journal(
                 outcome=outcome,
                 message=message,
                 extra={
+                    **ctx.extra,
                     **journal_extra(sub.spec),
                     **({"request": request} if with_request and request else {}),
                     "attempt": sub.attempt,

@@ -37,6 +37,9 @@ from ztui.cli.headless.output import (
 )
 from ztui.core.sanitize import exact_stream
 from ztui.families import POLL_ORDER, family_def
+from ztui.view.listing import board_order, hide_old_finished
+
+__all__ = ["board_order", "hide_old_finished"]
 
 ONE_SHOT_RETRY_S = 30.0
 """How long a one-shot command keeps retrying transient errors before giving up."""
@@ -101,18 +104,6 @@ def state_matcher(words: Sequence[str]) -> Callable[[Job], bool]:
         return job.state in states or job.status.strip().lower() in raw
 
     return match
-
-
-def board_order(jobs: Iterable[Job]) -> list[Job]:
-    """Jobs in the board's default order: newest created first, unknown times last.
-
-    Ties keep `(family, id)` order, as the board's stable sort does.
-    """
-    ordered = sorted(jobs, key=lambda job: (list(Family).index(job.family), job.id))
-    dated = [job for job in ordered if job.created_at is not None]
-    undated = [job for job in ordered if job.created_at is None]
-    dated.sort(key=lambda job: job.created_at or datetime.min, reverse=True)
-    return dated + undated
 
 
 async def report_unsettled(conn: Connection, prog: str) -> None:
@@ -266,30 +257,6 @@ def unreadable_text(job: Job) -> str:
         f"{job.family.label} {which} could not be read ({info.reason}); "
         "not in the table, --json includes it as received"
     )
-
-
-def hide_old_finished(
-    jobs: Iterable[Job], hide_after_s: float, now: float
-) -> tuple[list[Job], int]:
-    """Drop finished jobs last updated longer ago than `hide_after_s`, as the board does.
-
-    The board's rule (`ztui.widgets.job_table.compute_view`): a terminal job whose
-    `updated_at` (else `created_at`) is older than the cutoff is hidden; active jobs and
-    jobs without a time are always shown.
-
-    Returns:
-        The jobs kept and how many were hidden.
-    """
-    cutoff = now - hide_after_s
-    kept: list[Job] = []
-    hidden = 0
-    for job in jobs:
-        stamp = job.updated_at or job.created_at
-        if job.state.is_terminal and stamp is not None and stamp.timestamp() < cutoff:
-            hidden += 1
-        else:
-            kept.append(job)
-    return kept, hidden
 
 
 def _age(seconds: float) -> str:

@@ -6,7 +6,6 @@ exactly as the server sent it (`raw`), so scripts can rely on either.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -15,9 +14,11 @@ from typing import Any
 from rich.cells import cell_len
 
 from ztui.api.models import Job, JobError, JobState
-from ztui.core.sanitize import json_safe
 from ztui.families import family_def
 from ztui.view.columns import fit_cells, plain_table
+from ztui.view.listing import dumps, error_to_dict, job_to_dict, jsonable
+
+__all__ = ["dumps", "error_to_dict", "job_to_dict"]
 
 OUTCOME_WORDS: Mapping[JobState, str] = {
     JobState.SUCCEEDED: "succeeded",
@@ -26,77 +27,6 @@ OUTCOME_WORDS: Mapping[JobState, str] = {
     JobState.STOPPED: "stopped",
 }
 """How a terminal state is named in a watch's final line."""
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def job_to_dict(job: Job) -> dict[str, Any]:
-    """A JSON-ready dict of a job: normalised fields plus `raw`, the wire JSON as received.
-
-    Args:
-        job: The job to convert.
-
-    Returns:
-        A dict whose values are JSON types only.
-    """
-    return {
-        "family": job.family.value,
-        "id": job.id,
-        "kind": job.kind,
-        "status": job.status,
-        "state": job.state.value,
-        "terminal": job.state.is_terminal,
-        "progress": job.progress,
-        "processed": job.processed,
-        "succeeded": job.succeeded,
-        "failed": job.failed,
-        "total": job.total,
-        "created_at": _iso(job.created_at),
-        "updated_at": _iso(job.updated_at),
-        "message": job.message,
-        "raw": _jsonable(job.raw),
-        **_unreadable_fields(job),
-    }
-
-
-def _unreadable_fields(job: Job) -> dict[str, Any]:
-    # docs/tolerance.md rule 1: the id the object carries (None when it has none) and the
-    # element exactly as received, whatever its JSON type.
-    if job.unreadable is None:
-        return {}
-    return {"id": job.unreadable.job_id, "raw": _jsonable(job.unreadable.value)}
-
-
-def error_to_dict(error: JobError) -> dict[str, Any]:
-    """A JSON-ready dict of one row error."""
-    return {
-        "row": error.row,
-        "code": error.code,
-        "message": error.message,
-        "record": _jsonable(error.record),
-    }
-
-
-def _jsonable(value: object) -> Any:
-    # `raw` is parsed JSON already, but behind read-only mapping views; copy to plain types.
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def dumps(value: object, *, indent: int | None = 2) -> str:
-    """Serialise to JSON text (UTF-8 kept, keys in insertion order); the characters a
-    terminal could act on are `\\u` escapes, so the text is safe to print and the same
-    JSON value (`ztui.core.sanitize.json_safe`)."""
-    return json_safe(json.dumps(value, indent=indent, ensure_ascii=False))
 
 
 def format_progress(job: Job) -> str:
@@ -181,7 +111,7 @@ def job_detail(job: Job) -> str:
                     f"{records} records{extra}{note}"
                 )
     lines.append("raw:")
-    lines.extend("  " + line for line in dumps(_jsonable(job.raw)).splitlines())
+    lines.extend("  " + line for line in dumps(jsonable(job.raw)).splitlines())
     return "\n".join(lines)
 
 
