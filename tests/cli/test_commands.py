@@ -379,3 +379,35 @@ def test_jobs_into_a_closed_pipe_ends_quietly(make_sim: Callable[..., Any]) -> N
         assert "BrokenPipe" not in err
     finally:
         sim.close()
+
+
+def test_jobs_mark_the_dry_runs_the_journal_knows(seeded: Sim) -> None:
+    """The simulator does not echo `dryRun`; `ztui jobs` marks a dry run from the journal,
+    in the table and in `--json`, and leaves the others alone."""
+    wire = seeded.jobs()
+    dry, real = (_wire_id(job) for job in wire["propagation"][:2])
+    host = seeded.url.split("://", 1)[1]
+    for job_id, flag in ((dry, True), (real, False)):
+        Journal().append(
+            JournalEntry(
+                family="propagation",
+                action="create",
+                profile="default",
+                host=host,
+                job_id=job_id,
+                outcome="ok",
+                extra={"type": "RatePlanCharge", "dry_run": flag},
+            )
+        )
+    as_json, as_table = Ztui(seeded).run_all(
+        [("jobs", "--json", "--all", "--family", "propagation"), ("jobs", "--all")]
+    )
+    for result in (as_json, as_table):
+        no_traceback(result)
+        assert result.code == 0, result.err
+    flags = {item["id"]: item["dry_run"] for item in json.loads(as_json.out)}
+    assert flags[dry] is True
+    assert flags[real] is None  # neither the job nor the journal says it is a dry run
+    (line,) = [line for line in as_table.lines if dry in line]
+    assert "(dry run)" in line
+    assert not [line for line in as_table.lines if real in line and "(dry run)" in line]

@@ -87,6 +87,9 @@ _OUTCOME_RE: Final = re.compile(rb'"outcome": "([a-z]+)"')
 _AQUA_MARK: Final = f'"family": "{_AQUA}"'.encode()
 _DRY_RUN_MARK: Final = b'"dry_run": true'
 """How a create sent with `dryRun: true` reads in its line (`json.dumps` spacing)."""
+DRY_RUN_DAYS: Final = 90
+"""How far back the journal is read for dry runs to mark: a board hides finished jobs
+long before that."""
 """How an AQuA line looks in the file (`json.dumps` default separators), so a scan for AQuA
 creates decodes only those lines."""
 
@@ -492,17 +495,23 @@ class Journal:
         (`extra["dry_run"]`).
 
         Zuora does not say whether it echoes `dryRun` in a job (docs/zuora-api.md §5), so
-        the journal is what tells a dry run from a real one after the fact. Only lines
-        holding `"dry_run": true` are decoded.
+        the journal is what tells a dry run from a real one after the fact. The journal is
+        read back from its end to `since`, and only lines holding `"dry_run": true` are
+        decoded.
 
         Args:
             profile: Profile name the jobs were created under.
             host: Base URL or host of the connection; compared as `host_of`.
-            since: Only creates at or after this time (aware datetime); all by default.
+            since: Only creates at or after this time (aware datetime); by default the
+                last `DRY_RUN_DAYS`.
         """
+        if since is None:
+            since = datetime.now(UTC) - timedelta(days=DRY_RUN_DAYS)
         want_host = host_of(host)
         keys: set[tuple[str, str]] = set()
-        for _number, raw in self._lines(_DRY_RUN_MARK):
+        for raw in self._lines_back(since):
+            if _DRY_RUN_MARK not in raw:
+                continue
             entry = _parse_line(raw)
             if (
                 entry is None
@@ -511,7 +520,7 @@ class Journal:
                 or entry.extra.get("dry_run") is not True
                 or (entry.profile or None) != (profile or None)
                 or host_of(entry.host) != want_host
-                or (since is not None and not _at_or_after(entry.at, since))
+                or not _at_or_after(entry.at, since)
             ):
                 continue
             keys.add((entry.family, entry.job_id))

@@ -56,6 +56,7 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "created_at": _iso(job.created_at),
         "updated_at": _iso(job.updated_at),
         "message": job.message,
+        "dry_run": job.dry_run,
         "raw": jsonable(job.raw),
         **_unreadable_fields(job),
     }

@@ -147,6 +147,29 @@ def known_aqua_ids(conn: Connection) -> list[str]:
         return []
 
 
+def mark_dry_runs(conn: Connection, jobs: list[Job]) -> list[Job]:
+    """`jobs` with `dry_run` set on those the journal says ztui created as dry runs, when
+    the job itself does not say (docs/zuora-api.md §5: whether `dryRun` is echoed is
+    undocumented)."""
+    import dataclasses
+
+    from ztui.store.journal import Journal
+
+    try:
+        known = Journal().dry_run_ids(conn.profile.name, conn.profile.base_url)
+    except OSError as exc:
+        _note("ztui jobs", f"warning: cannot read the job journal for dry runs ({exc})")
+        return jobs
+    if not known:
+        return jobs
+    return [
+        dataclasses.replace(job, dry_run=True)
+        if job.dry_run is None and (job.family.value, job.id) in known
+        else job
+        for job in jobs
+    ]
+
+
 def record_ended_aqua(conn: Connection, jobs: Iterable[Job]) -> None:
     """Put the AQuA jobs seen ended on record, so later listings do not fetch them again."""
     from ztui.store import aqua_follow
@@ -212,7 +235,7 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
     if args.since is not None:
         cutoff = datetime.now(UTC).timestamp() - args.since
         jobs = [job for job in jobs if _recent(job, cutoff)]
-    jobs = board_order(jobs)
+    jobs = mark_dry_runs(conn, board_order(jobs))
     unreadable = [job for job in jobs if job.unreadable is not None]
     for job in unreadable:
         _note("ztui jobs", f"warning: {unreadable_text(job)}")
