@@ -310,7 +310,6 @@ class HubFeed:
         link: The link to the hub.
         on_snapshot: Called with each snapshot to show (in the feed's task).
         on_info: Called with the hub's facts after each (re)connection.
-        sleep: Awaited between reconnects; tests inject their own.
         rng: Uniform [0, 1) source for the backoff jitter.
     """
 
@@ -320,13 +319,11 @@ class HubFeed:
         *,
         on_snapshot: Callable[[JobSnapshot], None] | None = None,
         on_info: Callable[[HubInfo], None] | None = None,
-        sleep: Callable[[float], object] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
     ) -> None:
         self.link = link
         self._on_snapshot = on_snapshot
         self._on_info = on_info
-        self._sleep = sleep
         self._rng = rng
         self._good: JobSnapshot | None = None
         self._shown: JobSnapshot | None = None
@@ -403,9 +400,12 @@ class HubFeed:
         return False
 
     async def _wait(self, delay: float) -> None:
-        self._wake.clear()
+        """Wait `delay` seconds, or less when `stop()` or a refresh wakes the feed."""
+        if self._stopping():
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), delay)
+        self._wake.clear()
 
     def _stopping(self) -> bool:
         # A method, not the attribute: mypy would narrow the flag across the awaits.
