@@ -202,13 +202,30 @@ def _api_calls(client: httpx.Client, since: int) -> tuple[int, int]:
     return len(calls), last
 
 
-def _running_job(client: httpx.Client) -> str:
-    wire = client.get("/_sim/jobs").json()
-    for family in ("data_backfill", "booking_date", "propagation"):
-        for job in wire.get(family, []):
-            if str(job.get("status", "")).lower() in {"processing", "pending", "accepted"}:
-                return str(job["id"])
-    raise SystemExit("the simulator has no running uno job to fail")
+def _long_job(client: httpx.Client, env: dict[str, str]) -> str:
+    """Start a booking-date job that runs longer than the window, to fail halfway through
+    (the same in every run, before the window opens)."""
+    client.post("/_sim/config", json={"bd_batches": 100_000}).raise_for_status()
+    token = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": env["ZTUI_CLIENT_ID"],
+            "client_secret": env["ZTUI_CLIENT_SECRET"],
+        },
+    ).json()["access_token"]
+    created = client.post(
+        "/v1/uno/data-backfill/bookingdate/jobs", headers={"Authorization": f"Bearer {token}"}
+    )
+    created.raise_for_status()
+    return str(created.json()["jobId"])
+
+
+def _settle(speed: float) -> float:
+    """Seconds to let the pacing settle after the long job starts (two idle intervals):
+    until the watcher has seen how fast it goes, its family is polled at the active pace,
+    and when that first sight falls varies from run to run."""
+    return 2 * 60 / speed
 
 
 def _config(directory: Path, speed: float) -> Path:
@@ -228,12 +245,12 @@ def measure_direct(seconds: float, speed: float, jobs: int, seed: int, config: P
         try:
             _pump_until([viewer], lambda: READY in viewer.text(), 60, "the direct board")
             with httpx.Client(base_url=url, timeout=10) as client:
+                job_id = _long_job(client, env)
+                _pump([viewer], _settle(speed))
                 _, start = _api_calls(client, 0)
                 _pump([viewer], seconds / 2)
                 # The same change as in the hub runs, at the same time.
-                client.post(
-                    "/_sim/outcome", json={"job_id": _running_job(client), "outcome": "failed"}
-                )
+                client.post("/_sim/outcome", json={"job_id": job_id, "outcome": "failed"})
                 _pump([viewer], seconds / 2)
                 calls, _ = _api_calls(client, start)
         finally:
@@ -295,11 +312,12 @@ def measure_hub(
                     120,
                     f"{viewers} viewer boards",
                 )
+                job_id = _long_job(sim, env)
+                _pump(attached, _settle(speed))
                 _, start = _api_calls(sim, 0)
                 _pump(attached, seconds / 2)
                 # A change every board must show: one more failed job.
                 before = [v.failed_count() or 0 for v in attached]
-                job_id = _running_job(sim)
                 stop, seen = threading.Event(), []
                 probe = threading.Thread(
                     target=_hub_snapshot_with, args=(hub_url, job_id, stop, seen), daemon=True
