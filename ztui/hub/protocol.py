@@ -232,6 +232,15 @@ def decode_job_message(data: bytes | str, zone: tzinfo | None) -> Job:
     return decode_job(_typed(loads(data), "job").get("job"), zone)
 
 
+def message_of(data: bytes | str, kind: str) -> Mapping[str, Any]:
+    """The checked message of type `kind` (see `loads`).
+
+    Raises:
+        HubProtocolError: See `loads`; or the message is of another type.
+    """
+    return _typed(loads(data), kind)
+
+
 def _typed(message: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     if message.get("type") != kind:
         fields.fail(f"a {str(message.get('type'))[:40]!r} message where a {kind!r} one belongs")
