@@ -139,7 +139,7 @@ def test_ztui_serve_demo_serves_and_stops_cleanly(isolated_home: Path) -> None:
     try:
         lines = _lines_until(proc, "attach with:")
         url = lines[-1].split("--hub ")[1].split()[0]
-        token_file = Path(next(l for line in lines if "token file" in line).rsplit(" ", 1)[1])
+        token_file = Path(next(line for line in lines if "token file" in line).rsplit(" ", 1)[1])
         assert token_file == token_path()
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
         assert any("read-only (start it with --allow-writes)" in line for line in lines)
