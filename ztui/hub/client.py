@@ -367,7 +367,11 @@ class HubFeed:
                     self._on_info(info)
                 self.connections += 1
                 async for data in self.link.events():
-                    self._received(decode_snapshot(data, self.link.zone))
+                    # Off the UI's loop: a 10,000-job snapshot takes a while to check.
+                    snapshot = await asyncio.to_thread(
+                        decode_snapshot, data, self.link.zone, self._good
+                    )
+                    self._received(snapshot)
                     attempt = 0
                 problem = "the hub closed the connection"
             except HubProtocolError as exc:
