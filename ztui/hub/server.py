@@ -82,7 +82,13 @@ class TokenGate:
         self.hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self._needs_token(scope) and not self._has_token(scope):
+        kind = scope["type"]
+        refused = kind in ("http", "websocket") and self._needs_token(scope)
+        if refused and not self._has_token(scope) and kind == "websocket":
+            # Closed before it is accepted: the client sees the handshake refused (403).
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if refused and not self._has_token(scope):
             response = PlainTextResponse(
                 "401 Unauthorized: this hub needs its token (ztui --hub-token-file)\n",
                 status_code=401,
