@@ -211,3 +211,20 @@ def test_screen_text_loses_terminal_controls() -> None:
     back = protocol.decode_snapshot(message, UTC)
     assert back.unreachable == "down]52;c;aGk= now"
     assert back.fatal == "xy"
+
+
+def test_an_unchanged_job_is_taken_from_the_previous_snapshot() -> None:
+    snapshot = _handmade()
+    first = protocol.decode_snapshot(protocol.encode_snapshot(snapshot), UTC)
+    value = json.loads(protocol.encode_snapshot(snapshot))
+    booking = next(j for j in value["snapshot"]["jobs"] if j["family"] == "booking_date")
+    booking["raw"]["status"] = "Processing"
+    second = protocol.decode_snapshot(json.dumps(value), UTC, first)
+    unchanged = [
+        k for k, j in first.jobs.items() if j.unreadable is None and k[0] != Family.BOOKING_DATE
+    ]
+    for key in unchanged:
+        assert second.jobs[key] is first.jobs[key]
+    changed = next(j for j in second.jobs.values() if j.family is Family.BOOKING_DATE)
+    assert changed.status == "Processing"
+    assert changed.state is JobState.RUNNING

@@ -240,3 +240,26 @@ def test_viewers_cost_no_calls_beyond_one_watcher(
     three = _calls_with(make_sim, make_hub, 3)
     assert one == three
     assert one > 5
+
+
+def test_a_result_file_read_by_many_viewers_is_downloaded_once(
+    make_sim: Callable[..., Any], make_hub: Callable[..., Any]
+) -> None:
+    from ztui.screens.job_detail import downloadable_files
+
+    sim = make_sim(jobs=40, seed=2)
+    hub = make_hub(sim)
+    wait_for(lambda: hub.hub.latest is not None and hub.hub.latest.complete, "a full poll")
+    files = [
+        file_id
+        for job in hub.hub.latest.jobs.values()
+        if job.family is Family.AQUA
+        for file_id, _ in downloadable_files(job)
+    ]
+    assert files
+    answers = [httpx.get(hub.url + f"/api/file/{files[0]}", timeout=10) for _ in range(3)]
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    assert answers[0].content
+    gets = [r for r in _requests(sim) if r == ("GET", f"/v1/files/{files[0]}")]
+    assert len(gets) == 1

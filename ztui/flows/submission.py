@@ -9,7 +9,8 @@ The new-job screen posts `SubmitRequested` with the spec its form describes. The
    which outlives the screen;
 3. gives a large upload a last few seconds to be cancelled, and holds a create locally
    while the family's running-job limit is reached (custom objects: 5 slots);
-4. runs `ztui.ops.submit.submit`, and asks the user what to do when the outcome is
+4. runs `ztui.ops.submit.submit` (through the host's `access`: the app's client, or a
+   hub, which performs it in its own journal), and asks the user what to do when the outcome is
    ambiguous (resubmit after a checked key-less failure, retry with the same key, retry
    the upload or cancel an orphaned custom-object job);
 5. reports the outcome, follows a new job that can only be followed by id, and hands a
@@ -38,13 +39,8 @@ from ztui.ops.submit import (
     SubmitContext,
     SubmitOutcome,
     UploadFile,
-    cancel_pending,
-    custom_object_slots,
     describe,
     family_of,
-    retry_upload,
-    submit,
-    wait_for_slot,
 )
 
 if TYPE_CHECKING:
@@ -209,11 +205,12 @@ class SubmissionFlow:
             if live is not None:
                 live.show_done(text)
 
-        client = app.client
-        if client is None:
+        access = app.access
+        if access is None:
             app.notify("Not connected; nothing was sent.", severity="error")
             done("Not connected; nothing was sent.")
             return
+        confirm = typed_phrase(app.profile)
         if not await self._countdown(sub, view):
             app.notify("Sending cancelled; nothing was sent.", timeout=4)
             done("Sending cancelled; nothing was sent.")
@@ -233,15 +230,15 @@ class SubmissionFlow:
         )
         while True:
             if limit is not None and sub.job_id is None:
-                used = await custom_object_slots(client)
+                used = await access.slots_in_use()
                 if used is not None and used >= limit:
                     await self._wait_in_queue(sub, limit, progress)
             progress(f"Sending the {label} job…")
-            outcome = await submit(client, sub, ctx)
+            outcome = await access.submit(sub, ctx, confirm=confirm)
             if outcome.kind == "limit" and limit is not None:
                 await self._wait_in_queue(sub, limit, progress)
                 continue
-            resolved = await self._resolve(sub, ctx, outcome, progress)
+            resolved = await self._resolve(sub, ctx, outcome, progress, confirm)
             if resolved is None:
                 continue  # the user chose to send again
             outcome = resolved
@@ -266,11 +263,10 @@ class SubmissionFlow:
             title="Queued",
             timeout=8,
         )
-        client = app.client
+        access = app.access
         try:
-            if client is not None:
-                await wait_for_slot(
-                    client,
+            if access is not None:
+                await access.wait_for_slot(
                     poll_s=QUEUE_POLL_S,
                     on_wait=lambda used: progress(
                         f"Queued: {used} of {limit} custom-object slots in use; "
@@ -298,10 +294,11 @@ class SubmissionFlow:
         ctx: SubmitContext,
         outcome: SubmitOutcome,
         progress: Callable[[str], None],
+        confirm: str | None,
     ) -> SubmitOutcome | None:
         """Ask the user what to do after an ambiguous outcome; None means "send again"."""
-        client = self._host.client
-        while client is not None:
+        access = self._host.access
+        while access is not None:
             if outcome.kind == "orphan":
                 choices: list[Choice] = []
                 if outcome.can_retry:
@@ -310,11 +307,11 @@ class SubmissionFlow:
                 choice = await self._ask("The file did not arrive", outcome.message, choices)
                 if choice == "retry":
                     progress("Uploading the file again (same key)…")
-                    outcome = await retry_upload(client, sub, ctx)
+                    outcome = await access.retry_upload(sub, ctx, confirm=confirm)
                     continue
                 if choice == "cancel":
                     progress(f"Cancelling job {sub.job_id}…")
-                    cancelled = await cancel_pending(client, sub, ctx)
+                    cancelled = await access.cancel_pending(sub, ctx, confirm=confirm)
                     return dataclasses.replace(
                         cancelled,
                         kind="refused" if cancelled.ok else "orphan",

@@ -1,7 +1,8 @@
 """Provides team watching: one watcher per tenant (`ztui serve`), any number of viewers.
 
 - `ztui.hub.protocol`: the versioned JSON a hub sends (snapshots, job details, errors,
-  outcomes of writes) and the checks a viewer applies on receipt (`HubProtocolError`).
+  outcomes of writes) and the checks a viewer applies on receipt (`HubProtocolError`);
+  `ztui.hub.fields` holds the per-field checks, `ztui.hub.creates` the create messages.
 - `ztui.hub.state`: the hub itself: one `JobPoller` for the profile, the latest snapshot
   shared with every subscriber, the read cache, and the writes a viewer may ask for.
 - `ztui.hub.server`: the Starlette app serving it (`build_app`), the token check, and

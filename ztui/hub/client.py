@@ -48,7 +48,9 @@ from ztui.ops.stop import ActionOutcome, action_for
 if TYPE_CHECKING:
     from ztui.api.models import Family, Job
     from ztui.config.schema import ResolvedProfile
+    from ztui.hub.creates import CreateStep
     from ztui.ops.job_errors import FetchedErrors
+    from ztui.ops.submit import Submission, SubmitContext, SubmitOutcome
     from ztui.service.snapshot import FamilyState, JobSnapshot
 
 log = logging.getLogger("ztui.hub.client")
@@ -365,7 +367,11 @@ class HubFeed:
                     self._on_info(info)
                 self.connections += 1
                 async for data in self.link.events():
-                    self._received(decode_snapshot(data, self.link.zone))
+                    # Off the UI's loop: a 10,000-job snapshot takes a while to check.
+                    snapshot = await asyncio.to_thread(
+                        decode_snapshot, data, self.link.zone, self._good
+                    )
+                    self._received(snapshot)
                     attempt = 0
                 problem = "the hub closed the connection"
             except HubProtocolError as exc:
@@ -573,3 +579,77 @@ class HubAccess:
         except ApiError as exc:
             message = f"The hub did not take the {action.kind} of {noun}: {exc.message}"
             return ActionOutcome(key, action.kind, sent=False, ok=False, message=message)
+
+    async def _create(
+        self, sub: Submission, step: CreateStep, confirm: str | None
+    ) -> SubmitOutcome:
+        from ztui.hub.creates import create_request, decode_create_outcome
+        from ztui.ops.submit import SubmitOutcome
+
+        what = f"the {sub.family.label.lower()} create"
+        try:
+            body = await self.link.request(
+                "POST", "/api/create", content=create_request(sub, step, confirm)
+            )
+            return decode_create_outcome(body, sub, self.link.zone)
+        except Unreachable as exc:
+            return SubmitOutcome("not_sent", f"{exc.message}; {what} was not sent.")
+        except (TransportError, HubProtocolError) as exc:
+            keyed = sub.uses_key or step != "submit"
+            again = (
+                "sending it again uses the same Idempotency-Key, so it cannot create a second job"
+                if keyed
+                else "look at the board before sending it again"
+            )
+            return SubmitOutcome(
+                "unknown",
+                f"The hub's answer to {what} was lost ({exc.message}): it may or may not have "
+                f"been sent; {again}.",
+                job_id=sub.job_id,
+                can_retry=keyed,
+            )
+        except ApiError as exc:
+            return SubmitOutcome("not_sent", f"The hub did not take {what}: {exc.message}")
+
+    async def submit(
+        self, sub: Submission, ctx: SubmitContext, *, confirm: str | None
+    ) -> SubmitOutcome:
+        """Ask the hub to create the job (it journals; `ctx` is the viewer's, unused)."""
+        return await self._create(sub, "submit", confirm)
+
+    async def retry_upload(
+        self, sub: Submission, ctx: SubmitContext, *, confirm: str | None
+    ) -> SubmitOutcome:
+        """Ask the hub to upload a custom-object job's file again, with its key."""
+        return await self._create(sub, "upload", confirm)
+
+    async def cancel_pending(
+        self, sub: Submission, ctx: SubmitContext, *, confirm: str | None
+    ) -> SubmitOutcome:
+        """Ask the hub to cancel the pending job of a failed upload."""
+        return await self._create(sub, "cancel", confirm)
+
+    async def slots_in_use(self) -> int | None:
+        """Custom-object slots in use, as the hub counts them (None when unknown)."""
+        from ztui.hub import fields
+        from ztui.hub.protocol import message_of
+
+        try:
+            body = await self.link.request("GET", "/api/slots")
+            return fields.opt_int(message_of(body, "slots").get("used"), "a slot count")
+        except ApiError as exc:
+            log.info("could not count the slots through the hub: %s", exc.message)
+            return None
+
+    async def wait_for_slot(self, *, poll_s: float, on_wait: Callable[[int], None]) -> None:
+        """Return once the hub counts a free custom-object slot."""
+        from ztui.families import family_def
+        from ztui.ops.slots import capped_family
+
+        cap = family_def(capped_family()).create.max_active or 0
+        while True:
+            used = await self.slots_in_use()
+            if used is not None and used < cap:
+                return
+            on_wait(cap if used is None else used)
+            await asyncio.sleep(poll_s)

@@ -232,6 +232,15 @@ def decode_job_message(data: bytes | str, zone: tzinfo | None) -> Job:
     return decode_job(_typed(loads(data), "job").get("job"), zone)
 
 
+def message_of(data: bytes | str, kind: str) -> Mapping[str, Any]:
+    """The checked message of type `kind` (see `loads`).
+
+    Raises:
+        HubProtocolError: See `loads`; or the message is of another type.
+    """
+    return _typed(loads(data), kind)
+
+
 def _typed(message: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     if message.get("type") != kind:
         fields.fail(f"a {str(message.get('type'))[:40]!r} message where a {kind!r} one belongs")
@@ -320,7 +329,26 @@ def _decode_status(value: object) -> FamilyStatus:
     )
 
 
-def decode_snapshot_value(value: object, zone: tzinfo | None) -> JobSnapshot:
+def _same_job(entry: object, previous: JobSnapshot | None) -> Job | None:
+    """The previous snapshot's job when `entry` is the same readable job with the same JSON
+    (comparing JSON is much cheaper than parsing it again)."""
+    if previous is None or not isinstance(entry, dict) or "unreadable" in entry:
+        return None
+    family, job_id = entry.get("family"), entry.get("id")
+    if not isinstance(family, str) or not isinstance(job_id, str):
+        return None
+    try:
+        known = previous.jobs.get((Family(family), job_id))
+    except ValueError:
+        return None
+    if known is None or known.unreadable is not None or known.raw != entry.get("raw"):
+        return None
+    return known
+
+
+def decode_snapshot_value(
+    value: object, zone: tzinfo | None, previous: JobSnapshot | None = None
+) -> JobSnapshot:
     """A snapshot from its plain-JSON form (see `decode_snapshot`).
 
     Raises:
@@ -333,7 +361,7 @@ def decode_snapshot_value(value: object, zone: tzinfo | None) -> JobSnapshot:
         families[status.family] = status
     jobs: dict[tuple[Family, str], Job] = {}
     for entry in fields.items(item.get("jobs"), "a snapshot's jobs"):
-        job = decode_job(entry, zone)
+        job = _same_job(entry, previous) or decode_job(entry, zone)
         jobs[job.key] = job
     return JobSnapshot(
         seq=fields.whole(item.get("seq"), "a snapshot number"),
@@ -348,17 +376,21 @@ def decode_snapshot_value(value: object, zone: tzinfo | None) -> JobSnapshot:
     )
 
 
-def decode_snapshot(data: bytes | str, zone: tzinfo | None) -> JobSnapshot:
+def decode_snapshot(
+    data: bytes | str, zone: tzinfo | None, previous: JobSnapshot | None = None
+) -> JobSnapshot:
     """The snapshot of one `/api/events` event.
 
     Args:
         data: The event's data as received.
         zone: The tenant's zone (from `HubInfo.timezone`), for timestamps that name none.
+        previous: The last snapshot decoded from the same hub: a job whose JSON has not
+            changed is taken from it instead of being parsed again.
 
     Raises:
         HubProtocolError: See `loads` and `decode_snapshot_value`.
     """
-    return decode_snapshot_value(_typed(loads(data), "snapshot").get("snapshot"), zone)
+    return decode_snapshot_value(_typed(loads(data), "snapshot").get("snapshot"), zone, previous)
 
 
 # ---------------------------------------------------------------------------- the hub

@@ -12,7 +12,9 @@ Routes (every answer is a `ztui.hub.protocol` message unless said otherwise):
 | `GET /api/file/{file_id}` | a result file, as bytes (cached) |
 | `POST /api/refresh` | poll now (`{"family": ...}` or every family), at most once per interval |
 | `POST /api/aqua/{id}` | follow an AQuA job by id |
+| `GET /api/slots` | custom-object slots in use (cached) |
 | `POST /api/stop` | stop or cancel a job (a write) |
+| `POST /api/create` | one step of a create: submit, upload, cancel (a write) |
 
 The token (`ztui.hub.auth`) is checked before any route runs, by `TokenGate`: on every
 route when the hub is not on loopback, and on writes (`WRITE_PATHS`) always. A missing or
@@ -80,7 +82,13 @@ class TokenGate:
         self.hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self._needs_token(scope) and not self._has_token(scope):
+        kind = scope["type"]
+        refused = kind in ("http", "websocket") and self._needs_token(scope)
+        if refused and not self._has_token(scope) and kind == "websocket":
+            # Closed before it is accepted: the client sees the handshake refused (403).
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if refused and not self._has_token(scope):
             response = PlainTextResponse(
                 "401 Unauthorized: this hub needs its token (ztui --hub-token-file)\n",
                 status_code=401,
@@ -240,6 +248,27 @@ def _viewer(request: Request) -> dict[str, str]:
     return describe_viewer(request.headers.get(VIEWER_HEADER), client.host if client else None)
 
 
+async def slots(request: Request) -> Response:
+    """`GET /api/slots`: custom-object slots in use (a viewer's queued create)."""
+    try:
+        used = await _hub(request).slots()
+    except ApiError as exc:
+        return _failure(exc)
+    return _message(wire_dumps({"type": "slots", "used": used}))
+
+
+async def create(request: Request) -> Response:
+    """`POST /api/create`: one step of a create, through `ztui.ops.submit` in the hub."""
+    from ztui.hub.creates import MAX_CREATE_BYTES, decode_create_request, encode_create_outcome
+
+    try:
+        sub, step, confirm = decode_create_request(await _body(request, MAX_CREATE_BYTES))
+    except HubProtocolError as exc:
+        return _message(encode_failure(exc), 400)
+    outcome = await _hub(request).create(sub, step, confirm=confirm, viewer=_viewer(request))
+    return _message(encode_create_outcome(outcome, sub))
+
+
 async def stop(request: Request) -> Response:
     """`POST /api/stop`: a write, through `ztui.ops.stop` in the hub."""
     try:
@@ -259,7 +288,9 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("/api/file/{file_id}", file),
     Route("/api/refresh", refresh, methods=["POST"]),
     Route("/api/aqua/{job_id}", watch_aqua, methods=["POST"]),
+    Route("/api/slots", slots),
     Route("/api/stop", stop, methods=["POST"]),
+    Route("/api/create", create, methods=["POST"]),
 )
 """The hub's own routes."""
 

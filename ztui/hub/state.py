@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 from urllib.parse import urlsplit
@@ -33,13 +33,24 @@ from ztui.families import followed_by_id
 from ztui.hub.protocol import HubInfo, encode_snapshot
 from ztui.ops.confirm import phrase_matches, typed_phrase
 from ztui.ops.job_errors import FetchedErrors, fetch_job_errors
+from ztui.ops.slots import custom_object_slots
+from ztui.ops.specs import file_of, is_two_step
 from ztui.ops.stop import ActionOutcome, action_for, perform_stop
+from ztui.ops.submit import (
+    Submission,
+    SubmitContext,
+    SubmitOutcome,
+    cancel_pending,
+    retry_upload,
+    submit,
+)
 from ztui.service.pacing import PollSettings
 from ztui.service.poller import JobPoller
 
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
     from ztui.config.schema import ResolvedProfile, Settings
+    from ztui.hub.creates import CreateStep
     from ztui.service.snapshot import JobSnapshot
     from ztui.store.journal import Journal
 
@@ -172,6 +183,9 @@ class Hub:
         self._latest: tuple[JobSnapshot, str] | None = None
         self._subscribers: set[asyncio.Queue[str | None]] = set()
         self._pending_writes: set[tuple[Family, str]] = set()
+        self._pending_creates: set[str] = set()
+        self._created: dict[str, SubmitOutcome] = {}
+        """Creates this hub made, by attempt: a repeated request gets the same answer."""
         self._refreshed: dict[Family | None, float] = {}
         self._files: Path | None = None
         self._closed = False
@@ -379,21 +393,24 @@ class Hub:
 
     # ------------------------------------------------------------------ writes
 
-    def write_refusal(self, key: tuple[Family, str], confirm: str | None) -> str | None:
-        """Why the hub will not send a write for `key`, or None when it will."""
-        action = action_for(key[0])
+    def _refusal(self, what: str, confirm: str | None) -> str | None:
+        """Why the hub sends no write (`what` names it), or None when it may."""
         if self.read_only:
-            return (
-                f"The hub is read-only ({self.read_only_reason()}); the {action.kind} of "
-                f"{key[0].label} job {key[1]} was not sent."
-            )
+            return f"The hub is read-only ({self.read_only_reason()}); {what} was not sent."
         phrase = typed_phrase(self.profile)
         if not phrase_matches(confirm or "", phrase):
             return (
                 f"{self.profile.name} is a production tenant: a write through the hub must "
-                f"carry the typed tenant name {phrase!r}; the {action.kind} of job {key[1]} "
-                "was not sent."
+                f"carry the typed tenant name {phrase!r}; {what} was not sent."
             )
+        return None
+
+    def write_refusal(self, key: tuple[Family, str], confirm: str | None) -> str | None:
+        """Why the hub will not send a stop or cancel of `key`, or None when it will."""
+        action = action_for(key[0])
+        refusal = self._refusal(f"the {action.kind} of {key[0].label} job {key[1]}", confirm)
+        if refusal is not None:
+            return refusal
         if key in self._pending_writes:
             return f"A {action.kind} of job {key[1]} is already in progress; nothing was sent."
         return None
@@ -433,6 +450,74 @@ class Hub:
         if outcome.sent:
             poller.refresh_now(key[0])
         log.info("%s of %s asked by %s: %s", action.kind, key[1], viewer, outcome.message)
+        return outcome
+
+    async def slots(self) -> int | None:
+        """Custom-object slots in use now (a viewer's queued create), at most one listing
+        per `poll_active_s`; None when they cannot be counted."""
+        self._require_poller()
+        client = self.client
+        assert client is not None
+        return await self.read_cache.get(("slots",), lambda: custom_object_slots(client))
+
+    async def create(
+        self, sub: Submission, step: CreateStep, *, confirm: str | None, viewer: dict[str, str]
+    ) -> SubmitOutcome:
+        """One step of a viewer's create, through `ztui.ops.submit` with the viewer's keys.
+
+        Never raises for API failures: every end is a `SubmitOutcome`. `sub` is changed
+        as the step changes it (its job id, a renewed key), for the answer.
+        """
+        family = sub.family
+        what = f"the {family.label.lower()} create"
+        refusal = self._refusal(what, confirm)
+        if refusal is None and sub.attempt in self._pending_creates:
+            refusal = f"This create is already being sent; {what} was not sent again."
+        spec = sub.spec
+        if refusal is None and step != "submit":
+            ready = is_two_step(spec) and sub.job_id is not None
+            if not ready or (step == "upload" and file_of(spec) is None):
+                refusal = f"Only a submitted custom-object job has a {step} step; nothing was sent."
+        made = self._created.get(sub.attempt) if step == "submit" else None
+        if refusal is None and made is not None:
+            return replace(made, message=f"Already sent once: {made.message}")
+        poller, client = self.poller, self.client
+        if refusal is None and (poller is None or client is None):
+            refusal = "The hub is not connected yet; nothing was sent."
+        if refusal is not None:
+            return SubmitOutcome("not_sent", refusal, job_id=sub.job_id)
+        assert poller is not None
+        assert client is not None
+        latest = poller.latest
+        known = (
+            frozenset(jid for fam, jid in latest.jobs if fam is family) if latest else frozenset()
+        )
+        ctx = SubmitContext(
+            journal=self.journal,
+            profile=self.profile.name,
+            host=self.profile.base_url,
+            known_ids=known,
+            extra=viewer,
+        )
+        self._pending_creates.add(sub.attempt)
+        try:
+            if step == "upload":
+                outcome = await retry_upload(client, sub, ctx)
+            elif step == "cancel":
+                outcome = await cancel_pending(client, sub, ctx)
+            else:
+                outcome = await submit(client, sub, ctx)
+        finally:
+            self._pending_creates.discard(sub.attempt)
+        if outcome.ok and step == "submit":
+            self._created[sub.attempt] = outcome
+            while len(self._created) > MAX_CACHED:
+                del self._created[next(iter(self._created))]
+        if outcome.ok and outcome.job_id and family is followed_by_id():
+            poller.watch_aqua(outcome.job_id)
+        poller.refresh_now(family)
+        self.read_cache.forget(lambda k: k == ("slots",))
+        log.info("%s step of a %s create asked by %s: %s", step, family, viewer, outcome.message)
         return outcome
 
 

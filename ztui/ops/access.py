@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from ztui.ops.job_errors import FetchedErrors, fetch_job_errors
+from ztui.ops.slots import custom_object_slots, wait_for_slot
 from ztui.ops.stop import ActionOutcome, perform_stop
+from ztui.ops.submit import cancel_pending, retry_upload, submit
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import tzinfo
     from pathlib import Path
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from ztui.api.models import Family, Job
     from ztui.config.schema import ResolvedProfile
     from ztui.ops.stop import JournalLike
+    from ztui.ops.submit import Submission, SubmitContext, SubmitOutcome
 
 
 class JobAccess(Protocol):
@@ -68,6 +72,39 @@ class JobAccess(Protocol):
         """
         ...
 
+    async def submit(
+        self, sub: Submission, ctx: SubmitContext, *, confirm: str | None
+    ) -> SubmitOutcome:
+        """Create the job `sub` describes, exactly once (`ztui.ops.submit.submit`).
+
+        Args:
+            sub: The confirmed submission, with its keys; a step may set its job id or
+                renew a key (as `ztui.ops.submit` does).
+            ctx: The journal and re-read settings of a direct connection.
+            confirm: On production, the tenant name the user typed; None elsewhere.
+        """
+        ...
+
+    async def retry_upload(
+        self, sub: Submission, ctx: SubmitContext, *, confirm: str | None
+    ) -> SubmitOutcome:
+        """Upload the file of a submitted custom-object job again, with its key."""
+        ...
+
+    async def cancel_pending(
+        self, sub: Submission, ctx: SubmitContext, *, confirm: str | None
+    ) -> SubmitOutcome:
+        """Cancel the pending custom-object job of a failed upload."""
+        ...
+
+    async def slots_in_use(self) -> int | None:
+        """Custom-object slots in use on the tenant now, or None when unknown."""
+        ...
+
+    async def wait_for_slot(self, *, poll_s: float, on_wait: Callable[[int], None]) -> None:
+        """Return once a custom-object slot is free (cancel the task to stop)."""
+        ...
+
 
 class ClientAccess:
     """`JobAccess` through the app's own client (a direct connection)."""
@@ -102,3 +139,29 @@ class ClientAccess:
         return await perform_stop(
             self.client, key, journal=self.journal, profile=self.profile.name, host=netloc
         )
+
+    async def submit(
+        self, sub: Submission, ctx: SubmitContext, *, confirm: str | None
+    ) -> SubmitOutcome:
+        """`ztui.ops.submit.submit` with the app's client."""
+        return await submit(self.client, sub, ctx)
+
+    async def retry_upload(
+        self, sub: Submission, ctx: SubmitContext, *, confirm: str | None
+    ) -> SubmitOutcome:
+        """`ztui.ops.submit.retry_upload` with the app's client."""
+        return await retry_upload(self.client, sub, ctx)
+
+    async def cancel_pending(
+        self, sub: Submission, ctx: SubmitContext, *, confirm: str | None
+    ) -> SubmitOutcome:
+        """`ztui.ops.submit.cancel_pending` with the app's client."""
+        return await cancel_pending(self.client, sub, ctx)
+
+    async def slots_in_use(self) -> int | None:
+        """`ztui.ops.slots.custom_object_slots` with the app's client."""
+        return await custom_object_slots(self.client)
+
+    async def wait_for_slot(self, *, poll_s: float, on_wait: Callable[[int], None]) -> None:
+        """`ztui.ops.slots.wait_for_slot` with the app's client."""
+        await wait_for_slot(self.client, poll_s=poll_s, on_wait=on_wait)

@@ -25,16 +25,20 @@ __all__ = [
     "DataBackfillSpec",
     "JobSpec",
     "PropagationSpec",
+    "SpecError",
     "UploadFile",
     "awaits_file",
     "describe",
     "family_of",
     "file_of",
+    "is_two_step",
     "journal_extra",
     "journal_request",
     "matches",
     "matches_journalled",
     "parse_zoql",
+    "spec_from_json",
+    "spec_to_json",
 ]
 
 
@@ -173,6 +177,12 @@ def family_of(spec: JobSpec) -> Family:
             return Family.CUSTOM_OBJECT
         case AquaSpec():
             return Family.AQUA
+
+
+def is_two_step(spec: JobSpec) -> bool:
+    """True when the create is two requests, a submit and then the file's upload (custom
+    objects): only such a create has an upload to retry or a pending job to cancel."""
+    return isinstance(spec, CustomObjectSpec)
 
 
 def file_of(spec: JobSpec) -> UploadFile | None:
@@ -322,3 +332,127 @@ def awaits_file(family: Family, extra: Mapping[str, Any], job: Job) -> bool:
         and extra.get("operation") in ("create", "update")
         and job.status.strip().lower() == "pending"
     )
+
+
+# ----------------------------------------------------------------------- JSON form
+
+
+class SpecError(ValueError):
+    """A spec's JSON form is not one (a hub's create request); the message says why."""
+
+
+_SPEC_TYPES: dict[Family, type[Any]] = {
+    Family.DATA_BACKFILL: DataBackfillSpec,
+    Family.BOOKING_DATE: BookingDateSpec,
+    Family.PROPAGATION: PropagationSpec,
+    Family.CUSTOM_OBJECT: CustomObjectSpec,
+    Family.AQUA: AquaSpec,
+}
+
+
+def upload_to_json(upload: UploadFile) -> dict[str, Any]:
+    """An upload as JSON types: its facts and its bytes in base64."""
+    import base64
+
+    return {
+        "name": upload.name,
+        "size": upload.size,
+        "md5": upload.md5,
+        "sha256": upload.sha256,
+        "rows": upload.rows,
+        "path": upload.path,
+        "payload": base64.b64encode(upload.payload).decode("ascii"),
+    }
+
+
+def upload_from_json(value: object) -> UploadFile:
+    """An upload from `upload_to_json`, its bytes checked against its size and digests.
+
+    Raises:
+        SpecError: A field is missing or wrong, or the bytes are not the ones described.
+    """
+    import base64
+    import binascii
+    import hashlib
+
+    if not isinstance(value, Mapping):
+        raise SpecError("the file is not an object")
+    name, md5, sha256 = value.get("name"), value.get("md5"), value.get("sha256")
+    size, rows, path = value.get("size"), value.get("rows"), value.get("path")
+    if not (isinstance(name, str) and isinstance(md5, str) and isinstance(sha256, str)):
+        raise SpecError("the file's name or digests are not text")
+    if not (isinstance(size, int) and isinstance(rows, int)) or isinstance(size | rows, bool):
+        raise SpecError("the file's size or row count is not a whole number")
+    if path is not None and not isinstance(path, str):
+        raise SpecError("the file's path is not text")
+    try:
+        payload = base64.b64decode(str(value.get("payload")), validate=True)
+    except (binascii.Error, ValueError):
+        raise SpecError("the file's bytes are not base64") from None
+    if len(payload) != size or hashlib.md5(payload, usedforsecurity=False).hexdigest() != md5:
+        raise SpecError(f"the bytes of {name} are not the file that was checked (size or MD5)")
+    if hashlib.sha256(payload).hexdigest() != sha256:
+        raise SpecError(f"the bytes of {name} are not the file that was checked (SHA-256)")
+    return UploadFile(
+        name=name, size=size, md5=md5, sha256=sha256, rows=rows, payload=payload, path=path
+    )
+
+
+def spec_to_json(spec: JobSpec) -> dict[str, Any]:
+    """A spec as JSON types, with the family it creates (a viewer's create through a hub)."""
+    import dataclasses
+
+    out: dict[str, Any] = {"family": family_of(spec).value}
+    for item in dataclasses.fields(spec):
+        value = getattr(spec, item.name)
+        if isinstance(value, UploadFile):
+            value = upload_to_json(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, Mapping):
+            value = dict(value)
+        out[item.name] = value
+    return out
+
+
+_CHECKS: dict[str, tuple[type[Any], ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "bool": (bool,),
+    "str | None": (str, type(None)),
+    "tuple[str, ...]": (list,),
+    "UploadFile": (dict,),
+    "UploadFile | None": (dict, type(None)),
+    "Mapping[str, Any] | None": (dict, type(None)),
+}
+
+
+def spec_from_json(value: object) -> JobSpec:
+    """A spec from `spec_to_json`.
+
+    Raises:
+        SpecError: It names no family, or a field is missing or of the wrong type.
+    """
+    import dataclasses
+
+    if not isinstance(value, Mapping):
+        raise SpecError("the job to create is not an object")
+    try:
+        cls = _SPEC_TYPES[Family(str(value.get("family")))]
+    except ValueError:
+        raise SpecError("the job to create names no job family") from None
+    kwargs: dict[str, Any] = {}
+    for item in dataclasses.fields(cls):
+        raw = value.get(item.name)
+        allowed = _CHECKS[str(item.type)]
+        if not isinstance(raw, allowed) or (isinstance(raw, bool) and bool not in allowed):
+            raise SpecError(f"the job's {item.name} is missing or of the wrong type")
+        if item.type == "tuple[str, ...]":
+            if not all(isinstance(q, str) for q in raw):
+                raise SpecError(f"the job's {item.name} are not all text")
+            raw = tuple(raw)
+        elif isinstance(raw, dict) and item.type.startswith("UploadFile"):
+            raw = upload_from_json(raw)
+        kwargs[item.name] = raw
+    spec: JobSpec = cls(**kwargs)
+    return spec
