@@ -80,6 +80,19 @@ async def test_a_viewer_shows_the_hubs_board(make_hub: Callable[..., Any]) -> No
         assert "Data backfill ok" in bar.text
 
 
+async def test_pause_on_a_viewer_pauses_its_board_not_the_hub(
+    make_hub: Callable[..., Any],
+) -> None:
+    hub = make_hub()
+    app = viewer(hub)
+    seen: list[Any] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await _attached(pilot, hub)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: any("hub keeps polling" in n for n in notes(seen)), "toast")
+        assert not hub.hub.poller.paused
+
+
 def _detail_loaded(app: ZtuiApp) -> Callable[[], bool]:
     return lambda: isinstance(app.screen, JobDetailScreen) and app.screen._fetched_at is not None
 

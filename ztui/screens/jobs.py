@@ -633,8 +633,16 @@ class JobListScreen(Screen[None]):
 
     def action_pause(self) -> None:
         """Pause or resume polling."""
-        paused = self.ztui.toggle_pause()
-        self.notify("Polling paused." if paused else "Polling resumed.", timeout=3)
+        app = self.ztui
+        paused = app.toggle_pause()
+        if app.client is None and app.poller is not None:
+            # A hub's viewer: its board stops following, the hub's watcher does not.
+            text = (
+                "Board paused; the hub keeps polling." if paused else "Board follows the hub again."
+            )
+        else:
+            text = "Polling paused." if paused else "Polling resumed."
+        self.notify(text, timeout=3)
 
     def action_stop(self) -> None:
         """Stop or cancel the marked jobs, else the job under the cursor (the app asks for
