@@ -13,6 +13,7 @@ Routes (every answer is a `ztui.hub.protocol` message unless said otherwise):
 | `POST /api/refresh` | poll now (`{"family": ...}` or every family), at most once per interval |
 | `POST /api/aqua/{id}` | follow an AQuA job by id |
 | `POST /api/stop` | stop or cancel a job (a write) |
+| `GET /metrics` | the watcher in the Prometheus text format (`ztui.hub.metrics`) |
 
 The token (`ztui.hub.auth`) is checked before any route runs, by `TokenGate`: on every
 route when the hub is not on loopback, and on writes (`WRITE_PATHS`) always. A missing or
@@ -43,6 +44,7 @@ from ztui.api.errors import ApiError, NotFound
 from ztui.api.models import Family
 from ztui.hub import VIEWER_HEADER
 from ztui.hub.auth import bearer_matches
+from ztui.hub.metrics import metrics_route
 from ztui.hub.protocol import (
     HubProtocolError,
     decode_stop_request,
@@ -265,7 +267,7 @@ ROUTES: Final[tuple[Route, ...]] = (
 
 
 def build_app(hub: Hub, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
-    """The hub's ASGI app: `ROUTES` and `extra_routes`, behind `TokenGate`.
+    """The hub's ASGI app: `ROUTES`, `/metrics` and `extra_routes`, behind `TokenGate`.
 
     The app's lifespan starts the hub's watcher and closes it on shutdown.
     """
@@ -278,7 +280,7 @@ def build_app(hub: Hub, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
         finally:
             await hub.close()
 
-    app = Starlette(routes=[*ROUTES, *extra_routes], lifespan=lifespan)
+    app = Starlette(routes=[*ROUTES, metrics_route(hub), *extra_routes], lifespan=lifespan)
     app.state.hub = hub
     return TokenGate(app, hub)
 
