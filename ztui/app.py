@@ -43,11 +43,15 @@ if TYPE_CHECKING:
     from ztui.flows.stop import StopFlow
     from ztui.flows.submission import SubmissionFlow
     from ztui.host import Choice
+    from ztui.hub.client import HubAccess, HubTarget
+    from ztui.hub.protocol import HubInfo
+    from ztui.ops.access import JobAccess
     from ztui.ops.confirm import ConfirmRequest
     from ztui.ops.submit import JobSpec
     from ztui.service.pacing import PollSettings
     from ztui.service.poller import JobPoller
     from ztui.service.snapshot import JobSnapshot
+    from ztui.service.source import JobSource
     from ztui.sim import SimServer
     from ztui.sim.process import SimProcess
     from ztui.store.journal import Journal
@@ -119,6 +123,7 @@ class ZtuiApp(App[None]):
         demo: DemoOptions | None = None,
         sim_server: SimServer | None = None,
         sim_process: SimProcess | None = None,
+        hub: HubTarget | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         """Create the app.
@@ -132,6 +137,9 @@ class ZtuiApp(App[None]):
                 app does not stop a server it did not start.
             sim_process: The demo's simulator process, already spawned so that it starts
                 while the UI loads; the app waits for it and stops it on exit.
+            hub: Attach to this hub (`ztui --hub URL`) instead of connecting to Zuora: the
+                app runs no watcher and no client of its own; `profile` is shown until
+                the hub says which profile it watches.
             wall_clock: Source of "now" for rendering times (tests freeze it).
         """
         super().__init__()
@@ -141,8 +149,11 @@ class ZtuiApp(App[None]):
         self.demo = demo
         self.wall_clock = wall_clock
         self.client: ZuoraClient | None = None
-        self.poller: JobPoller | None = None
+        self.poller: JobSource | None = None
         self.journal: Journal | None = None
+        self.hub = hub
+        """The hub this viewer is attached to, or None on a direct connection."""
+        self._hub_access: HubAccess | None = None
         self._sim_server: SimServer | SimProcess | None = sim_server
         self._sim_process = sim_process
         self._added_aqua: set[str] = set()
@@ -212,8 +223,11 @@ class ZtuiApp(App[None]):
     def _record_ended_aqua(self, snapshot: JobSnapshot) -> None:
         """Put AQuA jobs seen ended on record, so later starts do not fetch them again
         (`ztui.store.aqua_follow`). The demo's simulator is new each run: nothing to keep."""
+        from ztui.service.poller import JobPoller
+
         poller = self.poller
-        if self.demo is not None or poller is None:
+        # A hub's viewer keeps no record: the hub's own watcher does.
+        if self.demo is not None or not isinstance(poller, JobPoller):
             return
         from ztui.families import followed_by_id
 
@@ -331,18 +345,37 @@ class ZtuiApp(App[None]):
             parts.append("PRODUCTION")
         if profile.read_only:
             parts.append("READ-ONLY")
+        if self.hub is not None:
+            parts.append(f"via hub {self.hub.url}")
         self.sub_title = " · ".join(parts)
         self.set_class(profile.is_production, "-production")
         self.set_class(profile.read_only, "-read-only")
 
+    @property
+    def access(self) -> JobAccess | None:
+        """Reads and writes beside the snapshot: through the hub a viewer is attached to,
+        else through the app's own client; None while not connected."""
+        if self._hub_access is not None:
+            return self._hub_access
+        if self.client is None:
+            return None
+        from ztui.ops.access import ClientAccess
+
+        return ClientAccess(self.client, journal=self.journal, profile=self.profile)
+
     @work(group="poller", exclusive=True, exit_on_error=False, description="Watching jobs")
     async def connect(self) -> None:
-        """Start the demo simulator if asked, open the client and run the watcher."""
+        """Start the demo simulator if asked, open the client and run the watcher (or, on
+        a viewer, follow the hub)."""
         import asyncio
 
         from ztui.service.connection import open_client
         from ztui.service.poller import DEFAULT_FATAL_HINT, JobPoller
         from ztui.store.journal import Journal
+
+        if self.hub is not None:
+            await self._follow_hub(self.hub)
+            return
 
         if self.demo is not None and self._sim_server is None:
             if self._sim_process is None:
@@ -399,6 +432,35 @@ class ZtuiApp(App[None]):
             if self.client is client:
                 self.client = None
             await client.aclose()
+
+    async def _follow_hub(self, target: HubTarget) -> None:
+        """Attach to a hub: its snapshots feed the board; reads and writes go to it."""
+        from ztui.hub.client import HubAccess, HubFeed, HubLink
+
+        generation = self.generation
+
+        def publish(snapshot: JobSnapshot) -> None:
+            self.post_message(JobsUpdated(snapshot, generation))
+
+        def hub_info(info: HubInfo) -> None:
+            from ztui.hub.client import viewer_profile
+
+            if generation == self.generation:
+                self.profile = viewer_profile(info, target.url)
+                self._show_profile()
+
+        link = HubLink(target)
+        feed = HubFeed(link, on_snapshot=publish, on_info=hub_info)
+        self.poller = feed
+        self._hub_access = HubAccess(feed)
+        self.post_message(ConnectionChanged(self.profile.name))
+        try:
+            await feed.run()
+        finally:
+            if self.poller is feed:
+                self.poller = None
+                self._hub_access = None
+            await link.aclose()
 
     def _journal_failed(self, text: str) -> None:
         """A write is not on record (a full disk, say): say so on screen, not only in a log
@@ -522,8 +584,9 @@ class ZtuiApp(App[None]):
         from ztui.store import watchlist
 
         profile = self.profile
-        if self.demo is None:
-            # The demo's simulator lives on a new port each run: nothing to remember.
+        if self.demo is None and self.hub is None:
+            # The demo's simulator lives on a new port each run, and a hub keeps its own
+            # list: nothing to remember here.
             watchlist.add(profile.name, profile.base_url, job_id)
         self._added_aqua.add(job_id)
         if self.poller is not None:
@@ -573,7 +636,7 @@ class ZtuiApp(App[None]):
                 from ztui.store import watchlist
 
                 self._added_aqua.discard(job_id)
-                if self.demo is None:
+                if self.demo is None and self.hub is None:
                     watchlist.remove(self.profile.name, self.profile.base_url, job_id)
                 self.notify(
                     f"AQuA job {job_id} was not found on {self.profile.name!r} (finished "
@@ -633,6 +696,8 @@ class ZtuiApp(App[None]):
             return
         self._stop_watching()
         self.demo = None
+        self.hub = None
+        self._hub_access = None
         self._added_aqua.clear()
         self.profile = profile
         self.connection_error = None
@@ -808,6 +873,10 @@ class ZtuiApp(App[None]):
         from ztui.screens.new_job import NewJobScreen, read_only_notice
 
         if self.profile.read_only:
-            self.notify(read_only_notice(self.profile.name), title="New job", severity="warning")
+            self.notify(
+                self.profile.read_only_hint or read_only_notice(self.profile.name),
+                title="New job",
+                severity="warning",
+            )
             return
         self.push_screen(NewJobScreen(prefill=prefill))

@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     from ztui.flows.dry_run import DryRunFlow
     from ztui.flows.stop import StopFlow
     from ztui.flows.submission import SubmissionFlow
+    from ztui.ops.access import JobAccess
     from ztui.ops.confirm import ConfirmRequest
     from ztui.ops.submit import JobSpec
     from ztui.service.history import StatusHistory
-    from ztui.service.poller import JobPoller
     from ztui.service.snapshot import JobSnapshot
+    from ztui.service.source import JobSource
     from ztui.store.journal import Journal
 
 Choice: TypeAlias = "tuple[str, str] | tuple[str, str, ButtonVariant]"
@@ -63,12 +64,20 @@ class ZtuiHost(Protocol):
 
     @property
     def client(self) -> ZuoraClient | None:
-        """The client of the active connection, None while not connected."""
+        """The client of the active connection, None while not connected (and always on a
+        viewer attached to a hub, which makes no Zuora call of its own)."""
         ...
 
     @property
-    def poller(self) -> JobPoller | None:
-        """The watcher of the active connection, None while not connected."""
+    def poller(self) -> JobSource | None:
+        """The watcher of the active connection (a `JobPoller`, or the `HubFeed` of a
+        viewer attached to a hub), None while not connected."""
+        ...
+
+    @property
+    def access(self) -> JobAccess | None:
+        """Reads and writes beside the snapshot (a job's detail, errors, files, a stop):
+        through the app's client, or through the hub; None while not connected."""
         ...
 
     @property

@@ -193,6 +193,10 @@ def _events(url: str, count: int, got: list[int], ready: threading.Event) -> Non
                     return
 
 
+def _seq_at_least(hub: Any, seq: int) -> Callable[[], bool]:
+    return lambda: bool(hub.hub.latest.seq >= seq)
+
+
 def _calls_with(make_sim: Callable[..., Any], make_hub: Callable[..., Any], viewers: int) -> int:
     """Zuora calls of a hub over a first poll and four paced ones, with `viewers` event
     streams open and each viewer reading one job's detail."""
@@ -218,8 +222,7 @@ def _calls_with(make_sim: Callable[..., Any], make_hub: Callable[..., Any], view
         assert httpx.get(hub.url + f"/api/job/data_backfill/{job.id}").status_code == 200
     for n in range(polls):
         stepper.step()
-        target = first + n + 1
-        wait_for(lambda: hub.hub.latest.seq >= target, "the next poll")
+        wait_for(_seq_at_least(hub, first + n + 1), "the next poll")
     for thread in threads:
         thread.join(10)
     assert all(len(s) >= polls + 1 for s in seen)

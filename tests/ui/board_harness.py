@@ -104,9 +104,10 @@ def make_snapshot(
 if TYPE_CHECKING:
     from ztui.api.client import ZuoraClient
     from ztui.host import Choice, ZtuiHost
+    from ztui.ops.access import JobAccess
     from ztui.ops.confirm import ConfirmRequest
     from ztui.ops.submit import JobSpec
-    from ztui.service.poller import JobPoller
+    from ztui.service.source import JobSource
     from ztui.store.journal import Journal
 
 
@@ -138,7 +139,8 @@ class BoardHarness(App[None]):
         self.settings = Settings(ui=UiSettings(hide_finished_after_s=hide_after))
         self.profile = harness_profile(read_only=read_only)
         self.client: ZuoraClient | None = None
-        self.poller: JobPoller | None = None
+        self.poller: JobSource | None = None
+        self.access: JobAccess | None = None
         self.journal: Journal | None = None
         self.history = StatusHistory()
         self.last_folder: Path | None = None

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ztui import __version__
 from ztui.cli.args import (
@@ -17,6 +19,9 @@ from ztui.cli.args import (
     positive_float,
     resolve_from_args,
 )
+
+if TYPE_CHECKING:
+    from ztui.hub.client import HubTarget
 
 
 def build_app_parser() -> OneLineParser:
@@ -49,6 +54,19 @@ def build_app_parser() -> OneLineParser:
         action="store_true",
         help="demo: the simulator answers like a real tenant may (docs/tolerance.md)",
     )
+    parser.add_argument(
+        "--hub",
+        metavar="URL",
+        help="attach to a hub started with `ztui serve` (e.g. http://127.0.0.1:8765): its "
+        "watcher feeds the board; this app makes no Zuora calls",
+    )
+    parser.add_argument(
+        "--hub-token-file",
+        type=Path,
+        metavar="PATH",
+        help="the hub's token file (the path `ztui serve` printed): needed off loopback, "
+        "and for writes",
+    )
     add_connection_options(parser)
     return parser
 
@@ -75,6 +93,8 @@ def _run_app(args: argparse.Namespace) -> int:
     from ztui.demo import DemoOptions
 
     install_excepthook()
+    if args.hub is not None or args.hub_token_file is not None:
+        return _run_viewer(args)
     try:
         settings, profile = resolve_from_args(args)
     except ConfigError as exc:
@@ -112,4 +132,68 @@ def _run_app(args: argparse.Namespace) -> int:
     finally:
         if sim_process is not None:
             sim_process.stop()
+    return app.return_code or 0
+
+
+def hub_target(args: argparse.Namespace) -> HubTarget:
+    """The hub `--hub` and `--hub-token-file` name, checked.
+
+    Raises:
+        ValueError: They cannot be used together with the other options, the URL is not
+            an http(s) one, or the token file cannot be read (the message says which).
+    """
+    from urllib.parse import urlsplit
+
+    from ztui.hub.auth import TokenError, read_token_file
+    from ztui.hub.client import HubTarget
+
+    if args.hub is None:
+        raise ValueError("--hub-token-file needs --hub URL")
+    clashing = [
+        name
+        for name, given in (
+            ("--demo", args.demo),
+            ("--profile", args.profile),
+            ("--base-url", args.base_url),
+            ("--write", args.write),
+        )
+        if given
+    ]
+    if clashing:
+        raise ValueError(f"--hub watches the hub's profile; drop {', '.join(clashing)}")
+    url = urlsplit(args.hub.strip())
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ValueError(f"--hub {args.hub!r} is not an http:// or https:// URL")
+    token = None
+    if args.hub_token_file is not None:
+        try:
+            token = read_token_file(args.hub_token_file)
+        except TokenError as exc:
+            raise ValueError(str(exc)) from None
+    return HubTarget(args.hub.strip().rstrip("/"), token=token)
+
+
+def _run_viewer(args: argparse.Namespace) -> int:
+    """`ztui --hub URL`: the app fed by the hub, with the config's `[ui]` only."""
+    from ztui.config.load import ConfigError, load_settings
+    from ztui.core.logsetup import setup_logging
+    from ztui.hub.client import placeholder_profile
+
+    try:
+        target = hub_target(args)
+    except ValueError as exc:
+        print(f"ztui: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    for warning in settings.warnings:
+        print(f"ztui: warning: {warning}", file=sys.stderr)
+    setup_logging(debug=bool(args.debug))
+    from ztui.app import ZtuiApp
+
+    app = ZtuiApp(settings=settings, profile=placeholder_profile(target.url), hub=target)
+    app.run()
     return app.return_code or 0

@@ -179,6 +179,9 @@ class ResolvedProfile:
     """Calls per day ztui may spend, or None for no budget."""
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Where each value came from (`base_url` -> `ZTUI_BASE_URL`), for `config check`."""
+    read_only_hint: str | None = None
+    """Why writes are refused and how to allow them, when something other than the
+    profile decides (a hub a viewer is attached to); None: the profile's own flag."""
 
     @property
     def needs_typed_confirm(self) -> bool:

@@ -8,8 +8,10 @@ The flow, started by `s` on the board or the detail screen (`StopRequested`, or
 3. A `ConfirmDialog` names the family, job id, kind, profile/tenant and current state. It
    opens focused on Cancel: `enter`, `escape` and `n` send nothing; `y` confirms. On a
    production profile the user types the tenant name instead.
-4. In the app's `action` worker, `ztui.ops.stop.perform_stop` re-reads the job, refuses if
-   it left an actionable state, and sends the request once.
+4. In the app's `action` worker, the host's `access` (`ztui.ops.access`) re-reads the job,
+   refuses if it left an actionable state, and sends the request once: through
+   `ztui.ops.stop.perform_stop` on a direct connection, through the hub (which does the
+   same) on a viewer attached to one.
 5. The outcome is notified, the row shows the new status at once, and API errors (kept
    in the client's error log) are shown with the server's message verbatim.
 
@@ -29,11 +31,10 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from ztui.flows.notify import short_id
 from ztui.ops.confirm import ConfirmRequest, profile_line, typed_phrase
-from ztui.ops.stop import ActionOutcome, action_for, perform_stop, refusal_reason
+from ztui.ops.stop import ActionOutcome, action_for, refusal_reason
 
 if TYPE_CHECKING:
     from ztui.api.models import Family, Job
@@ -158,7 +159,8 @@ class StopFlow:
             return
         if app.profile.read_only:
             app.notify(
-                f"Profile {app.profile.name} is read-only, so ztui sends no {action.kind}. "
+                app.profile.read_only_hint
+                or f"Profile {app.profile.name} is read-only, so ztui sends no {action.kind}. "
                 "Start ztui with --write (or set read_only = false) to allow it.",
                 title=f"{action.verb} not sent",
                 severity="warning",
@@ -253,16 +255,13 @@ class StopFlow:
         app = self._host
         outcomes: list[ActionOutcome] = []
         try:
-            client = app.client
-            if client is None:
+            access = app.access
+            if access is None:
                 app.notify("Not connected; nothing was sent.", severity="error")
                 return
-            netloc = urlsplit(app.profile.base_url).netloc or None
             for key in keys:
                 try:
-                    outcome = await perform_stop(
-                        client, key, journal=app.journal, profile=app.profile.name, host=netloc
-                    )
+                    outcome = await access.stop(key, confirm=typed_phrase(app.profile))
                 finally:
                     self._pending.discard(key)
                 outcomes.append(outcome)
@@ -284,14 +283,11 @@ class StopFlow:
         """The `action` worker: re-read, send once, report, update the row."""
         app = self._host
         try:
-            client = app.client
-            if client is None:
+            access = app.access
+            if access is None:
                 app.notify("Not connected; nothing was sent.", severity="error")
                 return
-            netloc = urlsplit(app.profile.base_url).netloc or None
-            outcome = await perform_stop(
-                client, key, journal=app.journal, profile=app.profile.name, host=netloc
-            )
+            outcome = await access.stop(key, confirm=typed_phrase(app.profile))
             self._report(outcome)
         finally:
             self._pending.discard(key)

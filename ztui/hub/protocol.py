@@ -28,9 +28,10 @@ from ztui.api.errors import ApiError, MalformedResponse
 from ztui.api.models import Family, Job, JobError, JobState, Unreadable
 from ztui.api.parsing import tenant_zone
 from ztui.api.shapes import MAX_DEPTH, bound_depth
-from ztui.core.sanitize import drop_unsafe
 from ztui.families import family_def
 from ztui.families.base import ActionKind
+from ztui.hub import fields
+from ztui.hub.fields import HubProtocolError
 from ztui.ops.job_errors import FetchedErrors
 from ztui.ops.stop import ActionOutcome
 from ztui.service.snapshot import BudgetView, FamilyState, FamilyStatus, JobSnapshot
@@ -70,25 +71,14 @@ ENVELOPE_DEPTH: Final = 6
 MAX_WIRE_DEPTH: Final = MAX_DEPTH + ENVELOPE_DEPTH
 """The deepest a message may nest: a job's JSON is bounded to `MAX_DEPTH` by the hub."""
 
-MAX_TEXT: Final = 4096
-"""The most characters kept of one line of text meant for the screen."""
-
 _FAMILY_STATES: Final = frozenset(get_args(FamilyState))
-
-
-class HubProtocolError(MalformedResponse):
-    """A hub sent something a viewer cannot use; the message says what, in one line."""
-
-
-def _fail(what: str) -> NoReturn:
-    raise HubProtocolError(f"The hub sent {what}")
 
 
 # ---------------------------------------------------------------------------- JSON text
 
 
 def _no_constant(name: str) -> NoReturn:
-    _fail(f"{name}, which JSON does not allow")
+    fields.fail(f"{name}, which JSON does not allow")
 
 
 def _depth_exceeds(value: object, limit: int) -> bool:
@@ -121,26 +111,26 @@ def loads(data: bytes | str, *, limit: int = MAX_MESSAGE_BYTES) -> Mapping[str, 
     """
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
     if size > limit:
-        _fail(f"a message of {size:,} bytes, more than the {limit:,} a viewer reads")
+        fields.fail(f"a message of {size:,} bytes, more than the {limit:,} a viewer reads")
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
-        _fail("a message that is not UTF-8 text")
+        fields.fail("a message that is not UTF-8 text")
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
-        _fail(f"a message nested more than {MAX_WIRE_DEPTH} levels deep")
+        fields.fail(f"a message nested more than {MAX_WIRE_DEPTH} levels deep")
     except ValueError as exc:
         if isinstance(exc, HubProtocolError):
             raise
-        _fail(f"a message that is not JSON ({exc.args[0] if exc.args else exc})")
+        fields.fail(f"a message that is not JSON ({exc.args[0] if exc.args else exc})")
     if _depth_exceeds(value, MAX_WIRE_DEPTH):
-        _fail(f"a message nested more than {MAX_WIRE_DEPTH} levels deep")
+        fields.fail(f"a message nested more than {MAX_WIRE_DEPTH} levels deep")
     if not isinstance(value, dict):
-        _fail(f"a JSON {type(value).__name__} where a message object belongs")
+        fields.fail(f"a JSON {type(value).__name__} where a message object belongs")
     version = value.get("v")
     if version != PROTOCOL_VERSION:
-        _fail(
+        fields.fail(
             f"protocol version {version!r}; this ztui speaks version {PROTOCOL_VERSION} "
             "(run the same ztui version on the hub and the viewers)"
         )
@@ -165,84 +155,6 @@ def _plain_dict(value: Mapping[str, object]) -> dict[str, Any]:
 def wire_dumps(message: Mapping[str, Any]) -> str:
     """One message as compact JSON text, with the protocol version added."""
     return json.dumps({"v": PROTOCOL_VERSION, **message}, ensure_ascii=False, separators=(",", ":"))
-
-
-# ---------------------------------------------------------------------------- field checks
-
-
-def _obj(value: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        _fail(f"{what} that is not an object")
-    return cast("Mapping[str, Any]", value)
-
-
-def _list(value: object, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        _fail(f"{what} that is not a list")
-    return value
-
-
-def _str(value: object, what: str) -> str:
-    if not isinstance(value, str):
-        _fail(f"{what} that is not text")
-    return value
-
-
-def _opt_str(value: object, what: str) -> str | None:
-    return None if value is None else _str(value, what)
-
-
-def _text(value: object, what: str) -> str:
-    """Screen text: unsafe characters dropped, capped at `MAX_TEXT`."""
-    return drop_unsafe(_str(value, what))[:MAX_TEXT]
-
-
-def _opt_text(value: object, what: str) -> str | None:
-    return None if value is None else _text(value, what)
-
-
-def _bool(value: object, what: str) -> bool:
-    if not isinstance(value, bool):
-        _fail(f"{what} that is not true or false")
-    return value
-
-
-def _opt_int(value: object, what: str) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        _fail(f"{what} that is not a whole number")
-    return value
-
-
-def _int(value: object, what: str) -> int:
-    number = _opt_int(value, what)
-    if number is None:
-        _fail(f"no {what}")
-    return number
-
-
-def _opt_float(value: object, what: str) -> float | None:
-    if value is None:
-        return None
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        _fail(f"{what} that is not a number")
-    return float(value)
-
-
-def _float(value: object, what: str) -> float:
-    number = _opt_float(value, what)
-    if number is None:
-        _fail(f"no {what}")
-    return number
-
-
-def _family(value: object, what: str) -> Family:
-    text = _str(value, what)
-    try:
-        return Family(text)
-    except ValueError:
-        _fail(f"{what} {text[:40]!r}, which is no job family")
 
 
 # ---------------------------------------------------------------------------- jobs
@@ -271,29 +183,29 @@ def decode_job(value: object, zone: tzinfo | None) -> Job:
         HubProtocolError: A field is missing or of the wrong type, or the JSON reads as
             another job than the one it is sent as.
     """
-    item = _obj(value, "a job")
-    family = _family(item.get("family"), "a job family")
-    job_id = _str(item.get("id"), "a job id")
+    item = fields.obj(value, "a job")
+    family = fields.family(item.get("family"), "a job family")
+    job_id = fields.string(item.get("id"), "a job id")
     raw = bound_depth(item.get("raw"))
     unreadable = item.get("unreadable")
     if unreadable is not None:
-        info = _obj(unreadable, "an unreadable job's facts")
-        reason = _text(info.get("reason"), "an unreadable job's reason")
+        info = fields.obj(unreadable, "an unreadable job's facts")
+        reason = fields.text(info.get("reason"), "an unreadable job's reason")
         return Job(
             family=family,
             id=job_id,
-            kind=_text(item.get("kind"), "an unreadable job's kind"),
+            kind=fields.text(item.get("kind"), "an unreadable job's kind"),
             status="unreadable",
             state=JobState.UNREADABLE,
             message=reason,
             raw=raw if isinstance(raw, dict) else {},
             unreadable=Unreadable(
-                _opt_str(info.get("job_id"), "an unreadable job's id"),
+                fields.opt_str(info.get("job_id"), "an unreadable job's id"),
                 reason,
                 bound_depth(info.get("value")),
             ),
         )
-    raw = _obj(raw, f"the JSON of {family.label} job {job_id[:40]}")
+    raw = fields.obj(raw, f"the JSON of {family.label} job {job_id[:40]}")
     try:
         with tenant_zone(zone):
             job = family_def(family).parse(raw)
@@ -302,7 +214,7 @@ def decode_job(value: object, zone: tzinfo | None) -> Job:
 
         return unreadable_job(family, raw, exc.message, job_id=job_id)
     if job.id != job_id:
-        _fail(f"{family.label} job {job_id[:40]} whose JSON is job {job.id[:40]}")
+        fields.fail(f"{family.label} job {job_id[:40]} whose JSON is job {job.id[:40]}")
     return job
 
 
@@ -322,7 +234,7 @@ def decode_job_message(data: bytes | str, zone: tzinfo | None) -> Job:
 
 def _typed(message: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     if message.get("type") != kind:
-        _fail(f"a {str(message.get('type'))[:40]!r} message where a {kind!r} one belongs")
+        fields.fail(f"a {str(message.get('type'))[:40]!r} message where a {kind!r} one belongs")
     return message
 
 
@@ -377,33 +289,34 @@ def encode_snapshot(snapshot: JobSnapshot) -> str:
 
 
 def _decode_budget(value: object) -> BudgetView:
-    item = _obj(value, "a budget")
+    item = fields.obj(value, "a budget")
     return BudgetView(
-        limit=_opt_int(item.get("limit"), "a budget limit"),
-        remaining=_opt_int(item.get("remaining"), "a remaining budget"),
-        reset_at=_opt_float(item.get("reset_at"), "a budget reset time"),
-        calls_made=_opt_int(item.get("calls_made"), "a call count") or 0,
-        calls_per_day_projection=_opt_float(
+        limit=fields.opt_int(item.get("limit"), "a budget limit"),
+        remaining=fields.opt_int(item.get("remaining"), "a remaining budget"),
+        reset_at=fields.opt_float(item.get("reset_at"), "a budget reset time"),
+        calls_made=fields.opt_int(item.get("calls_made"), "a call count") or 0,
+        calls_per_day_projection=fields.opt_float(
             item.get("calls_per_day_projection"), "a calls-per-day projection"
         ),
-        calls_per_poll=_opt_float(item.get("calls_per_poll"), "a calls-per-poll figure"),
+        calls_per_poll=fields.opt_float(item.get("calls_per_poll"), "a calls-per-poll figure"),
     )
 
 
 def _decode_status(value: object) -> FamilyStatus:
-    item = _obj(value, "a family status")
-    family = _family(item.get("family"), "a family status's family")
-    state = _str(item.get("state"), f"{family.label}'s state")
+    item = fields.obj(value, "a family status")
+    family = fields.family(item.get("family"), "a family status's family")
+    state = fields.string(item.get("state"), f"{family.label}'s state")
     if state not in _FAMILY_STATES:
-        _fail(f"{family.label}'s state {state[:40]!r}, which is no family state")
+        fields.fail(f"{family.label}'s state {state[:40]!r}, which is no family state")
     return FamilyStatus(
         family,
         cast("FamilyState", state),
-        as_of=_opt_float(item.get("as_of"), f"{family.label}'s as-of time"),
-        error=_opt_text(item.get("error"), f"{family.label}'s error"),
-        retry_at=_opt_float(item.get("retry_at"), f"{family.label}'s retry time"),
-        unreadable=_opt_int(item.get("unreadable"), f"{family.label}'s unreadable count") or 0,
-        warning=_opt_text(item.get("warning"), f"{family.label}'s warning"),
+        as_of=fields.opt_float(item.get("as_of"), f"{family.label}'s as-of time"),
+        error=fields.opt_text(item.get("error"), f"{family.label}'s error"),
+        retry_at=fields.opt_float(item.get("retry_at"), f"{family.label}'s retry time"),
+        unreadable=fields.opt_int(item.get("unreadable"), f"{family.label}'s unreadable count")
+        or 0,
+        warning=fields.opt_text(item.get("warning"), f"{family.label}'s warning"),
     )
 
 
@@ -413,25 +326,25 @@ def decode_snapshot_value(value: object, zone: tzinfo | None) -> JobSnapshot:
     Raises:
         HubProtocolError: A field is missing or of the wrong type.
     """
-    item = _obj(value, "a snapshot")
+    item = fields.obj(value, "a snapshot")
     families: dict[Family, FamilyStatus] = {}
-    for entry in _list(item.get("families"), "a snapshot's families"):
+    for entry in fields.items(item.get("families"), "a snapshot's families"):
         status = _decode_status(entry)
         families[status.family] = status
     jobs: dict[tuple[Family, str], Job] = {}
-    for entry in _list(item.get("jobs"), "a snapshot's jobs"):
+    for entry in fields.items(item.get("jobs"), "a snapshot's jobs"):
         job = decode_job(entry, zone)
         jobs[job.key] = job
     return JobSnapshot(
-        seq=_int(item.get("seq"), "a snapshot number"),
+        seq=fields.whole(item.get("seq"), "a snapshot number"),
         jobs=jobs,
         families=families,
         budget=_decode_budget(item.get("budget")),
-        polled_at=_float(item.get("polled_at"), "a poll time"),
-        paused=_bool(item.get("paused"), "a paused flag"),
-        fatal=_opt_text(item.get("fatal"), "a fatal error"),
-        unreachable=_opt_text(item.get("unreachable"), "an unreachable reason"),
-        started_at=_opt_float(item.get("started_at"), "a start time"),
+        polled_at=fields.number(item.get("polled_at"), "a poll time"),
+        paused=fields.flag(item.get("paused"), "a paused flag"),
+        fatal=fields.opt_text(item.get("fatal"), "a fatal error"),
+        unreachable=fields.opt_text(item.get("unreachable"), "an unreachable reason"),
+        started_at=fields.opt_float(item.get("started_at"), "a start time"),
     )
 
 
@@ -495,21 +408,21 @@ def decode_info(data: bytes | str) -> HubInfo:
         HubProtocolError: See `loads`; or a field of the wrong type.
     """
     item = _typed(loads(data), "hello")
-    budget = _opt_int(item.get("daily_call_budget"), "a daily call budget")
-    active = _opt_float(item.get("poll_active_s"), "a poll interval")
+    budget = fields.opt_int(item.get("daily_call_budget"), "a daily call budget")
+    active = fields.opt_float(item.get("poll_active_s"), "a poll interval")
     return HubInfo(
-        version=_text(item.get("version"), "a version"),
-        profile=_text(item.get("profile"), "a profile name"),
-        base_url=_text(item.get("base_url"), "a base URL"),
-        environment=_opt_text(item.get("environment"), "an environment"),
-        production=_bool(item.get("production"), "a production flag"),
-        tenant_name=_opt_text(item.get("tenant_name"), "a tenant name"),
-        timezone=_opt_text(item.get("timezone"), "a time zone"),
-        read_only=_bool(item.get("read_only"), "a read-only flag"),
-        read_only_reason=_opt_text(item.get("read_only_reason"), "a read-only reason"),
+        version=fields.text(item.get("version"), "a version"),
+        profile=fields.text(item.get("profile"), "a profile name"),
+        base_url=fields.text(item.get("base_url"), "a base URL"),
+        environment=fields.opt_text(item.get("environment"), "an environment"),
+        production=fields.flag(item.get("production"), "a production flag"),
+        tenant_name=fields.opt_text(item.get("tenant_name"), "a tenant name"),
+        timezone=fields.opt_text(item.get("timezone"), "a time zone"),
+        read_only=fields.flag(item.get("read_only"), "a read-only flag"),
+        read_only_reason=fields.opt_text(item.get("read_only_reason"), "a read-only reason"),
         daily_call_budget=budget,
         poll_active_s=5.0 if active is None else active,
-        token_required=_bool(item.get("token_required", False), "a token flag"),
+        token_required=fields.flag(item.get("token_required", False), "a token flag"),
     )
 
 
@@ -532,13 +445,13 @@ def decode_error(value: object) -> JobError:
     Raises:
         HubProtocolError: A field is missing or of the wrong type.
     """
-    item = _obj(value, "a row error")
+    item = fields.obj(value, "a row error")
     record = bound_depth(item.get("record") if item.get("record") is not None else {})
     return JobError(
-        row=_opt_int(item.get("row"), "a row number"),
-        code=_str(item.get("code"), "an error code"),
-        message=_str(item.get("message"), "an error message"),
-        record=_obj(record, "an error's record"),
+        row=fields.opt_int(item.get("row"), "a row number"),
+        code=fields.string(item.get("code"), "an error code"),
+        message=fields.string(item.get("message"), "an error message"),
+        record=fields.obj(record, "an error's record"),
     )
 
 
@@ -563,8 +476,8 @@ def decode_errors(data: bytes | str, zone: tzinfo | None) -> FetchedErrors:
     item = _typed(loads(data), "errors")
     return FetchedErrors(
         job=decode_job(item.get("job"), zone),
-        errors=[decode_error(e) for e in _list(item.get("errors"), "a list of errors")],
-        source=_text(item.get("source"), "where the errors came from"),
+        errors=[decode_error(e) for e in fields.items(item.get("errors"), "a list of errors")],
+        source=fields.text(item.get("source"), "where the errors came from"),
     )
 
 
@@ -594,9 +507,9 @@ def decode_failure(data: bytes | str) -> ApiError:
         HubProtocolError: See `loads`; or the message is not a failure.
     """
     item = _typed(loads(data, limit=1024 * 1024), "failure")
-    kind = _str(item.get("kind"), "a failure kind")
-    message = _text(item.get("message"), "a failure message")
-    status = _opt_int(item.get("status"), "a failure status")
+    kind = fields.string(item.get("kind"), "a failure kind")
+    message = fields.text(item.get("message"), "a failure message")
+    status = fields.opt_int(item.get("status"), "a failure status")
     cls = _failure_classes().get(kind, ApiError)
     if cls.__name__ == "RateLimited":
         cls = ApiError
@@ -618,11 +531,11 @@ def decode_stop_request(data: bytes | str) -> tuple[tuple[Family, str], str | No
         HubProtocolError: See `loads`; or a field is missing or of the wrong type.
     """
     item = _typed(loads(data, limit=64 * 1024), "stop")
-    family = _family(item.get("family"), "a job family")
-    job_id = _str(item.get("id"), "a job id").strip()
+    family = fields.family(item.get("family"), "a job family")
+    job_id = fields.string(item.get("id"), "a job id").strip()
     if not job_id or len(job_id) > 200:
-        _fail("a job id that is empty or too long")
-    return (family, job_id), _opt_str(item.get("confirm"), "a confirmation phrase")
+        fields.fail("a job id that is empty or too long")
+    return (family, job_id), fields.opt_str(item.get("confirm"), "a confirmation phrase")
 
 
 def encode_stop_outcome(outcome: ActionOutcome) -> str:
@@ -651,22 +564,25 @@ def decode_stop_outcome(data: bytes | str, zone: tzinfo | None) -> ActionOutcome
         HubProtocolError: See `loads`; or a field is missing or of the wrong type.
     """
     item = _typed(loads(data), "stop_outcome")
-    kind = _str(item.get("kind"), "an action kind")
+    kind = fields.string(item.get("kind"), "an action kind")
     try:
         action = ActionKind(kind)
     except ValueError:
-        _fail(f"the action {kind[:40]!r}, which is neither stop nor cancel")
+        fields.fail(f"the action {kind[:40]!r}, which is neither stop nor cancel")
     job = item.get("job")
     return ActionOutcome(
-        key=(_family(item.get("family"), "a job family"), _str(item.get("id"), "a job id")),
+        key=(
+            fields.family(item.get("family"), "a job family"),
+            fields.string(item.get("id"), "a job id"),
+        ),
         kind=action,
-        sent=_bool(item.get("sent"), "a sent flag"),
-        ok=_bool(item.get("ok"), "an ok flag"),
-        message=_text(item.get("message"), "an outcome message"),
+        sent=fields.flag(item.get("sent"), "a sent flag"),
+        ok=fields.flag(item.get("ok"), "an ok flag"),
+        message=fields.text(item.get("message"), "an outcome message"),
         job=decode_job(job, zone) if job is not None else None,
-        request_id=_opt_text(item.get("request_id"), "a request id"),
-        http_status=_opt_int(item.get("http_status"), "an HTTP status"),
-        unrecorded=_bool(item.get("unrecorded", False), "an unrecorded flag"),
+        request_id=fields.opt_text(item.get("request_id"), "a request id"),
+        http_status=fields.opt_int(item.get("http_status"), "an HTTP status"),
+        unrecorded=fields.flag(item.get("unrecorded", False), "an unrecorded flag"),
     )
 
 

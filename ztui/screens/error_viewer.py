@@ -2,9 +2,9 @@
 
 What is shown depends on what the family's `FamilyDef` says it has (docs/zuora-api.md §3-§7):
 
-- what each family can tell is read by `ztui.ops.job_errors.fetch_job_errors`, which
-  `ztui errors` uses too (row errors, the result file's failed rows, batch messages,
-  the failure message and count);
+- what each family can tell is read by `ztui.ops.job_errors.fetch_job_errors` (through
+  the host's `access`: the app's client, or a hub), which `ztui errors` uses too (row
+  errors, the result file's failed rows, batch messages, the failure message and count);
 - parsing, grouping and line formatting run off the UI thread, and the rows of the
   selected group render lazily (`ErrorRowsView` draws only the visible lines), so 10,000
   errors do not freeze the UI.
@@ -50,7 +50,7 @@ from ztui.ops.export import (
     export_failed_rows,
     group_errors,
 )
-from ztui.ops.job_errors import ExportShape, export_shape, fetch_job_errors
+from ztui.ops.job_errors import ExportShape, export_shape
 from ztui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -319,13 +319,13 @@ class ErrorViewerScreen(Screen[None]):
         self._show(loaded)
 
     async def _fetch(self) -> tuple[list[JobError], str]:
-        client = host(self).client
-        if client is None:
+        access = host(self).access
+        if access is None:
             raise ApiError("not connected")
         job = self._job()
         if job is None:
-            job = await client.get_job(*self.key)
-        fetched = await fetch_job_errors(client, job)
+            job = await access.get_job(*self.key)
+        fetched = await access.job_errors(job)
         return fetched.errors, fetched.source
 
     def _show(self, loaded: LoadedErrors) -> None:

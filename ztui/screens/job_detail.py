@@ -521,9 +521,9 @@ class JobDetailScreen(Screen[None]):
         )
         for state in JobState:
             title.set_class(job.state is state, f"-{state}")
-        client = host(self).client
+        access = host(self).access
         rows, others = family_fields(
-            view, now, client.timezone if client is not None else None, dry_run=dry_run
+            view, now, access.timezone if access is not None else None, dry_run=dry_run
         )
         self.query_one("#detail-fields", Static).update(_rows_content(rows))
         other = self.query_one("#detail-other", Static)
@@ -734,8 +734,8 @@ class JobDetailScreen(Screen[None]):
     @work(group="download", exit_on_error=False, description="Downloading result files")
     async def download_files(self, folder: Path, files: list[tuple[str, str]]) -> None:
         """Download each file into `folder`, reporting what was written."""
-        client = host(self).client
-        if client is None:
+        access = host(self).access
+        if access is None:
             self.notify("Not connected; nothing was downloaded.", severity="error")
             return
         try:
@@ -746,7 +746,7 @@ class JobDetailScreen(Screen[None]):
         written: list[Path] = []
         for file_id, name in files:
             try:
-                written.append(await client.download_file(file_id, folder / name))
+                written.append(await access.download_file(file_id, folder / name))
             except ApiError as exc:
                 self.notify(
                     f"Download of file {file_id} failed: {exc}", severity="error", timeout=10

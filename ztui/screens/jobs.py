@@ -576,7 +576,9 @@ class JobListScreen(Screen[None]):
         """Why a write action is not offered now, or None when it is."""
         profile = self.ztui.profile
         if profile.read_only:
-            return f"Profile {profile.name!r} is read-only: ztui sends no writes (see --write)."
+            return profile.read_only_hint or (
+                f"Profile {profile.name!r} is read-only: ztui sends no writes (see --write)."
+            )
         if action == "stop":
             from ztui.ops.stop import refusal_reason
 

@@ -125,6 +125,11 @@ class JobSnapshot:
     show; None once an answer came back. The board says this instead of "no jobs"."""
     started_at: float | None = None
     """Epoch seconds when the poller that made this snapshot started."""
+    feed_error: str | None = None
+    """Set by a viewer attached to a hub (`ztui --hub`) while the hub is lost or sends what
+    it cannot read: what the status bar says instead of each family's state ("hub
+    unreachable, showing data from 12:01 UTC"). None on a direct connection; never sent
+    by a hub."""
 
     def __post_init__(self) -> None:
         # Copy on the way in so a caller mutating its dict cannot change the snapshot.

@@ -296,6 +296,13 @@ class StatusBar(Widget):
         line_one = [_join(families, "  "), _join(families, " ")]
         if snapshot.fatal:
             line_one = [Content.styled(snapshot.fatal, "$error bold")]
+        elif snapshot.feed_error:
+            # A viewer whose hub is lost: say so, and how old the data is, before all else.
+            short = snapshot.feed_error.partition(" · ")[0]
+            line_one = [
+                Content.styled(snapshot.feed_error, "$warning bold"),
+                Content.styled(short, "$warning bold"),
+            ]
 
         # The poll time and call counter change on every poll, so they share one line and
         # the other two lines stay put on the wire.

@@ -130,7 +130,11 @@ class NewJobScreen(Screen[None]):
         profile = host(self).profile
         if profile.read_only:
             # Defence in depth: the app refuses before pushing this screen.
-            self.notify(read_only_notice(profile.name), title="New job", severity="warning")
+            self.notify(
+                profile.read_only_hint or read_only_notice(profile.name),
+                title="New job",
+                severity="warning",
+            )
 
             def close() -> None:
                 self.dismiss(None)  # not awaited: dismissing from our own handler
