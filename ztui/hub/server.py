@@ -7,13 +7,13 @@ Routes (every answer is a `ztui.hub.protocol` message unless said otherwise):
 | `GET /api/hello` | the hub's facts (`HubInfo`): version, profile, environment, read-only |
 | `GET /api/events` | server-sent events: the snapshot now, then each new one; keep-alives |
 | `GET /api/jobs` | the JSON of `ztui jobs --json` (`?all=1`: old finished jobs too) |
+| `GET /metrics` | the watcher in the Prometheus text format (`ztui.hub.metrics`) |
 | `GET /api/job/{family}/{id}` | one job's detail (cached per poll interval) |
 | `GET /api/job/{family}/{id}/errors` | why it failed, as the error viewer reads it (cached) |
 | `GET /api/file/{file_id}` | a result file, as bytes (cached) |
 | `POST /api/refresh` | poll now (`{"family": ...}` or every family), at most once per interval |
 | `POST /api/aqua/{id}` | follow an AQuA job by id |
 | `POST /api/stop` | stop or cancel a job (a write) |
-| `GET /metrics` | the watcher in the Prometheus text format (`ztui.hub.metrics`) |
 
 The token (`ztui.hub.auth`) is checked before any route runs, by `TokenGate`: on every
 route when the hub is not on loopback, and on writes (`WRITE_PATHS`) always. A missing or
