@@ -298,7 +298,7 @@ def test_a_session_runs_an_attached_viewer(token_file: Path) -> None:
         [
             sys.executable,
             "-m",
-            "ztui",
+            "ztui.hub.session",
             "--hub",
             "http://127.0.0.1:8765",
             "--hub-token-file",
@@ -379,3 +379,45 @@ def test_ztui_serve_web_says_where_the_page_is(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         process.wait(20)
     assert process.returncode == 130
+
+
+def test_a_viewer_ends_with_the_hub_that_started_it(tmp_path: Path) -> None:
+    """A hub killed outright (SIGKILL) leaves no browser session's viewer behind."""
+    pid_file = tmp_path / "viewer.pid"
+    hub = textwrap.dedent(
+        f"""
+        import os, subprocess, sys, time
+        environment = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.web_driver:WebDriver",
+                           COLUMNS="80", ROWS="24", ZTUI_SESSION_PARENT=str(os.getpid()))
+        viewer = subprocess.Popen(
+            [sys.executable, "-m", "ztui.hub.session", "--hub", "http://127.0.0.1:9"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=environment,
+        )
+        open({str(pid_file)!r}, "w").write(str(viewer.pid))
+        time.sleep(60)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", hub])
+    try:
+        wait_for(pid_file.exists, "the viewer to start")
+        viewer = int(pid_file.read_text())
+        time.sleep(2)  # the viewer is up (the app runs, the hub unreachable)
+        assert _alive(viewer)
+    finally:
+        parent.kill()
+        parent.wait(10)
+    try:
+        wait_for(lambda: not _alive(viewer), "the viewer to end with its hub")
+    finally:
+        if _alive(viewer):
+            os.kill(viewer, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie has ended: it only waits for its parent's reaper)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"

@@ -2,9 +2,10 @@
 
 `ztui serve --web` starts `BrowserServer` beside the hub, on its own port (the hub's port
 + 1 unless `--web-port` says otherwise) and on the hub's address. Each browser session
-runs `viewer_argv`: an attached viewer (`python -m ztui --hub URL`) whose screen
-textual-serve draws in the page with xterm.js. A session makes no Zuora calls: it reads
-the hub like any terminal viewer, and is one of the hub's viewers on `/metrics`.
+runs `viewer_argv`: an attached viewer (`python -m ztui --hub URL`, ended with the hub by
+`ztui.hub.session`) whose screen textual-serve draws in the page with xterm.js. A
+session makes no Zuora calls: it reads the hub like any terminal viewer, and is one of
+the hub's viewers on `/metrics`.
 
 Who may open the page follows the hub's token rule (`ztui.hub.auth`):
 
@@ -30,6 +31,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import os
 import re
 import shlex
 import socket
@@ -43,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from ztui.hub.auth import bearer_matches, is_loopback
+from ztui.hub.session import PARENT_ENV
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -68,9 +71,11 @@ _LOCAL_FONT: Final = (
 
 
 def viewer_argv(hub_url: str, token_file: Path | None) -> list[str]:
-    """The command a browser session runs: a viewer attached to the hub at `hub_url`."""
+    """The command a browser session runs: a viewer attached to the hub at `hub_url`
+    (`python -m ztui --hub URL`, started through `ztui.hub.session` so that it ends
+    with the hub)."""
     token = ["--hub-token-file", str(token_file)] if token_file is not None else []
-    return [sys.executable, "-m", "ztui", "--hub", hub_url, *token]
+    return [sys.executable, "-m", "ztui.hub.session", "--hub", hub_url, *token]
 
 
 def session_cookie(token: str) -> str:
@@ -129,11 +134,36 @@ def drop_env_for(secret_env_names: Collection[str | None]) -> frozenset[str]:
     return SECRET_ENV | {name for name in secret_env_names if name}
 
 
+QUIT_WAIT_S: Final = 3.0
+"""Seconds a session's viewer has to quit when browser mode stops, before it is ended."""
+
+CLOSE_WAIT_S: Final = 2.0
+"""Seconds a closing session waits for the browser to answer its websocket close."""
+
+
 @dataclass
 class _Sessions:
     running: int = 0
     started: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    services: set[Any] = field(default_factory=set)
+    """The sessions' viewers running now (touched in the server's loop only)."""
+
+    async def end_all(self) -> None:
+        """Ask every viewer to quit, and end those still running after `QUIT_WAIT_S`."""
+        services = list(self.services)
+        for service in services:
+            await service.send_meta({"type": "quit"})
+        for service in services:
+            process: asyncio.subprocess.Process | None = service._process
+            if process is None:
+                continue
+            try:
+                await asyncio.wait_for(process.wait(), QUIT_WAIT_S)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
 
 
 def _make_server(options: BrowserOptions, sessions: _Sessions) -> Any:
@@ -152,7 +182,15 @@ def _make_server(options: BrowserOptions, sessions: _Sessions) -> Any:
             environment: dict[str, str] = super()._build_environment(width, height)
             for name in drop:
                 environment.pop(name, None)
+            environment[PARENT_ENV] = str(os.getpid())
             return environment
+
+        async def run(self) -> None:
+            sessions.services.add(self)
+            try:
+                await super().run()
+            finally:
+                sessions.services.discard(self)
 
     def refused(status: int, text: str) -> web.Response:
         return web.Response(status=status, text=text + "\n", content_type="text/plain")
@@ -239,7 +277,7 @@ def _make_server(options: BrowserOptions, sessions: _Sessions) -> Any:
 
         async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
             """One session: an attached viewer drawn in the browser."""
-            websocket = web.WebSocketResponse(heartbeat=15)
+            websocket = web.WebSocketResponse(heartbeat=15, timeout=CLOSE_WAIT_S)
             width = _int(request.query.get("width", "80"), 80)
             height = _int(request.query.get("height", "24"), 24)
 
@@ -363,13 +401,16 @@ class BrowserServer:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         app: web.Application = await server._make_app()
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=3.0)
+        runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=CLOSE_WAIT_S
+        )
         await runner.setup()
         try:
             await web.SockSite(runner, sock).start()
             self._ready.set()
             await self._stop.wait()
         finally:
+            await self._sessions.end_all()
             await runner.cleanup()
 
     def stop(self) -> None:
