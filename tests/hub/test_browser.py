@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -364,17 +365,25 @@ def test_ztui_serve_web_says_where_the_page_is(tmp_path: Path) -> None:
     )
     try:
         assert process.stderr is not None
-        page = ""
+        said = ""
         deadline = time.monotonic() + 30
-        while not page and time.monotonic() < deadline:
+        while "browser page: " not in said and time.monotonic() < deadline:
             line = process.stderr.readline()
             if not line:
                 break
-            if "browser page: open " in line:
-                page = line.split("browser page: open ", 1)[1].strip()
-        assert page.startswith("http://127.0.0.1:")
-        assert page.endswith("/")
-        assert httpx.get(page).status_code == 200
+            said += line
+        found = re.search(
+            r"browser page: open (http://127\.0\.0\.1:\d+)/\?token=<the token in (.+?)> once", said
+        )
+        assert found, said
+        page, token_file = found[1], Path(found[2])
+        assert f"token file (made, mode 0600): {token_file}" in said
+        token = token_file.read_text().strip()
+        assert token not in said
+        assert httpx.get(page + "/").status_code == 401
+        with httpx.Client(base_url=page) as browser:
+            assert browser.get(f"/?token={token}", follow_redirects=True).status_code == 200
+            assert browser.get("/").status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(20)

@@ -2,8 +2,8 @@
 
 Browser mode is off unless asked for. `--web` serves the page on the hub's port + 1
 (8766 by default; a free port when `--port 0`), `--web-port PORT` on that port; either
-way on the hub's address, so on loopback by default. What the page asks for and what a
-session runs is in `ztui.hub.web`.
+way on the hub's address, so on loopback by default. The page asks for the hub's token
+(on loopback too: see `ztui.hub.web`, which also says what a session runs).
 """
 
 from __future__ import annotations
@@ -64,7 +64,6 @@ def start_browser(
     port = web_port(args)
     if port is None:
         return None
-    from ztui.hub.auth import is_loopback
     from ztui.hub.server import bind
     from ztui.hub.web import BrowserOptions, BrowserServer, drop_env_for, local_url
 
@@ -73,14 +72,12 @@ def start_browser(
     except OSError as exc:
         say(f"cannot serve the browser page on {args.host}:{port}: {exc.strerror or exc}")
         return 1
-    loopback = is_loopback(args.host)
     options = BrowserOptions(
         hub_url=local_url(hub_sock),
         token=hub.options.token,
         token_file=token_file,
         host=args.host,
         port=sock.getsockname()[1],
-        token_required=not loopback or not hub.read_only,
         drop_env=drop_env_for([p.client_secret_env for p in settings.profiles.values()]),
     )
     browser = BrowserServer(options)
@@ -89,12 +86,8 @@ def start_browser(
     except (OSError, RuntimeError) as exc:
         say(f"browser mode could not start: {exc}")
         return 1
-    if options.token_required:
-        why = "not on loopback" if not loopback else "viewers may write"
-        say(
-            f"browser page ({why}: it needs the token): open {url}/?token=<the token in "
-            f"{token_file}> once; a cookie keeps it"
-        )
-    else:
-        say(f"browser page: open {url}/")
+    say(
+        f"browser page: open {url}/?token=<the token in {token_file}> once (a cookie keeps "
+        "it; the page's viewers run as this user on this machine)"
+    )
     return browser

@@ -7,13 +7,15 @@ runs `viewer_argv`: an attached viewer (`python -m ztui --hub URL`, ended with t
 session makes no Zuora calls: it reads the hub like any terminal viewer, and is one of
 the hub's viewers on `/metrics`.
 
-Who may open the page follows the hub's token rule (`ztui.hub.auth`):
+The page always asks for the hub's token, on loopback too: a session's viewer runs as
+the hub's user on the hub's machine, so what it downloads, exports or picks for an
+upload is that user's files, a power no terminal viewer has over the hub (it runs as its
+own user, on its own machine). So the page is guarded like a write (`ztui.hub.auth`):
 
-- Off loopback, and on loopback when the hub allows writes (a session then holds the
-  token, and could write), the page asks for the token: opened once as `/?token=TOKEN`
-  (or with `Authorization: Bearer TOKEN`), it sets a cookie (HttpOnly, SameSite=Strict)
-  holding a digest of the token, not the token, and sends the browser on to `/`.
-  Anything else gets 401 and one line. Only then does a session get `--hub-token-file`.
+- Opened once as `/?token=TOKEN` (or with `Authorization: Bearer TOKEN`), it sets a
+  cookie (HttpOnly, SameSite=Strict) holding a digest of the token, not the token, and
+  sends the browser on to `/`, out of the address bar. Anything else gets 401 and one
+  line.
 - On loopback, the page answers only requests addressed to a loopback name, so a web
   page elsewhere cannot reach it through a DNS name that points at 127.0.0.1.
 - The session's websocket is refused when its `Origin` is not the page's own, so another
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ztui.hub.web")
 
 MAX_SESSIONS: Final = 8
-"""Browser sessions running at once, at most (each is a viewer process of ~100 MB)."""
+"""Browser sessions running at once, at most (each is a viewer process of about 60 MB)."""
 
 COOKIE: Final = "ztui_hub_session"
 """The cookie that says the browser showed the token once."""
@@ -109,7 +111,7 @@ class BrowserOptions:
     port: int = 0
     """Its port (0: any free one)."""
     token_required: bool = True
-    """The page asks for the token (off loopback, or when the hub allows writes)."""
+    """The page asks for the token (`ztui serve --web` always does; tests turn it off)."""
     max_sessions: int = MAX_SESSIONS
     """Sessions running at once, at most."""
     drop_env: frozenset[str] = SECRET_ENV
