@@ -20,6 +20,7 @@ from ztui.cli.args import (
     positive_float,
     resolve_from_args,
 )
+from ztui.cli.serve_web import add_web_options, start_browser
 from ztui.hub import DEFAULT_HOST, DEFAULT_PORT
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def build_serve_parser() -> OneLineParser:
         help="demo: the simulator answers like a real tenant may (docs/tolerance.md)",
     )
     parser.add_argument("--version", action="version", version=f"ztui {__version__}")
+    add_web_options(parser)
     add_connection_options(parser)
     return parser
 
@@ -222,6 +224,13 @@ def _run(
     _say("viewers may stop, cancel and create" if reason is None else f"read-only ({reason})")
     token_arg = f" --hub-token-file {token_file}" if not loopback or reason is None else ""
     _say(f"attach with: ztui --hub {url}{token_arg}")
-    code = serve_forever(hub, sock)
+    browser = start_browser(args, settings, hub, sock, token_file, _say)
+    if isinstance(browser, int):
+        return browser
+    try:
+        code = serve_forever(hub, sock)
+    finally:
+        if browser is not None:
+            browser.stop()
     _say("stopped")
     return code

@@ -7,6 +7,7 @@ Routes (every answer is a `ztui.hub.protocol` message unless said otherwise):
 | `GET /api/hello` | the hub's facts (`HubInfo`): version, profile, environment, read-only |
 | `GET /api/events` | server-sent events: the snapshot now, then each new one; keep-alives |
 | `GET /api/jobs` | the JSON of `ztui jobs --json` (`?all=1`: old finished jobs too) |
+| `GET /metrics` | the watcher in the Prometheus text format (`ztui.hub.metrics`) |
 | `GET /api/job/{family}/{id}` | one job's detail (cached per poll interval) |
 | `GET /api/job/{family}/{id}/errors` | why it failed, as the error viewer reads it (cached) |
 | `GET /api/file/{file_id}` | a result file, as bytes (cached) |
@@ -45,6 +46,7 @@ from ztui.api.errors import ApiError, NotFound
 from ztui.api.models import Family
 from ztui.hub import VIEWER_HEADER
 from ztui.hub.auth import bearer_matches
+from ztui.hub.metrics import metrics_route
 from ztui.hub.protocol import (
     HubProtocolError,
     decode_stop_request,
@@ -296,7 +298,7 @@ ROUTES: Final[tuple[Route, ...]] = (
 
 
 def build_app(hub: Hub, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
-    """The hub's ASGI app: `ROUTES` and `extra_routes`, behind `TokenGate`.
+    """The hub's ASGI app: `ROUTES`, `/metrics` and `extra_routes`, behind `TokenGate`.
 
     The app's lifespan starts the hub's watcher and closes it on shutdown.
     """
@@ -309,7 +311,7 @@ def build_app(hub: Hub, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
         finally:
             await hub.close()
 
-    app = Starlette(routes=[*ROUTES, *extra_routes], lifespan=lifespan)
+    app = Starlette(routes=[*ROUTES, metrics_route(hub), *extra_routes], lifespan=lifespan)
     app.state.hub = hub
     return TokenGate(app, hub)
 

@@ -27,9 +27,9 @@ import random
 import statistics
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Collection, Iterable
-from dataclasses import replace
-from types import TracebackType
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType, TracebackType
 from typing import Any, Self
 
 from ztui.api.budget import backoff_delay
@@ -64,6 +64,18 @@ DEFAULT_FATAL_HINT = (
 
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PollTiming:
+    """How long one family's polls take (what `ztui serve`'s `/metrics` reports)."""
+
+    last_s: float
+    """Seconds the family's last poll took, whatever its outcome."""
+    total_s: float
+    """Seconds all its polls took since the poller started."""
+    count: int
+    """Polls of the family since the poller started."""
 
 
 class JobPoller:
@@ -145,6 +157,7 @@ class JobPoller:
         self._due: dict[Family, float] = {}
         """When each family is next polled by the loop (clock seconds); absent: now."""
         self._intervals: dict[Family, float] = {}
+        self._timings: dict[Family, PollTiming] = {}
 
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -176,6 +189,17 @@ class JobPoller:
     def families(self) -> tuple[Family, ...]:
         """The families this poller watches."""
         return self._families
+
+    @property
+    def timings(self) -> Mapping[Family, PollTiming]:
+        """How long each family's polls took (families not polled yet are absent)."""
+        return MappingProxyType(dict(self._timings))
+
+    @property
+    def intervals(self) -> Mapping[Family, float]:
+        """Each family's current pace: seconds from one of its polls to the next (absent
+        until the first whole poll; infinite for a family not polled again by itself)."""
+        return MappingProxyType(dict(self._intervals))
 
     @property
     def aqua_ids(self) -> tuple[str, ...]:
@@ -379,6 +403,7 @@ class JobPoller:
             if family in self._disabled:
                 continue
             family_calls_before = self._calls_made()
+            started = time.perf_counter()
             try:
                 await self._poll_family(family)
             except AuthError as exc:
@@ -423,6 +448,8 @@ class JobPoller:
                 # same answer (docs/tolerance.md rule 2).
                 self._failed(family, exc)
                 continue
+            finally:
+                self._timed(family, time.perf_counter() - started)
             self._family_calls[family].append(self._calls_made() - family_calls_before)
             self._rate_limit_attempt = 0
             self._unreachable_text = None
@@ -441,6 +468,11 @@ class JobPoller:
             if self._latest is None and family is not targets[-1]:
                 # First poll: show each family as soon as it arrives, not after the last.
                 self._publish_interim()
+
+    def _timed(self, family: Family, seconds: float) -> None:
+        before = self._timings.get(family)
+        total, count = (before.total_s, before.count) if before is not None else (0.0, 0)
+        self._timings[family] = PollTiming(seconds, total + seconds, count + 1)
 
     async def _poll_family(self, family: Family) -> None:
         definition = family_def(family)
