@@ -104,8 +104,11 @@ def _process(
 
 
 @contextlib.contextmanager
-def _simulator(speed: float, jobs: int, seed: int) -> Iterator[tuple[str, dict[str, str]]]:
-    """A standalone `ztui sim`; yields its base URL and the environment to reach it."""
+def _simulator(
+    speed: float, jobs: int, seed: int
+) -> Iterator[tuple[str, dict[str, str], Schedule]]:
+    """A standalone `ztui sim`; yields its base URL, the environment to reach it and the
+    schedule of the run, counted from the moment it listens."""
     args = [sys.executable, "-m", "ztui", "sim", "--port", "0", "--sim-jobs", str(jobs)]
     args += ["--sim-seed", str(seed), "--sim-speed", str(speed)]
     with _process(args, dict(os.environ), stdout=subprocess.PIPE) as sim:
@@ -121,9 +124,10 @@ def _simulator(speed: float, jobs: int, seed: int) -> Iterator[tuple[str, dict[s
                 url = line.rsplit(" ", 1)[1].strip()
             if line.startswith("export "):
                 env = dict(part.split("=", 1) for part in line.split()[1:])
+        schedule = Schedule(time.monotonic(), speed)
         # Keep reading its output so a full pipe never blocks it.
         threading.Thread(target=sim.stdout.read, daemon=True).start()
-        yield url, env
+        yield url, env, schedule
 
 
 class Viewer:
@@ -221,11 +225,35 @@ def _long_job(client: httpx.Client, env: dict[str, str]) -> str:
     return str(created.json()["jobId"])
 
 
-def _settle(speed: float) -> float:
-    """Seconds to let the pacing settle after the long job starts (two idle intervals):
-    until the watcher has seen how fast it goes, its family is polled at the active pace,
-    and when that first sight falls varies from run to run."""
-    return 2 * 60 / speed
+START_AFTER_S = 60.0
+"""Seconds after the simulator listens at which the long job starts, in every run: the
+viewers' start-up (20 TUIs on a small machine) is over by then, and the simulated jobs
+are where they were in the other runs (their progress follows the simulator's clock)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When each step of a run happens, from the simulator's start: the same in every
+    run, so every run sees the same jobs in the same states."""
+
+    t0: float
+    speed: float
+
+    @property
+    def job_at(self) -> float:
+        return self.t0 + START_AFTER_S
+
+    @property
+    def window_at(self) -> float:
+        # Two idle intervals after the long job starts: until the watcher has seen how
+        # fast it goes, its family is polled at the active pace.
+        return self.job_at + 2 * 60 / self.speed
+
+    def wait(self, viewers: list[Viewer], until: float, what: str) -> None:
+        """Pump the viewers until `until`; exit if that moment has already passed."""
+        if time.monotonic() > until + 1:
+            raise SystemExit(f"{what} came too late for the schedule (raise START_AFTER_S)")
+        _pump(viewers, max(0.0, until - time.monotonic()))
 
 
 def _config(directory: Path, speed: float) -> Path:
@@ -239,19 +267,20 @@ def _config(directory: Path, speed: float) -> Path:
 
 def measure_direct(seconds: float, speed: float, jobs: int, seed: int, config: Path) -> int:
     """API calls of one direct ztui over the window."""
-    with _simulator(speed, jobs, seed) as (url, env):
+    with _simulator(speed, jobs, seed) as (url, env, plan):
         full = {**os.environ, **env, "ZTUI_CONFIG": str(config)}
         viewer = Viewer([sys.executable, "-m", "ztui"], full)
         try:
             _pump_until([viewer], lambda: READY in viewer.text(), 60, "the direct board")
             with httpx.Client(base_url=url, timeout=10) as client:
+                plan.wait([viewer], plan.job_at, "the direct board")
                 job_id = _long_job(client, env)
-                _pump([viewer], _settle(speed))
+                plan.wait([viewer], plan.window_at, "the long job")
                 _, start = _api_calls(client, 0)
-                _pump([viewer], seconds / 2)
+                plan.wait([viewer], plan.window_at + seconds / 2, "the window")
                 # The same change as in the hub runs, at the same time.
                 client.post("/_sim/outcome", json={"job_id": job_id, "outcome": "failed"})
-                _pump([viewer], seconds / 2)
+                plan.wait([viewer], plan.window_at + seconds, "the change")
                 calls, _ = _api_calls(client, start)
         finally:
             viewer.close()
@@ -281,7 +310,7 @@ def measure_hub(
     viewers: int, seconds: float, speed: float, jobs: int, seed: int, config: Path, port: int
 ) -> Figures:
     """API calls, delays and hub memory with `viewers` attached."""
-    with _simulator(speed, jobs, seed) as (sim_url, env):
+    with _simulator(speed, jobs, seed) as (sim_url, env, plan):
         full = {**os.environ, **env, "ZTUI_CONFIG": str(config)}
         hub_url = f"http://127.0.0.1:{port}"
         serve = [sys.executable, "-m", "ztui", "serve", "--port", str(port)]
@@ -312,18 +341,19 @@ def measure_hub(
                     120,
                     f"{viewers} viewer boards",
                 )
+                plan.wait(attached, plan.job_at, f"{viewers} viewer boards")
                 job_id = _long_job(sim, env)
-                _pump(attached, _settle(speed))
+                plan.wait(attached, plan.window_at, "the long job")
                 _, start = _api_calls(sim, 0)
-                _pump(attached, seconds / 2)
-                # A change every board must show: one more failed job.
-                before = [v.failed_count() or 0 for v in attached]
+                # The probe listens before the change: it sees the hub's snapshot of it.
                 stop, seen = threading.Event(), []
                 probe = threading.Thread(
                     target=_hub_snapshot_with, args=(hub_url, job_id, stop, seen), daemon=True
                 )
                 probe.start()
-                time.sleep(0.3)
+                plan.wait(attached, plan.window_at + seconds / 2, "the window")
+                # A change every board must show: one more failed job.
+                before = [v.failed_count() or 0 for v in attached]
                 sim.post("/_sim/outcome", json={"job_id": job_id, "outcome": "failed"})
                 shown: list[float | None] = [None] * viewers
                 give_up = time.monotonic() + 60
@@ -336,7 +366,7 @@ def measure_hub(
                             shown[i] = now
                 stop.set()
                 probe.join(5)
-                _pump(attached, max(0.0, seconds / 2 - (time.monotonic() - give_up + 60)))
+                plan.wait(attached, plan.window_at + seconds, "the boards' change")
                 calls, _ = _api_calls(sim, start)
                 rss_after = _rss_mb(hub.pid)
             finally:
