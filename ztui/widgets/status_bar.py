@@ -122,6 +122,26 @@ def budget_text(
     return Content.assemble(*parts)
 
 
+def truncated_text(status: FamilyStatus, *, compact: bool = False) -> Content:
+    """What the page limit left out of a family's list, and how to see it.
+
+    The list has no total (docs/zuora-api.md §6), so how many older jobs there are is
+    not known until they are read: `l` reads every page.
+
+    Args:
+        status: A family status whose `truncated` is set.
+        compact: Fewer words, for a narrow terminal.
+    """
+    if compact:
+        return Content.assemble(
+            (f"{status.family.label}: {status.truncated or 0:,} newest", "$warning"), " (l)"
+        )
+    return Content.assemble(
+        (f"{status.family.label}: newest {status.truncated or 0:,} only", "$warning"),
+        " (l reads older)",
+    )
+
+
 def counts_text(counts: dict[JobState, int]) -> Content:
     """Job counts by state in a fixed order, e.g. `60 jobs: 3 queued 5 running 2 failed`."""
     total = sum(counts.values())
@@ -325,6 +345,15 @@ class StatusBar(Widget):
         line_three = [counts]
         if shown is not None and shown != len(snapshot.jobs):
             line_three.insert(0, Content.assemble(counts, f" ({shown:,} shown)"))
+        cut = [s for s in snapshot.families.values() if s.truncated]
+        if cut:
+            # A list the page limit cut short: say so, and how to see the rest.
+            full = [truncated_text(status) for status in cut]
+            short = [truncated_text(status, compact=True) for status in cut]
+            line_three = [
+                *(Content.assemble(line, " · ", _join(full, " · ")) for line in line_three),
+                *(Content.assemble(line, " · ", _join(short, " · ")) for line in line_three),
+            ]
         if badges:
             line_three = [Content.assemble(line, "  ", _join(badges, " ")) for line in line_three]
         if journal_problem:
