@@ -346,6 +346,7 @@ class StatusBar(Widget):
         if shown is not None and shown != len(snapshot.jobs):
             line_three.insert(0, Content.assemble(counts, f" ({shown:,} shown)"))
         cut = [s for s in snapshot.families.values() if s.truncated]
+        short: list[Content] = []
         if cut:
             # A list the page limit cut short: say so, and how to see the rest.
             full = [truncated_text(status) for status in cut]
@@ -356,17 +357,21 @@ class StatusBar(Widget):
             ]
         if badges:
             line_three = [Content.assemble(line, "  ", _join(badges, " ")) for line in line_three]
+        notices = list(short)
         if journal_problem:
             # Until a write is on record again: every write made meanwhile is not.
             alert = f" JOURNAL NOT RECORDING: {journal_problem} "
+            flag = Content.styled(" JOURNAL NOT RECORDING ", "reverse $error bold")
             line_three = [
                 *(
                     Content.assemble(line, "  ", (alert, "reverse $error bold"))
                     for line in line_three
                 ),
-                *(
-                    Content.assemble(line, "  ", (" JOURNAL NOT RECORDING ", "reverse $error bold"))
-                    for line in line_three
-                ),
+                *(Content.assemble(line, "  ", flag) for line in line_three),
             ]
+            notices.insert(0, flag)
+        if notices:
+            # Narrower than every form: the notices first, the counts after them (cut).
+            line_three.append(Content.assemble(_join(notices, " · "), " · ", counts))
+        self.show(line_one, line_two, line_three)
         self.show(line_one, line_two, line_three)
