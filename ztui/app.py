@@ -408,7 +408,7 @@ class ZtuiApp(App[None]):
             self.post_message(JobsUpdated(snapshot, generation))
 
         profile = self.profile
-        client = open_client(profile, max_retry_wait=MAX_RETRY_WAIT_S)
+        client = open_client(profile, self.settings.network, max_retry_wait=MAX_RETRY_WAIT_S)
         self.client = client
         aqua_ids = self._known_aqua_ids()
         poller = JobPoller(

@@ -11,6 +11,7 @@ import gzip
 import resource
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -77,9 +78,9 @@ async def test_a_gzip_bomb_is_refused_without_inflating_it(
         await writer.drain()
 
     client = await client_for(handler)
-    client._transport.max_answer_bytes = 8 * 1024 * 1024
+    client._transport.max_list_answer_bytes = 8 * 1024 * 1024
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with pytest.raises(AnswerTooLarge, match="larger than 8 MB") as caught:
+    with pytest.raises(AnswerTooLarge, match="larger than 8 MB, the limit for a list") as caught:
         await client.list_jobs(Family.BOOKING_DATE)
     grew_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grew_mb < 64, f"reading the bomb grew the process by {grew_mb:.0f} MB"
@@ -100,7 +101,7 @@ async def test_a_declared_length_over_the_cap_is_refused_before_reading(
             sent.append(1)
 
     client = await client_for(handler)
-    client._transport.max_answer_bytes = 1024 * 1024
+    client._transport.max_list_answer_bytes = 1024 * 1024
     with pytest.raises(AnswerTooLarge):
         await client.list_jobs(Family.BOOKING_DATE)
 
@@ -158,3 +159,57 @@ async def test_a_job_nested_900_levels_deep_is_read_and_printed(
     printed = dumps(job_to_dict(read))
     assert TOO_DEEP in printed
     assert TOO_DEEP in job_detail(read)
+
+
+def _body_of(size: int, prefix: bytes, suffix: bytes) -> bytes:
+    return prefix + b" " * (size - len(prefix) - len(suffix)) + suffix
+
+
+async def test_one_job_is_capped_at_16_mb_and_a_list_at_64_mb(
+    client_for: Callable[[Handler], Awaitable[ZuoraClient]],
+) -> None:
+    from ztui.api.transport import MAX_JOB_ANSWER_BYTES, MAX_LIST_ANSWER_BYTES
+
+    assert MAX_JOB_ANSWER_BYTES == 16 * 1024 * 1024
+    assert MAX_LIST_ANSWER_BYTES == 64 * 1024 * 1024
+    size = 17 * 1024 * 1024  # over the one-job limit, well under the list limit
+    job = _body_of(
+        size,
+        b'{"success": true, "job": {"id": "ff8080818bb300af018bb325fe0c58f3", "status": "x"',
+        b"}}",
+    )
+    jobs = _body_of(size, b'{"success": true, "jobs": [', b"]}")
+
+    async def handler(writer: asyncio.StreamWriter) -> None:
+        body = answers.pop(0)
+        writer.write(_head(length=len(body)) + body)
+        await writer.drain()
+
+    answers = [job, jobs]
+    client = await client_for(handler)
+    with pytest.raises(AnswerTooLarge) as caught:
+        await client.get_job(Family.BOOKING_DATE, "ff8080818bb300af018bb325fe0c58f3")
+    message = caught.value.message
+    assert "larger than 16 MB, the limit for the answer of one job" in message
+    assert "[network] max_job_answer_mb" in message
+    assert "GET /v1/uno/data-backfill/bookingdate/jobs/ff8080818bb300af018bb325fe0c58f3" in message
+    # The same size as a list is read.
+    assert await client.list_jobs(Family.BOOKING_DATE) == []
+
+
+async def test_a_result_file_download_is_not_limited(
+    client_for: Callable[[Handler], Awaitable[ZuoraClient]], tmp_path: Path
+) -> None:
+    size = 3 * 1024 * 1024
+
+    async def handler(writer: asyncio.StreamWriter) -> None:
+        writer.write(_head("Content-Type: text/csv", size).replace(b"application/json", b"text"))
+        for _ in range(size // 65536):
+            writer.write(b"a" * 65536)
+            await writer.drain()
+
+    client = await client_for(handler)
+    client._transport.max_list_answer_bytes = 1024 * 1024
+    client._transport.max_job_answer_bytes = 1024 * 1024
+    target = await client.download_file("8ad0823f8b2b4c5d018b2c3d4e5f0002", tmp_path / "r.csv")
+    assert target.stat().st_size == size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from ztui.api.client import ZuoraClient
 from ztui.api.errors import (
+    ApiError,
     AuthError,
     BadRequest,
     Conflict,
@@ -549,3 +551,36 @@ async def test_broken_download_leaves_no_file(
         with pytest.raises(TransportError):
             await client.download_file(file_id, tmp_path / "out.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+async def test_the_log_mask_keeps_only_the_recent_tokens() -> None:
+    """Each refresh registers the new token; older ones leave the mask, so a long run's
+    token refreshes do not grow it (and every redaction) without end."""
+    from ztui.api.auth import KEPT_TOKENS
+    from ztui.core import logsetup
+
+    issued = iter(f"{n:032x}" for n in range(1, 100))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            body = {"access_token": next(issued), "expires_in": 3599}
+            return httpx.Response(200, json=body)
+        return httpx.Response(401, json={"message": "expired"})
+
+    logsetup.clear_registered_secrets()
+    client = ZuoraClient(
+        "https://rest.apisandbox.zuora.com",
+        client_id="c" * 36,
+        client_secret=Secret("s3cret-value"),
+        max_retries=0,
+    )
+    client._http._transport = httpx.MockTransport(handler)
+    for _ in range(20):
+        with contextlib.suppress(ApiError):
+            await client.list_jobs(Family.BOOKING_DATE)
+    await client.aclose()
+    tokens = [v for v in logsetup._registered_values if len(v) == 32 and v.startswith("0" * 20)]
+    assert 0 < len(tokens) <= KEPT_TOKENS
+    assert logsetup.redact("s3cret-value") != "s3cret-value"  # the secret itself stays
+    latest = max(tokens)
+    assert latest not in logsetup.redact(f"token {latest}")

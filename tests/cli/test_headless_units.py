@@ -272,3 +272,23 @@ def test_jobs_with_a_misspelt_state_exits_2_before_polling(slow_sim: Sim, ztui: 
     assert result.code == 2, result.err
     assert "is not a state" in result.err
     assert len(slow_sim.requests()) == before
+
+
+def test_a_list_cut_at_the_page_limit_is_in_the_meta() -> None:
+    from ztui.cli.headless.commands import left_out_of
+    from ztui.service.snapshot import FamilyStatus, JobSnapshot
+
+    snapshot = JobSnapshot(
+        seq=1,
+        jobs={},
+        families={
+            Family.CUSTOM_OBJECT: FamilyStatus(Family.CUSTOM_OBJECT, "ok", truncated=4_000),
+            Family.AQUA: FamilyStatus(Family.AQUA, "ok"),
+        },
+    )
+    (item,) = left_out_of(snapshot, 0, 7 * 86400)
+    assert item["reason"] == "pages"
+    assert item["family"] == "custom_object"
+    assert item["count"] is None  # the list has no total
+    assert "4,000 jobs" in item["detail"]
+    assert item["how_to_see"] == "ztui jobs --family custom_object --all"

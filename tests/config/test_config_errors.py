@@ -275,6 +275,34 @@ ERROR_CASES: list[tuple[str, str, int | None, str | None, str]] = [
         "ui",
         "expected a table",
     ),
+    (
+        "network-list-cap-zero",
+        "[network]\nmax_list_answer_mb = 0\n",
+        2,
+        "network.max_list_answer_mb",
+        "must be at least 1, got 0",
+    ),
+    (
+        "network-job-cap-not-integer",
+        '[network]\nanswer_deadline_s = 60\nmax_job_answer_mb = "16MB"\n',
+        3,
+        "network.max_job_answer_mb",
+        "expected an integer, got string '16MB'",
+    ),
+    (
+        "network-cap-too-large",
+        "[network]\nmax_list_answer_mb = 100000\n",
+        2,
+        "network.max_list_answer_mb",
+        "must be at most 4096 (MB), got 100000",
+    ),
+    (
+        "network-deadline-too-short",
+        "[network]\nanswer_deadline_s = 0.5\n",
+        2,
+        "network.answer_deadline_s",
+        "must be at least 1, got 0.5",
+    ),
 ]
 
 
@@ -458,3 +486,33 @@ def test_every_environment_has_an_https_root() -> None:
         assert env.name == key
         assert env.base_url.startswith("https://rest.")
         assert not env.base_url.endswith("/")
+
+
+def test_network_limits_are_read_and_reach_the_client() -> None:
+    from ztui.config.resolve import resolve_profile
+    from ztui.service.connection import open_client
+
+    write_config(
+        "[network]\nmax_list_answer_mb = 8\nmax_job_answer_mb = 2\nanswer_deadline_s = 45\n"
+    )
+    settings = load_settings()
+    assert (
+        settings.network.max_list_answer_mb,
+        settings.network.max_job_answer_mb,
+        settings.network.answer_deadline_s,
+    ) == (8, 2, 45.0)
+    client = open_client(resolve_profile(settings), settings.network)
+    transport = client._transport
+    assert transport.max_list_answer_bytes == 8 * 1024 * 1024
+    assert transport.max_job_answer_bytes == 2 * 1024 * 1024
+    assert transport.answer_deadline_s == 45.0
+
+
+def test_network_defaults() -> None:
+    from ztui.api.transport import ANSWER_DEADLINE_S, MAX_JOB_ANSWER_BYTES, MAX_LIST_ANSWER_BYTES
+
+    write_config("[ui]\n")
+    network = load_settings().network
+    assert network.max_list_answer_mb * 1024 * 1024 == MAX_LIST_ANSWER_BYTES
+    assert network.max_job_answer_mb * 1024 * 1024 == MAX_JOB_ANSWER_BYTES
+    assert network.answer_deadline_s == ANSWER_DEADLINE_S

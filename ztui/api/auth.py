@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from typing import Final, Protocol
 
 import httpx
 
 from ztui.api.errors import ApiError, AuthError, TokenAnswerMalformed
-from ztui.core.logsetup import register_secret
+from ztui.core.logsetup import forget_secret, register_secret
 from ztui.core.secret import Secret
 
 TOKEN_PATH: Final = "/oauth/token"
@@ -31,6 +32,10 @@ NO_REFRESH: Final = "ztui.no_refresh"
 """A request extension: when set, a refused token is not refreshed for this request."""
 
 _DEFAULT_LIFETIME: Final = 3599.0
+
+KEPT_TOKENS: Final = 4
+"""Issued access tokens kept in the log mask: the current one and the few before it that
+a request still in flight may carry."""
 
 
 class TokenExchange(Protocol):
@@ -93,6 +98,7 @@ class TokenAuth(httpx.Auth):
         self._token: Secret | None = None
         self._refresh_at = 0.0
         self._lock = asyncio.Lock()
+        self._issued: deque[str] = deque()
 
     @property
     def can_refresh(self) -> bool:
@@ -218,8 +224,13 @@ class TokenAuth(httpx.Auth):
         lifetime = _lifetime(expires_raw)
         # docs/zuora-api.md §2.2: refresh 300 s before expiry; short-lived tokens at half-life.
         margin = 300.0 if lifetime >= 600 else lifetime / 2
-        # Every issued token is masked wherever it might surface (logs, journal, tracebacks).
+        # Every issued token is masked wherever it might surface (logs, journal, tracebacks),
+        # while it or one of the few before it may still be in use; older ones have long
+        # expired, and keeping them would grow the mask with every refresh.
         register_secret(token)
+        self._issued.append(token)
+        while len(self._issued) > KEPT_TOKENS:
+            forget_secret(self._issued.popleft())
         self._token = Secret(token)
         self._refresh_at = issued + lifetime - margin
         return self._token

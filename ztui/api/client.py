@@ -31,7 +31,14 @@ from ztui.api.endpoints.uno import UnoEndpoints
 from ztui.api.errors import ApiErrorRecord, NotSupported
 from ztui.api.models import AquaBatch, Family, Job, JobError
 from ztui.api.parsing import load_zone
-from ztui.api.transport import CallInfo, Transport, current_call
+from ztui.api.transport import (
+    ANSWER_DEADLINE_S,
+    MAX_JOB_ANSWER_BYTES,
+    MAX_LIST_ANSWER_BYTES,
+    CallInfo,
+    Transport,
+    current_call,
+)
 from ztui.core.secret import Secret
 from ztui.families import family_def
 from ztui.families.custom_object import CUSTOM_OBJECT_MAX_PAGE_SIZE, CustomObjectPage
@@ -65,6 +72,9 @@ class ZuoraClient:
         max_retry_wait: float = 60.0,
         error_log_size: int = 200,
         aqua_trailing_slash: bool = True,
+        max_list_answer_bytes: int = MAX_LIST_ANSWER_BYTES,
+        max_job_answer_bytes: int = MAX_JOB_ANSWER_BYTES,
+        answer_deadline_s: float = ANSWER_DEADLINE_S,
     ) -> None:
         """Create a client; no request is sent until the first operation.
 
@@ -91,6 +101,9 @@ class ZuoraClient:
             error_log_size: How many failures `error_log` keeps.
             aqua_trailing_slash: POST AQuA jobs to `/v1/batch-query/` (True, as the SDK does)
                 or `/v1/batch-query` (False, as the REF page shows).
+            max_list_answer_bytes: The most read of a list answer, after gzip.
+            max_job_answer_bytes: The most read of any other answer (one job), after gzip.
+            answer_deadline_s: The longest one request may take, connect to last byte.
 
         Raises:
             ValueError: `base_url` is not an http(s) URL, or `timezone` is not a known zone.
@@ -130,6 +143,9 @@ class ZuoraClient:
             rng=rng,
             error_log_size=error_log_size,
         )
+        self._transport.max_list_answer_bytes = max_list_answer_bytes
+        self._transport.max_job_answer_bytes = max_job_answer_bytes
+        self._transport.answer_deadline_s = answer_deadline_s
         self._uno = UnoEndpoints(self._transport)
         self._co = CustomObjectEndpoints(self._transport)
         self._aqua = AquaEndpoints(self._transport, trailing_slash=aqua_trailing_slash)

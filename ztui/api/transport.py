@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import httpx
 
@@ -100,20 +100,38 @@ class _Exchange:
     started: float = 0.0
 
 
-MAX_ANSWER_BYTES: Final = 64 * 1024 * 1024
-"""The most ztui reads of one answer, counted after gzip is inflated: a page of any list
-is far smaller, and a 1 MB gzip that inflates to 1 GB must not take the process with it."""
+MAX_LIST_ANSWER_BYTES: Final = 64 * 1024 * 1024
+"""The most ztui reads of a list answer (a job list, a page, a job's row errors), counted
+after gzip is inflated: far more than any list holds, and a 1 MB gzip that inflates to
+1 GB must not take the process with it. `[network] max_list_answer_mb` changes it."""
+
+MAX_JOB_ANSWER_BYTES: Final = 16 * 1024 * 1024
+"""The most ztui reads of any other answer (one job, a create, a stop, a token), after
+gzip: one job's JSON is a few kilobytes. `[network] max_job_answer_mb` changes it.
+Result files are streamed to disk and have no limit (their size is Zuora's to bound:
+2,047 MB at most, docs/zuora-api.md §7)."""
 
 ANSWER_DEADLINE_S: Final = 120.0
 """The longest one request may take from sending to the last byte of its answer. The
 read timeout only bounds the wait for each next byte, so a server sending one byte every
 few seconds would otherwise keep a command running for ever. Zuora itself answers a
 request still running after 120 s with a 504 (docs/zuora-api.md §2.5), so a shorter
-deadline would cut off answers the server is still going to give."""
+deadline would cut off answers the server is still going to give. `[network]
+answer_deadline_s` changes it."""
+
+Answer = Literal["list", "job"]
+"""Which size limit an answer is read under: `MAX_LIST_ANSWER_BYTES` or
+`MAX_JOB_ANSWER_BYTES`."""
+
+_LIMIT_NAMES: Final[Mapping[str, tuple[str, str]]] = {
+    "list": ("a list answer", "max_list_answer_mb"),
+    "job": ("the answer of one job", "max_job_answer_mb"),
+}
 
 
 class AnswerTooLarge(MalformedResponse):
-    """The answer went past `MAX_ANSWER_BYTES`; ztui stopped reading it."""
+    """The answer went past its size limit (`MAX_LIST_ANSWER_BYTES` or
+    `MAX_JOB_ANSWER_BYTES`); ztui stopped reading it."""
 
 
 class Transport:
@@ -129,11 +147,13 @@ class Transport:
         read_only: When True every write raises `ReadOnlyError` before anything is sent.
         max_retries: Retries for idempotent requests on 5xx, 429 and transport errors.
         max_retry_wait: A retry that would wait longer than this raises instead.
-        max_answer_bytes: The most read of one answer (`MAX_ANSWER_BYTES`).
+        max_list_answer_bytes: The most read of a list answer (`MAX_LIST_ANSWER_BYTES`).
+        max_job_answer_bytes: The most read of any other answer (`MAX_JOB_ANSWER_BYTES`).
         answer_deadline_s: The longest one request may take (`ANSWER_DEADLINE_S`).
     """
 
-    max_answer_bytes: int = MAX_ANSWER_BYTES
+    max_list_answer_bytes: int = MAX_LIST_ANSWER_BYTES
+    max_job_answer_bytes: int = MAX_JOB_ANSWER_BYTES
     answer_deadline_s: float = ANSWER_DEADLINE_S
 
     def __init__(
@@ -252,6 +272,7 @@ class Transport:
         auth: httpx.Auth | None = None,
         may_refresh: bool = True,
         stream: bool = False,
+        answer: Answer = "job",
         params: Mapping[str, str | int] | None = None,
         json_body: object = None,
         content: bytes | None = None,
@@ -259,6 +280,9 @@ class Transport:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         """Send one request (twice when `auth` refreshes the token) and return the answer.
+
+        The answer is read whole (unless `stream`) under the size limit `answer` names,
+        and the whole exchange within `answer_deadline_s`.
 
         Raises:
             TransportError: No answer (timeout, refused or dropped connection).
@@ -285,7 +309,7 @@ class Transport:
             async with asyncio.timeout(self.answer_deadline_s):
                 response = await self._http.send(request, auth=auth, stream=True)
                 if not stream:
-                    await self._read_bounded(response, method, path)
+                    await self._read_bounded(response, method, path, answer)
         except TimeoutError:
             if response is not None:
                 await response.aclose()
@@ -331,9 +355,11 @@ class Transport:
             ) from None
         return response
 
-    async def _read_bounded(self, response: httpx.Response, method: str, path: str) -> None:
-        """Read the whole answer as `response.aread()` does, stopping at the size cap."""
-        limit = self.max_answer_bytes
+    async def _read_bounded(
+        self, response: httpx.Response, method: str, path: str, answer: Answer
+    ) -> None:
+        """Read the whole answer as `response.aread()` does, stopping at its size limit."""
+        limit = self.max_list_answer_bytes if answer == "list" else self.max_job_answer_bytes
         declared = response.headers.get("Content-Length", "")
         total = int(declared) if declared.isdigit() else 0
         chunks: list[bytes] = []
@@ -346,8 +372,10 @@ class Transport:
                 chunks.append(chunk)
         if total > limit:
             await response.aclose()
+            what, key = _LIMIT_NAMES[answer]
             raise AnswerTooLarge(
-                f"The answer is larger than {limit // (1024 * 1024)} MB; ztui stopped reading it",
+                f"The answer to {method} {path} is larger than {_megabytes(limit)}, the limit "
+                f"for {what} ([network] {key}); ztui stopped reading it",
                 status=response.status_code,
                 request_id=response.headers.get("Zuora-Request-Id"),
                 method=method,
@@ -466,8 +494,12 @@ class Transport:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         idempotency_key: str | None = None,
         stream: bool = False,
+        answer: Answer = "job",
     ) -> tuple[httpx.Response, Any]:
         """Send one API request with auth, retries and error mapping.
+
+        `answer` says which size limit the answer is read under: "list" for job lists,
+        pages and error lists, "job" for everything else.
 
         Returns:
             The response and its decoded JSON (None for `raw` routes). A `stream=True`
@@ -503,6 +535,7 @@ class Transport:
                     auth=self.auth,
                     may_refresh=not refreshed,
                     stream=stream,
+                    answer=answer,
                     params=params,
                     json_body=json_body,
                     content=content,
@@ -559,6 +592,11 @@ class Transport:
                 continue
             self.record(error)
             raise error
+
+
+def _megabytes(limit: int) -> str:
+    mb = limit / (1024 * 1024)
+    return f"{mb:g} MB" if mb >= 1 else f"{limit:,} bytes"
 
 
 def _unreachable(exc: httpx.ConnectError, base: httpx.URL, method: str, path: str) -> Unreachable:

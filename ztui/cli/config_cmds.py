@@ -43,6 +43,11 @@ bell = false
 osc9 = false                # desktop notification via OSC 9 (iTerm2, WezTerm, kitty...)
 # command = ["notify-send", "ztui"]   # argv, run without a shell
 
+[network]
+max_list_answer_mb = 64     # the most read of a job list or page (after gzip)
+max_job_answer_mb = 16      # the most read of one job's answer; result files are not limited
+answer_deadline_s = 120     # the longest one request may take, to its answer's last byte
+
 # The local simulator (`ztui sim`), which needs no real tenant.
 [profiles.local]
 base_url = "http://127.0.0.1:8787"

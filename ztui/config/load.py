@@ -22,6 +22,7 @@ from ztui.config.environments import ENVIRONMENTS, check_url
 from ztui.config.lines import dotted, locate_syntax_error, scan_lines
 from ztui.config.schema import (
     KNOWN_THEMES,
+    NetworkSettings,
     NotifySettings,
     ProfileConfig,
     Settings,
@@ -31,6 +32,10 @@ from ztui.core.paths import config_path
 
 _UUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 """A 36-character UUID with hyphens, the form [REF] requires of entity ids."""
+
+
+MAX_ANSWER_MB: Final = 4096
+"""The most `[network]` lets ztui read of one answer: past that, memory runs out first."""
 
 
 class ConfigError(Exception):
@@ -259,6 +264,26 @@ class _Validator:
                 "hide_finished_after_s", defaults.hide_finished_after_s
             ),
             notify=self.notify(table, prefix),
+        )
+
+    def network(self, data: Mapping[str, Any]) -> NetworkSettings:
+        prefix = ("network",)
+        table = self.table(data, "network", ())
+        known = {"max_list_answer_mb", "max_job_answer_mb", "answer_deadline_s"}
+        self.unknown(table, known, prefix)
+        defaults = NetworkSettings()
+        list_mb = self.integer(table, "max_list_answer_mb", prefix, minimum=1)
+        job_mb = self.integer(table, "max_job_answer_mb", prefix, minimum=1)
+        for key, value in (("max_list_answer_mb", list_mb), ("max_job_answer_mb", job_mb)):
+            if value is not None and value > MAX_ANSWER_MB:
+                raise self.error(
+                    (*prefix, key), f"must be at most {MAX_ANSWER_MB} (MB), got {value}"
+                )
+        deadline = self.number(table, "answer_deadline_s", prefix, minimum=1.0)
+        return NetworkSettings(
+            max_list_answer_mb=list_mb if list_mb is not None else defaults.max_list_answer_mb,
+            max_job_answer_mb=job_mb if job_mb is not None else defaults.max_job_answer_mb,
+            answer_deadline_s=deadline if deadline is not None else defaults.answer_deadline_s,
         )
 
     def keymap(self, parent: Mapping[str, Any], prefix: Sequence[str]) -> Mapping[str, str]:
@@ -527,8 +552,9 @@ def load_settings(path: Path | None = None) -> Settings:
             path=file,
         ) from None
     validator = _Validator(file, text)
-    validator.unknown(data, {"ui", "profiles", "default_profile"}, ())
+    validator.unknown(data, {"ui", "network", "profiles", "default_profile"}, ())
     ui = validator.ui(data)
+    network = validator.network(data)
     profiles = validator.profiles(data)
     default_profile = validator.string(data, "default_profile", ())
     if default_profile is not None and default_profile not in profiles:
@@ -545,6 +571,7 @@ def load_settings(path: Path | None = None) -> Settings:
         )
     return Settings(
         ui=ui,
+        network=network,
         profiles=MappingProxyType(profiles),
         default_profile=default_profile,
         path=file,

@@ -1,8 +1,9 @@
 """Provides the settings ztui reads from its config file and the profile a run resolves.
 
-`Settings` is the whole file: the `[ui]` table (`UiSettings`, with `NotifySettings`) and
-each `[profiles.NAME]` (`ProfileConfig`). `ResolvedProfile` is one profile merged with
-the environment and the command line: what a run connects with. All are frozen.
+`Settings` is the whole file: the `[ui]` table (`UiSettings`, with `NotifySettings`), the
+`[network]` table (`NetworkSettings`) and each `[profiles.NAME]` (`ProfileConfig`).
+`ResolvedProfile` is one profile merged with the environment and the command line: what a
+run connects with. All are frozen.
 """
 
 from __future__ import annotations
@@ -86,6 +87,20 @@ class UiSettings:
 
 
 @dataclass(frozen=True)
+class NetworkSettings:
+    """The `[network]` table: how much of an answer ztui reads, and for how long."""
+
+    max_list_answer_mb: int = 64
+    """The most read of a list answer (a job list, a page, row errors), after gzip."""
+    max_job_answer_mb: int = 16
+    """The most read of any other answer (one job, a create, a stop), after gzip. Result
+    files are streamed to disk and are not limited."""
+    answer_deadline_s: float = 120.0
+    """The longest one request may take, from sending it to the last byte of its answer
+    (Zuora answers a request still running after 120 s with a 504)."""
+
+
+@dataclass(frozen=True)
 class ProfileConfig:
     """One `[profiles.NAME]` table, validated but not yet merged with overrides."""
 
@@ -138,6 +153,8 @@ class Settings:
 
     ui: UiSettings = field(default_factory=UiSettings)
     """The `[ui]` table."""
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    """The `[network]` table."""
     profiles: Mapping[str, ProfileConfig] = field(default_factory=lambda: MappingProxyType({}))
     """Profiles by name, in file order."""
     default_profile: str | None = None

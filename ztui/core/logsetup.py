@@ -41,7 +41,10 @@ _MIN_SECRET_LEN: Final = 4
 
 _registered: set[str] = set()
 _registered_lock = threading.Lock()
-_registered_pattern: re.Pattern[str] | None = None
+_registered_values: tuple[str, ...] = ()
+"""The registered values, longest first (so a secret that contains another is masked
+whole). Plain text, not one compiled pattern: a pattern per change would fill the `re`
+module's cache as tokens come and go over a long run."""
 
 # `Authorization: Bearer x`, `"Authorization": "Basic x"`, `authorization=x`, and httpx's
 # header tuples `(b'authorization', b'Bearer x')`. The scheme word is kept, the credential
@@ -96,26 +99,42 @@ def register_secret(value: str) -> None:
     Args:
         value: The secret text.
     """
-    global _registered_pattern
+    global _registered_values
     if len(value) < _MIN_SECRET_LEN:
         return
-    variants = {value, quote(value, safe=""), quote_plus(value, safe="")}
-    variants.add(value.replace("\\", "\\\\").replace('"', '\\"'))
+    variants = _spellings(value)
     with _registered_lock:
         if variants <= _registered:
             return
         _registered.update(variants)
-        # Longest first, so a secret that contains another is masked whole.
-        alternatives = sorted(_registered, key=len, reverse=True)
-        _registered_pattern = re.compile("|".join(re.escape(v) for v in alternatives))
+        _registered_values = tuple(sorted(_registered, key=len, reverse=True))
+
+
+def _spellings(value: str) -> set[str]:
+    """`value` as it is, URL-encoded, and JSON-escaped."""
+    variants = {value, quote(value, safe=""), quote_plus(value, safe="")}
+    variants.add(value.replace("\\", "\\\\").replace('"', '\\"'))
+    return variants
+
+
+def forget_secret(value: str) -> None:
+    """Stop masking `value` (and its spellings) from now on: an access token that has
+    been replaced, so the mask list stays as short as the secrets still in use."""
+    global _registered_values
+    variants = _spellings(value)
+    with _registered_lock:
+        if not variants & _registered:
+            return
+        _registered.difference_update(variants)
+        _registered_values = tuple(sorted(_registered, key=len, reverse=True))
 
 
 def clear_registered_secrets() -> None:
     """Forget every value given to `register_secret` (for tests)."""
-    global _registered_pattern
+    global _registered_values
     with _registered_lock:
         _registered.clear()
-        _registered_pattern = None
+        _registered_values = ()
 
 
 def _mask_url_query(match: re.Match[str]) -> str:
@@ -154,11 +173,11 @@ def redact(text: str) -> str:
     """
     if not text:
         return text
-    pattern = _registered_pattern
-    if pattern is not None:
-        # Registered values go first, so a secret containing `&` or quotes is masked
-        # whole before the key/value rules could split it.
-        text = pattern.sub(REDACTED, text)
+    # Registered values go first, so a secret containing `&` or quotes is masked whole
+    # before the key/value rules could split it.
+    for value in _registered_values:
+        if value in text:
+            text = text.replace(value, REDACTED)
     text = _URL.sub(_mask_url_query, text)
     text = _AUTH_HEADER.sub(_mask_auth_header, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{REDACTED}", text)

@@ -475,6 +475,15 @@ class HubFeed:
         body = wire_dumps({"type": "refresh", "family": family.value if family else None})
         self._background("a refresh", "POST", "/api/refresh", body)
 
+    def read_every_page(self, family: Family) -> None:
+        """Ask the hub to read every page of `family`'s list on its next poll (a list the
+        page limit cut short); every viewer then sees the whole list."""
+        if self.problem is not None:
+            self._wake.set()
+            return
+        body = wire_dumps({"type": "refresh", "family": family.value, "every_page": True})
+        self._background("reading every page", "POST", "/api/refresh", body)
+
     def pause(self) -> None:
         """Freeze this viewer's board; the hub and the other viewers go on."""
         if not self._paused and self._shown is not None:

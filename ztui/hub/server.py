@@ -222,6 +222,7 @@ async def _body(request: Request, limit: int = 64 * 1024) -> bytes:
 async def refresh(request: Request) -> Response:
     """`POST /api/refresh`."""
     family: Family | None = None
+    every_page = False
     try:
         body = await _body(request)
         if body.strip():
@@ -230,9 +231,16 @@ async def refresh(request: Request) -> Response:
             value = json.loads(body)
             name = value.get("family") if isinstance(value, dict) else None
             family = _family(name) if isinstance(name, str) else None
+            every_page = isinstance(value, dict) and value.get("every_page") is True
     except (ValueError, HubProtocolError):
         return _bad("a refresh request that is not JSON")
-    polled = _hub(request).refresh(family)
+    hub = _hub(request)
+    if every_page and family is not None and hub.poller is not None:
+        # A viewer's `l`: the hub's next poll of that family reads every page, for all.
+        hub.poller.read_every_page(family)
+        polled = True
+    else:
+        polled = hub.refresh(family)
     return _message(wire_dumps({"type": "refresh", "polled": polled}))
 
 

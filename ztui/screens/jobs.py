@@ -302,6 +302,14 @@ class JobListScreen(Screen[None]):
             tooltip="Unmark every job",
         ),
         Binding(
+            "l",
+            "read_older",
+            "Read older",
+            show=False,
+            id="jobs.read_older",
+            tooltip="Read every page of a list the page limit cut short (the status bar says)",
+        ),
+        Binding(
             "escape",
             "clear_filter",
             "Clear filter",
@@ -630,6 +638,19 @@ class JobListScreen(Screen[None]):
         """Poll now (after the poll in progress, if any)."""
         self.ztui.refresh_now()
         self.notify("Refreshing…", timeout=2)
+
+    def action_read_older(self) -> None:
+        """Read every page of the lists the page limit cut short, once."""
+        snapshot = self._shown
+        cut = [f for f, s in snapshot.families.items() if s.truncated] if snapshot else []
+        poller = self.ztui.poller
+        if not cut or poller is None:
+            self.notify("Every list is read to its end.", timeout=3)
+            return
+        for family in cut:
+            poller.read_every_page(family)
+        labels = ", ".join(family.label for family in cut)
+        self.notify(f"Reading every page of {labels}…", timeout=4)
 
     def action_pause(self) -> None:
         """Pause or resume polling."""

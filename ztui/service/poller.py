@@ -65,6 +65,9 @@ DEFAULT_FATAL_HINT = (
 
 Sleep = Callable[[float], Awaitable[None]]
 
+EVERY_PAGE_LIMIT = 100_000
+"""Pages `read_every_page` reads at most: in practice, all of them (4 million jobs)."""
+
 
 @dataclass(frozen=True)
 class PollTiming:
@@ -141,6 +144,10 @@ class JobPoller:
         self._aqua = AquaWatch(aqua_ids)
         self._disabled: set[Family] = set()
         self._warnings: dict[Family, str] = {}
+        self._truncated: dict[Family, int] = {}
+        """Families whose list the page limit cut short: jobs read (see `FamilyStatus`)."""
+        self._every_page: set[Family] = set()
+        """Families whose next poll reads every page (`read_every_page`)."""
         self._warned: set[Family] = set()
         self._fatal: str | None = None
         self.fatal_error: ApiError | None = None
@@ -224,6 +231,14 @@ class JobPoller:
                 self._forced.add(target)
         self._refresh_requested = True
         self._wake.set()
+
+    def read_every_page(self, family: Family) -> None:
+        """Read every page of `family`'s list on its next poll (now), past the page limit
+        and whatever the newest pages hold: the board's way to show what a cut list left
+        out. Later polls go back to reading only the newest pages."""
+        if family in self._families:
+            self._every_page.add(family)
+            self.refresh_now(family)
 
     def pause(self) -> None:
         """Stop automatic polls until `resume()`; publishes a snapshot saying so."""
@@ -464,6 +479,7 @@ class JobPoller:
                 as_of=self._clock(),
                 unreadable=unreadable,
                 warning=self._warnings.get(family),
+                truncated=self._truncated.get(family),
             )
             if self._latest is None and family is not targets[-1]:
                 # First poll: show each family as soon as it arrives, not after the last.
@@ -512,7 +528,10 @@ class JobPoller:
         cursor: str | None = None
         cursors: set[str] = set()
         reached_end = False
-        for _ in range(self.settings.co_max_pages):
+        cut = True
+        every = family in self._every_page
+        self._every_page.discard(family)
+        for _ in range(EVERY_PAGE_LIMIT if every else self.settings.co_max_pages):
             page = await page_of(self._client, size, cursor)
             new_here = False
             for job in page.jobs:
@@ -526,15 +545,24 @@ class JobPoller:
                 break
             if page.cursor in cursors or page.cursor == cursor:
                 self._repeated_cursor(family, page.cursor)
+                cut = False
                 break
             cursors.add(page.cursor)
-            if not new_here and not awaited:
+            if not new_here and not awaited and not every:
+                cut = False
                 break
             cursor = page.cursor
         if reached_end:
             self._jobs[family] = seen
+            self._truncated.pop(family, None)
         else:
             known.update(seen)
+            if cut:
+                # The page limit ended the walk while pages still held unseen jobs: what
+                # lies deeper was not read, and the list has no total to say how much.
+                self._truncated[family] = len(known)
+            elif family in self._truncated:
+                self._truncated[family] = len(known)
 
     # ------------------------------------------------------------------ failures
 

@@ -56,6 +56,10 @@ class FamilyStatus:
     warning: str | None = None
     """Something odd the server did that did not stop the poll (a repeated paging
     cursor), in one line; None when there was nothing."""
+    truncated: int | None = None
+    """Set when the page limit (`PollSettings.co_max_pages`) cut the family's list short:
+    how many of its jobs were read. Older ones were not, and the list says no total
+    (docs/zuora-api.md §6). None once a walk reached the end of the list."""
 
     @property
     def is_stale(self) -> bool:

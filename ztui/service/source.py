@@ -40,6 +40,10 @@ class JobSource(Protocol):
         """Poll as soon as possible: `family` only, or every family."""
         ...
 
+    def read_every_page(self, family: Family) -> None:
+        """Read every page of `family`'s list on its next poll (past the page limit)."""
+        ...
+
     def pause(self) -> None:
         """Hold back new snapshots until `resume()`."""
         ...

@@ -29,6 +29,9 @@ class SimConfig:
     # --- scenario and clock -------------------------------------------------------------
     jobs: int = 60
     """Seeded scenario size across the five families (0 = empty)."""
+    co_jobs: int = 0
+    """Custom-object jobs seeded on top of `jobs` (a tenant with a long custom-object
+    history, e.g. 15,000, far more than the board reads)."""
     seed: int = 1
     """Seed of the scenario and of every id the simulator makes."""
     running: int | None = None
@@ -162,6 +165,8 @@ class SimConfig:
             raise ValueError("SimConfig.jobs must be >= 0")
         if self.running is not None and self.running < 0:
             raise ValueError("SimConfig.running must be >= 0 or None")
+        if self.co_jobs < 0:
+            raise ValueError("SimConfig.co_jobs must be >= 0")
         if self.speed <= 0:
             raise ValueError("SimConfig.speed must be > 0")
         if self.tick_s <= 0:
@@ -181,7 +186,7 @@ class SimConfig:
         return data
 
 
-RUNTIME_FIXED = frozenset({"jobs", "seed", "running", "clock", "start_epoch", "speed"})
+RUNTIME_FIXED = frozenset({"jobs", "co_jobs", "seed", "running", "clock", "start_epoch", "speed"})
 """Fields `/_sim/config` refuses to change: they shape the scenario or the clock."""
 
 

@@ -88,8 +88,9 @@ def _past(rng: random.Random, now: float, duration: float) -> float:
     return now - max(ago, duration + 300.0)
 
 
-def seed_scenario(sim: Simulator, n: int, seed: int) -> None:
-    """Fill `sim` with `n` jobs reproducibly from `seed`."""
+def seed_scenario(sim: Simulator, n: int, seed: int, co_extra: int = 0) -> None:
+    """Fill `sim` with `n` jobs reproducibly from `seed`, plus `co_extra` custom-object
+    jobs."""
     rng = random.Random(seed)
     ids = IdMaker(rng)
     env = Env(sim.files, ids, sim.config)
@@ -97,7 +98,7 @@ def seed_scenario(sim: Simulator, n: int, seed: int) -> None:
     now = sim.clock.now()
     tick = cfg.tick_s
     n_db, n_bd, n_prop, n_aqua = (round(n * w) for w in (0.25, 0.10, 0.10, 0.25))
-    n_co = max(0, n - n_db - n_bd - n_prop - n_aqua)
+    n_co = max(0, n - n_db - n_bd - n_prop - n_aqua) + co_extra
     jobs: list[DataBackfillJob | BatchJob | CustomObjectJob | AquaJob] = []
     running_left = _Running(cfg.running)
 
@@ -301,6 +302,6 @@ def _created(job: DataBackfillJob | BatchJob | CustomObjectJob | AquaJob) -> flo
 def seeded_simulator(config: SimConfig | None = None) -> Simulator:
     """A new simulator holding the scenario its config asks for (`jobs` jobs, `seed`)."""
     sim = Simulator(config or SimConfig())
-    if sim.config.jobs:
-        seed_scenario(sim, sim.config.jobs, sim.config.seed)
+    if sim.config.jobs or sim.config.co_jobs:
+        seed_scenario(sim, sim.config.jobs, sim.config.seed, sim.config.co_jobs)
     return sim

@@ -122,6 +122,26 @@ def budget_text(
     return Content.assemble(*parts)
 
 
+def truncated_text(status: FamilyStatus, *, compact: bool = False) -> Content:
+    """What the page limit left out of a family's list, and how to see it.
+
+    The list has no total (docs/zuora-api.md §6), so how many older jobs there are is
+    not known until they are read: `l` reads every page.
+
+    Args:
+        status: A family status whose `truncated` is set.
+        compact: Fewer words, for a narrow terminal.
+    """
+    if compact:
+        return Content.assemble(
+            (f"{status.family.label}: {status.truncated or 0:,} newest", "$warning"), " (l)"
+        )
+    return Content.assemble(
+        (f"{status.family.label}: newest {status.truncated or 0:,} only", "$warning"),
+        " (l reads older)",
+    )
+
+
 def counts_text(counts: dict[JobState, int]) -> Content:
     """Job counts by state in a fixed order, e.g. `60 jobs: 3 queued 5 running 2 failed`."""
     total = sum(counts.values())
@@ -298,10 +318,10 @@ class StatusBar(Widget):
             line_one = [Content.styled(snapshot.fatal, "$error bold")]
         elif snapshot.feed_error:
             # A viewer whose hub is lost: say so, and how old the data is, before all else.
-            short = snapshot.feed_error.partition(" · ")[0]
+            brief = snapshot.feed_error.partition(" · ")[0]
             line_one = [
                 Content.styled(snapshot.feed_error, "$warning bold"),
-                Content.styled(short, "$warning bold"),
+                Content.styled(brief, "$warning bold"),
             ]
 
         # The poll time and call counter change on every poll, so they share one line and
@@ -332,19 +352,32 @@ class StatusBar(Widget):
         line_three = [counts]
         if shown is not None and shown != len(snapshot.jobs):
             line_three.insert(0, Content.assemble(counts, f" ({shown:,} shown)"))
+        cut = [s for s in snapshot.families.values() if s.truncated]
+        short: list[Content] = []
+        if cut:
+            # A list the page limit cut short: say so, and how to see the rest.
+            full = [truncated_text(status) for status in cut]
+            short = [truncated_text(status, compact=True) for status in cut]
+            line_three = [
+                *(Content.assemble(line, " · ", _join(full, " · ")) for line in line_three),
+                *(Content.assemble(line, " · ", _join(short, " · ")) for line in line_three),
+            ]
         if badges:
             line_three = [Content.assemble(line, "  ", _join(badges, " ")) for line in line_three]
+        notices = list(short)
         if journal_problem:
             # Until a write is on record again: every write made meanwhile is not.
             alert = f" JOURNAL NOT RECORDING: {journal_problem} "
+            flag = Content.styled(" JOURNAL NOT RECORDING ", "reverse $error bold")
             line_three = [
                 *(
                     Content.assemble(line, "  ", (alert, "reverse $error bold"))
                     for line in line_three
                 ),
-                *(
-                    Content.assemble(line, "  ", (" JOURNAL NOT RECORDING ", "reverse $error bold"))
-                    for line in line_three
-                ),
+                *(Content.assemble(line, "  ", flag) for line in line_three),
             ]
+            notices.insert(0, flag)
+        if notices:
+            # Narrower than every form: the notices first, the counts after them (cut).
+            line_three.append(Content.assemble(_join(notices, " · "), " · ", counts))
         self.show(line_one, line_two, line_three)

@@ -77,7 +77,7 @@ class CustomObjectEndpoints:
             params["cursor"] = cursor
         if status:
             params["status"] = status
-        response, body = await self._t.call("GET", _CO, shape="co", params=params)
+        response, body = await self._t.call("GET", _CO, shape="co", params=params, answer="list")
         with reading(self._t, response):
             jobs = body_jobs(
                 body,
@@ -153,7 +153,7 @@ class CustomObjectEndpoints:
     async def list_custom_object_errors(self, job_id: str) -> list[JobError]:
         """Fetch the row-level errors of a custom-object bulk job."""
         path = f"{_CO}/{segment(job_id, 'Job id')}/errors"
-        response, body = await self._t.call("GET", path, shape="co")
+        response, body = await self._t.call("GET", path, shape="co", answer="list")
         with reading(self._t, response):
             return parse_job_errors(body)
 
@@ -163,7 +163,7 @@ class CustomObjectEndpoints:
         For viewers that show malformed entries as received instead of failing the list.
         """
         path = f"{_CO}/{segment(job_id, 'Job id')}/errors"
-        _response, body = await self._t.call("GET", path, shape="co")
+        _response, body = await self._t.call("GET", path, shape="co", answer="list")
         return body
 
     async def cancel_custom_object_job(

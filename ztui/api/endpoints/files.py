@@ -48,7 +48,7 @@ class FileEndpoints:
             `(filename, content)`: the name from `Content-Disposition` (or `<type>.csv`).
         """
         path = f"{UNO}/jobs/{segment(job_type, 'Job type')}/template"
-        response, _ = await self._t.call("GET", path, shape="raw", accept="text/csv")
+        response, _ = await self._t.call("GET", path, shape="raw", accept="text/csv", answer="list")
         filename = disposition_filename(response.headers.get("Content-Disposition"))
         return filename or f"{job_type}.csv", response.content
 

@@ -32,7 +32,7 @@ from ztui.api.errors import (
     NotSupported,
 )
 from ztui.api.models import Family, Job
-from ztui.api.transport import Transport
+from ztui.api.transport import Answer, Transport
 from ztui.families.booking_date import parse_booking_date_job
 from ztui.families.data_backfill import DATA_BACKFILL_MAX_BYTES, parse_data_backfill_job
 from ztui.families.propagation import PROPAGATION_MAX_BATCH_SIZE, parse_propagation_job
@@ -85,7 +85,7 @@ class UnoEndpoints:
         failures: list[ApiError] = []
         for path in candidates:
             try:
-                response, body = await self._t.call("GET", path, shape="uno")
+                response, body = await self._t.call("GET", path, shape="uno", answer="list")
                 with reading(self._t, response):
                     jobs = body_jobs(
                         body, parse_data_backfill_job, "data backfill list", response, _DB
@@ -163,7 +163,7 @@ class UnoEndpoints:
 
     async def list_booking_date_jobs(self) -> list[Job]:
         """List every booking-date backfill job."""
-        response, body = await self._t.call("GET", _BOOKING, shape="uno")
+        response, body = await self._t.call("GET", _BOOKING, shape="uno", answer="list")
         with reading(self._t, response):
             return body_jobs(
                 body, parse_booking_date_job, "booking-date list", response, Family.BOOKING_DATE
@@ -242,10 +242,17 @@ class UnoEndpoints:
         return self._propagation_readable
 
     async def _propagation_call(
-        self, method: str, path: str, what: str, json_body: object = None
+        self,
+        method: str,
+        path: str,
+        what: str,
+        json_body: object = None,
+        answer: Answer = "job",
     ) -> tuple[httpx.Response, Any]:
         try:
-            result = await self._t.call(method, path, shape="uno", json_body=json_body)
+            result = await self._t.call(
+                method, path, shape="uno", json_body=json_body, answer=answer
+            )
         except (NotFound, NotSupported) as exc:
             # docs/zuora-api.md §5: list/get/stop exist only in the newest REF. A 404 before any of
             # them ever worked means the tenant lacks them; afterwards it is a missing job.
@@ -270,7 +277,9 @@ class UnoEndpoints:
         Raises:
             NotSupported: The tenant does not serve this REF-only call (404/405).
         """
-        response, body = await self._propagation_call("GET", _PROPAGATION, "job listing")
+        response, body = await self._propagation_call(
+            "GET", _PROPAGATION, "job listing", answer="list"
+        )
         with reading(self._t, response):
             return body_jobs(
                 body, parse_propagation_job, "auto-backfill list", response, Family.PROPAGATION

@@ -95,6 +95,13 @@ def build_parser(command: str) -> argparse.ArgumentParser:
             metavar="ID",
             help="also list this AQuA job (AQuA has no list; the journal's are included)",
         )
+        parser.add_argument(
+            "--meta",
+            action="store_true",
+            help='with --json: print one object, {"jobs": [...], "meta": {...}}, whose meta '
+            "says what the listing left out (old finished jobs, families that failed, lists "
+            "cut short) and how to see it",
+        )
     elif command in ("show", "errors", "stop"):
         descriptions = {
             "show": "Show one job in full. The id is looked up across families.",
@@ -265,6 +272,8 @@ def main(command: str, argv: list[str]) -> int:
     prog = f"ztui {command}"
     parser = build_parser(command)
     args = parser.parse_args(argv)
+    if getattr(args, "meta", False) and not args.json:
+        parser.error("--meta goes with --json (it wraps the array in an object)")
     for name in ("family", "state"):
         value = getattr(args, name, None)
         if isinstance(value, list):

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from ztui.api.errors import ApiError
 from ztui.api.models import Family, Job, JobState
@@ -40,6 +40,9 @@ from ztui.families import POLL_ORDER, family_def
 from ztui.view.listing import board_order, hide_old_finished
 
 __all__ = ["board_order", "hide_old_finished"]
+
+if TYPE_CHECKING:
+    from ztui.service.snapshot import JobSnapshot
 
 ONE_SHOT_RETRY_S = 30.0
 """How long a one-shot command keeps retrying transient errors before giving up."""
@@ -240,7 +243,14 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
     for job in unreadable:
         _note("ztui jobs", f"warning: {unreadable_text(job)}")
 
-    if args.json:
+    left_out = left_out_of(snapshot, hidden, conn.settings.ui.hide_finished_after_s)
+    if args.json and args.meta:
+        envelope = {
+            "jobs": [job_to_dict(job) for job in jobs],
+            "meta": {"complete": not left_out, "left_out": left_out},
+        }
+        _print(dumps(envelope))
+    elif args.json:
         _print(dumps([job_to_dict(job) for job in jobs]))
     elif args.jsonl:
         for job in jobs:
@@ -261,6 +271,12 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
     for family, status in snapshot.families.items():
         if status.warning:
             _note("ztui jobs", f"warning: {family.label}: {status.warning}")
+        if status.truncated:
+            _note(
+                "ztui jobs",
+                f"warning: {family.label}: the list was cut after {LIST_MAX_PAGES:,} pages "
+                f"({status.truncated:,} jobs); older ones were not read",
+            )
         if status.state == "auth_error":
             _note("ztui jobs", f"error: {family.label} jobs left out: {status.error}")
             code = ExitCode.AUTH
@@ -269,6 +285,50 @@ async def cmd_jobs(conn: Connection, args: argparse.Namespace) -> ExitCode:
             if code is ExitCode.OK:
                 code = ExitCode.ERROR
     return code
+
+
+def left_out_of(snapshot: JobSnapshot, hidden: int, hide_after_s: float) -> list[dict[str, Any]]:
+    """What a listing left out, for `--json --meta`: one object per cause.
+
+    Each has `reason` (`age`: finished jobs older than `hide_finished_after_s`; `pages`:
+    a list cut at the page limit; `failed`: a family whose poll failed), `family` (None
+    for `age`), `count` (None when it is not known: a cut list has no total, docs/
+    zuora-api.md §6), `detail` (one line) and `how_to_see`.
+    """
+    items: list[dict[str, Any]] = []
+    if hidden:
+        items.append(
+            {
+                "reason": "age",
+                "family": None,
+                "count": hidden,
+                "detail": f"finished jobs older than {_age(hide_after_s)}",
+                "how_to_see": "ztui jobs --all",
+            }
+        )
+    for family, status in snapshot.families.items():
+        if status.truncated:
+            items.append(
+                {
+                    "reason": "pages",
+                    "family": family.value,
+                    "count": None,
+                    "detail": f"the list was cut after {status.truncated:,} jobs; older ones "
+                    "were not read (the list has no total)",
+                    "how_to_see": f"ztui jobs --family {family.value} --all",
+                }
+            )
+        if status.state == "auth_error" or status.is_stale or status.state == "error":
+            items.append(
+                {
+                    "reason": "failed",
+                    "family": family.value,
+                    "count": None,
+                    "detail": status.error or status.state,
+                    "how_to_see": "fix the cause and list again",
+                }
+            )
+    return items
 
 
 def unreadable_text(job: Job) -> str:

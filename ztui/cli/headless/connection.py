@@ -321,7 +321,7 @@ async def connect(settings: Settings, profile: ResolvedProfile) -> AsyncIterator
     from ztui.service.connection import open_client
 
     try:
-        client = open_client(profile)
+        client = open_client(profile, settings.network)
     except ValueError as exc:
         raise CommandError(f"profile {profile.name!r}: {exc}", ExitCode.USAGE) from None
     try:
