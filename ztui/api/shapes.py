@@ -33,6 +33,7 @@ from ztui.api.errors import (
     ServerError,
     WrongEndpoint,
 )
+from ztui.api.jsontext import decode
 
 Shape = Literal["uno", "co", "aqua", "raw"]
 """Which error body shape (docs/zuora-api.md §2.5) and success check a route uses."""
@@ -44,39 +45,11 @@ EXCERPT: Final = 200
 """The most characters of an unexpected body an error quotes."""
 
 
-MAX_DEPTH: Final = 64
-"""How deep decoded JSON may nest; no Zuora answer comes near it (a job is 3 or 4 levels)."""
-
-TOO_DEEP: Final = f"(nested more than {MAX_DEPTH} levels deep: not read)"
-"""What stands in for a value nested deeper than `MAX_DEPTH`."""
-
-
-def bound_depth(value: Any, limit: int = MAX_DEPTH) -> Any:
-    """`value` with every container nested deeper than `limit` replaced by `TOO_DEEP`.
-
-    Iterative, so any depth the decoder accepted is safe here, and everything that walks
-    the value later (parsers, `--json` output, the detail view) stays far from Python's
-    recursion limit.
-    """
-    if not isinstance(value, dict | list):
-        return value
-    stack: list[tuple[dict[Any, Any] | list[Any], int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, child in list(items):
-            if isinstance(child, dict | list):
-                if depth >= limit:
-                    node[key] = TOO_DEEP
-                else:
-                    stack.append((child, depth + 1))
-    return value
-
-
 def loads_or_none(content: bytes) -> Any:
-    """The decoded JSON of `content` (depth-bounded), or None when it is not JSON."""
+    """The decoded JSON of `content` (depth-bounded, with the texts of a list's jobs:
+    `ztui.api.jsontext.decode`), or None when it is not JSON."""
     try:
-        return bound_depth(json.loads(content))
+        return decode(content)
     except (ValueError, RecursionError):
         return None
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ztui.api.models import Family, Job, JobState
+from ztui.api.models import Family, Job, JobState, may_have_key
 from ztui.view.columns import (
     BOARD_COLUMNS,
     COLUMN_KEYS,
@@ -97,12 +97,15 @@ class ViewResult:
 
 
 def haystack(job: Job) -> str:
-    """The lower-cased text the filter searches: id, kind, object, status and state."""
-    raw_object = job.raw.get("object") if isinstance(job.raw, Mapping) else None
-    parts = [job.id, job.kind, job.status, job.state.value, job.family.label]
+    """The lower-cased text the filter searches: id, kind, status, state, family and the
+    job's `object` (custom objects)."""
+    text = f"{job.id} {job.kind} {job.status} {job.state.value} {job.family.label}"
+    raw = job.raw
+    # Most jobs have no `object`: their text says so without being decoded.
+    raw_object = raw.get("object") if may_have_key(raw, "object") else None
     if isinstance(raw_object, str):
-        parts.append(raw_object)
-    return " ".join(parts).lower()
+        text = f"{text} {raw_object}"
+    return text.lower()
 
 
 class HaystackCache:
