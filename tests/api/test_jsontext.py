@@ -1,4 +1,4 @@
-"""`ztui.api.jsontext.decode`: `json.loads`' value, with the text of each listed job."""
+"""`ztui.api.jsontext.decode`: `json.loads`' value, or the text of each listed job."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ztui.api.jsontext import TOO_DEEP, JsonArray, decode
+from ztui.api.jsontext import TOO_DEEP, JsonTexts, decode, decode_element
 from ztui.api.models import RawJson, may_have_key
 
 SAMPLES = [
@@ -22,24 +22,45 @@ SAMPLES = [
 ]
 
 
+def _plain(value: object) -> object:
+    """`value` with its `JsonTexts` decoded again."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, JsonTexts):
+        return [decode_element(t) for t in value.texts]
+    return value
+
+
 @pytest.mark.parametrize("text", SAMPLES)
-def test_the_value_is_json_loads_value(text: str) -> None:
-    decoded = decode(text.encode())
-    assert json.dumps(decoded) == json.dumps(json.loads(text))
+@pytest.mark.parametrize("texts_of", [None, "jobs"])
+def test_the_value_is_json_loads_value(text: str, texts_of: str | None) -> None:
+    decoded = decode(text.encode(), texts_of)
+    assert json.dumps(_plain(decoded)) == json.dumps(json.loads(text))
+    if texts_of is None:
+        assert "JsonTexts" not in repr(decoded)
 
 
-def test_top_level_arrays_carry_each_element_s_text() -> None:
-    body = decode(SAMPLES[1].encode())
+def test_the_named_array_comes_as_each_element_s_text() -> None:
+    body = decode(SAMPLES[1].encode(), "jobs")
     jobs = body["jobs"]
-    assert isinstance(jobs, JsonArray)
+    assert isinstance(jobs, JsonTexts)
     assert jobs.texts == ['{"id" : "é"}', "3", '"s"']
-    assert [json.loads(t) for t in jobs.texts] == list(jobs)
-    assert not isinstance(body["o"]["k"], JsonArray)
+    assert body["o"] == {"k": [1]}
+    assert decode(b'{"jobs": 3}', "jobs") == {"jobs": 3}
 
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"a":1}x', b'{"a":[1,]}', b"{", b'{"a" 1}', b"", b"\xff", b'{"jobs":[1 2]}'],
+    [
+        b'{"a":1}x',
+        b'{"a":[1,]}',
+        b"{",
+        b'{"a" 1}',
+        b"",
+        b"\xff",
+        b'{"jobs":[1 2]}',
+        b'{"jobs":[{"a":tru}]}',
+    ],
 )
 def test_what_is_not_json_fails_as_json_loads_does(content: bytes) -> None:
     try:
@@ -47,20 +68,20 @@ def test_what_is_not_json_fails_as_json_loads_does(content: bytes) -> None:
     except ValueError as exc:
         expected = str(exc)
     with pytest.raises(ValueError, match=re.escape(expected)):
-        decode(content)
+        decode(content, "jobs")
 
 
 def test_encodings_are_detected_as_json_loads_does() -> None:
     for content in ('\ufeff{"jobs":[{"id":1}]}'.encode(), '{"jobs":[1]}'.encode("utf-16")):
-        assert decode(content) == json.loads(content)
+        assert _plain(decode(content, "jobs")) == json.loads(content)
 
 
 def test_depth_is_bounded_and_raw_json_reads_alike() -> None:
     deep = '{"jobs":[{"id":"a","v":' + "[" * 70 + "]" * 70 + "}]}"
-    body = decode(deep.encode())
-    raw = RawJson(body["jobs"].texts[0])
-    assert TOO_DEEP in json.dumps(body)
-    assert dict(raw) == body["jobs"][0]
+    whole = decode(deep.encode())
+    raw = RawJson(decode(deep.encode(), "jobs")["jobs"].texts[0])
+    assert TOO_DEEP in json.dumps(whole)
+    assert dict(raw) == whole["jobs"][0]
 
 
 def test_raw_json_knows_which_keys_it_surely_lacks() -> None:

@@ -1,12 +1,13 @@
-"""Provides the decoding of answers: depth-bounded JSON that keeps the text of each listed job.
+"""Provides the decoding of answers: depth-bounded JSON that can keep the text of each listed job.
 
-A list answer is one object whose arrays (`jobs`, `data`) hold the job objects. `decode`
-returns the same value `json.loads` does, except that each array at the top level of the
-object is a `JsonArray`: a list that also carries the text of each element exactly as it
-arrived. The board keeps a job's text instead of its decoded dict (`ztui.api.models.RawJson`,
-a third of the size) and compares texts to skip parsing jobs that did not change
-(`ztui.api.endpoints.common.JobParseCache`). The texts are slices of the answer, taken
-while the C decoder walks it, so they cost no second pass.
+A list answer is one object whose `jobs` array holds the job objects. `decode` returns
+the value `json.loads` does; asked for the texts of an array (`texts_of="jobs"`), it
+returns that array as `JsonTexts` instead: the text of each element exactly as it arrived,
+checked to be JSON but not kept decoded. The board keeps a job's text instead of its
+decoded dict (`ztui.api.models.RawJson`, a third of the size), compares texts to skip
+parsing jobs that did not change (`ztui.api.endpoints.common.JobParseCache`) and decodes
+only the others, one at a time: the decoded objects of a whole answer never exist at
+once. The texts are slices of the answer, taken while the C decoder walks it.
 """
 
 from __future__ import annotations
@@ -26,15 +27,29 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-class JsonArray(list[Any]):
-    """A decoded JSON array that also holds the text of each element (`texts[i]` is the
-    JSON of `self[i]` as it arrived)."""
+ELEMENT_DEPTH: Final = 2
+"""How deep the elements of a top-level array of an answer's object lie: decoded on their
+own, they are bounded to `MAX_DEPTH - ELEMENT_DEPTH` levels, as in the whole answer."""
+
+
+class JsonTexts:
+    """A JSON array of an answer kept as the text of each element (each one valid JSON)."""
 
     __slots__ = ("texts",)
 
-    def __init__(self, items: list[Any], texts: list[str]) -> None:
-        super().__init__(items)
+    def __init__(self, texts: list[str]) -> None:
         self.texts = texts
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __repr__(self) -> str:
+        return f"JsonTexts({len(self.texts)} elements)"
+
+
+def decode_element(text: str) -> Any:
+    """One element of a `JsonTexts`, decoded and depth-bounded as in the whole answer."""
+    return bound_depth(json.loads(text), MAX_DEPTH - ELEMENT_DEPTH)
 
 
 def bound_depth(value: Any, limit: int = MAX_DEPTH) -> Any:
@@ -60,9 +75,9 @@ def bound_depth(value: Any, limit: int = MAX_DEPTH) -> Any:
     return value
 
 
-def decode(content: bytes | str) -> Any:
-    """The JSON value of `content`, depth-bounded, with the top-level arrays of an object
-    as `JsonArray`s.
+def decode(content: bytes | str, texts_of: str | None = None) -> Any:
+    """The JSON value of `content`, depth-bounded; when it is an object whose `texts_of`
+    is an array, that array as `JsonTexts`.
 
     Raises:
         ValueError: `content` is not JSON (or not UTF-8).
@@ -74,7 +89,7 @@ def decode(content: bytes | str) -> Any:
         else:
             # As `json.loads` reads bytes: UTF-8, -16 or -32, a byte order mark allowed.
             text = content.decode(json.detect_encoding(content), "surrogatepass")
-        value = _decode_object(text)
+        value = _decode_object(text, texts_of) if texts_of is not None else None
     except (ValueError, IndexError, StopIteration):
         value = None
     if value is None:
@@ -89,9 +104,9 @@ def _skip(text: str, i: int) -> int:
     return match.end() if match is not None else i
 
 
-def _decode_object(text: str) -> dict[str, Any] | None:
-    """`text` decoded when it is one JSON object, with texts for its arrays; None when it
-    is something else (the caller decodes it plainly).
+def _decode_object(text: str, texts_of: str) -> dict[str, Any] | None:
+    """`text` decoded when it is one JSON object, its array `texts_of` as texts; None when
+    it is something else (the caller decodes it plainly).
 
     Raises:
         ValueError, IndexError, StopIteration: `text` is not valid JSON (the caller
@@ -113,8 +128,8 @@ def _decode_object(text: str) -> dict[str, Any] | None:
         if text[i] != ":":
             raise ValueError("expected ':'")
         i = _skip(text, i + 1)
-        if text[i] == "[":
-            value, i = _array(text, i + 1)
+        if key == texts_of and text[i] == "[":
+            value, i = _texts(text, i + 1)
         else:
             value, i = scan(text, i)
         out[key] = value
@@ -130,22 +145,21 @@ def _decode_object(text: str) -> dict[str, Any] | None:
     return out
 
 
-def _array(text: str, i: int) -> tuple[JsonArray, int]:
-    """The array whose `[` is just before `i`, and the index after its `]`."""
+def _texts(text: str, i: int) -> tuple[JsonTexts, int]:
+    """The array whose `[` is just before `i`, as texts, and the index after its `]`."""
     scan = _SCAN
-    items: list[Any] = []
     texts: list[str] = []
     i = _skip(text, i)
     if text[i] == "]":
-        return JsonArray(items, texts), i + 1
+        return JsonTexts(texts), i + 1
     while True:
-        value, end = scan(text, i)
-        items.append(value)
+        # Decoded to find its end (and to be sure it is JSON), then let go at once.
+        _value, end = scan(text, i)
         texts.append(text[i:end])
         i = _skip(text, end)
         if text[i] == ",":
             i = _skip(text, i + 1)
             continue
         if text[i] == "]":
-            return JsonArray(items, texts), i + 1
+            return JsonTexts(texts), i + 1
         raise ValueError("expected ',' or ']'")

@@ -18,7 +18,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from ztui.api.jsontext import MAX_DEPTH, bound_depth
+from ztui.api.jsontext import decode_element
 
 
 class Family(StrEnum):
@@ -148,8 +148,7 @@ def may_have_key(raw: Mapping[str, Any], key: str) -> bool:
 def _decode_object(text: str) -> Mapping[str, Any]:
     """The object `text` holds, read-only (an answer's text decoded before: never fails
     short of memory; anything but an object reads as empty)."""
-    # The text was an element of an array in an answer's object: two levels down.
-    value = bound_depth(json.loads(text), MAX_DEPTH - 2)
+    value = decode_element(text)
     return MappingProxyType(value if isinstance(value, dict) else {})
 
 

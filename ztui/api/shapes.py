@@ -45,11 +45,11 @@ EXCERPT: Final = 200
 """The most characters of an unexpected body an error quotes."""
 
 
-def loads_or_none(content: bytes) -> Any:
-    """The decoded JSON of `content` (depth-bounded, with the texts of a list's jobs:
-    `ztui.api.jsontext.decode`), or None when it is not JSON."""
+def loads_or_none(content: bytes, texts_of: str | None = None) -> Any:
+    """The decoded JSON of `content` (depth-bounded; the array `texts_of` as the texts of
+    its elements: `ztui.api.jsontext.decode`), or None when it is not JSON."""
     try:
-        return decode(content)
+        return decode(content, texts_of)
     except (ValueError, RecursionError):
         return None
 
@@ -166,9 +166,16 @@ def _rate_limited(text: str, response: httpx.Response, **common: Any) -> RateLim
 
 
 def check_success(
-    response: httpx.Response, method: str, path: str, shape: Shape, redact: Redact
+    response: httpx.Response,
+    method: str,
+    path: str,
+    shape: Shape,
+    redact: Redact,
+    texts_of: str | None = None,
 ) -> tuple[Any, ApiError | None]:
     """Decode a 2xx body and apply the shape's body-level error rules.
+
+    `texts_of` names a list whose elements are kept as their texts (`loads_or_none`).
 
     Returns:
         The decoded body (None for `raw`) and the error it amounts to, if any.
@@ -176,7 +183,7 @@ def check_success(
     if shape == "raw":
         return None, None
     request_id = response.headers.get("Zuora-Request-Id")
-    body = loads_or_none(response.content)
+    body = loads_or_none(response.content, texts_of)
     if not isinstance(body, dict):
         return None, MalformedResponse(
             f"Expected a JSON object, got {response.headers.get('Content-Type') or 'no type'}",

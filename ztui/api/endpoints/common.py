@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 
 from ztui.api.errors import BadRequest, MalformedResponse
-from ztui.api.jsontext import JsonArray
+from ztui.api.jsontext import JsonTexts, decode_element
 from ztui.api.models import Family, Job, keep_text, unreadable_job
 from ztui.api.parsing import tenant_zone
 from ztui.api.shapes import excerpt
@@ -147,31 +147,32 @@ def body_jobs(
 
     A job object that cannot be read never hides the others (docs/tolerance.md rule 1): it
     becomes a stand-in job in the `UNREADABLE` state (`ztui.api.models.unreadable_job`).
-    When the list came with the text of each job (`ztui.api.jsontext.JsonArray`), each
-    job keeps its text as its `raw` (`ztui.api.models.RawJson`), and with a `cache` a
-    job whose text it already knows is not parsed again: `whole` (the answer is the whole
-    list) makes it one walk of the cache, read in `zone` (the tenant zone); otherwise the
+    When the list came as the text of each job (`ztui.api.jsontext.JsonTexts`, asked for
+    with `texts_of="jobs"`), each job is decoded on its own and keeps its text as its
+    `raw` (`ztui.api.models.RawJson`), and with a `cache` a job whose text it already
+    knows is neither decoded nor parsed again: `whole` (the answer is the whole list)
+    makes it one walk of the cache, read in `zone` (the tenant zone); otherwise the
     caller starts the walks.
 
     Raises:
         MalformedResponse: `jobs` is missing or not a list.
     """
     jobs = body_field(body, "jobs", what, response)
-    if not isinstance(jobs, list):
+    if isinstance(jobs, list):
+        return [_parse_one(parser, item, what, family) for item in jobs]
+    if not isinstance(jobs, JsonTexts):
         raise MalformedResponse(
             f"The {what} response's 'jobs' is not a list",
             status=response.status_code,
             request_id=response.headers.get("Zuora-Request-Id"),
         )
-    texts = jobs.texts if isinstance(jobs, JsonArray) else None
-    if texts is None:
-        return [_parse_one(parser, item, what, family) for item in jobs]
     if cache is not None and whole:
         cache.start_walk(zone)
     result: list[Job] = []
-    for item, text in zip(jobs, texts, strict=True):
+    for text in jobs.texts:
         job = cache.get(text) if cache is not None else None
         if job is None:
+            item = decode_element(text)
             job = keep_text(_parse_one(parser, item, what, family), item, text)
             if cache is not None:
                 cache.put(text, job)

@@ -79,7 +79,7 @@ class CustomObjectEndpoints:
             params["cursor"] = cursor
         if status:
             params["status"] = status
-        response, body = await self._t.call("GET", _CO, shape="co", params=params)
+        response, body = await self._t.call("GET", _CO, shape="co", params=params, texts_of="jobs")
         if not cursor:
             # The first page starts a walk: jobs not seen in the last two are forgotten.
             self._parsed.start_walk(self._t.zone)

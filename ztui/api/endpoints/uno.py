@@ -89,7 +89,7 @@ class UnoEndpoints:
         failures: list[ApiError] = []
         for path in candidates:
             try:
-                response, body = await self._t.call("GET", path, shape="uno")
+                response, body = await self._t.call("GET", path, shape="uno", texts_of="jobs")
                 with reading(self._t, response):
                     jobs = body_jobs(
                         body,
@@ -173,7 +173,7 @@ class UnoEndpoints:
 
     async def list_booking_date_jobs(self) -> list[Job]:
         """List every booking-date backfill job."""
-        response, body = await self._t.call("GET", _BOOKING, shape="uno")
+        response, body = await self._t.call("GET", _BOOKING, shape="uno", texts_of="jobs")
         with reading(self._t, response):
             return body_jobs(
                 body,
@@ -258,10 +258,17 @@ class UnoEndpoints:
         return self._propagation_readable
 
     async def _propagation_call(
-        self, method: str, path: str, what: str, json_body: object = None
+        self,
+        method: str,
+        path: str,
+        what: str,
+        json_body: object = None,
+        texts_of: str | None = None,
     ) -> tuple[httpx.Response, Any]:
         try:
-            result = await self._t.call(method, path, shape="uno", json_body=json_body)
+            result = await self._t.call(
+                method, path, shape="uno", json_body=json_body, texts_of=texts_of
+            )
         except (NotFound, NotSupported) as exc:
             # docs/zuora-api.md §5: list/get/stop exist only in the newest REF. A 404 before any of
             # them ever worked means the tenant lacks them; afterwards it is a missing job.
@@ -286,7 +293,9 @@ class UnoEndpoints:
         Raises:
             NotSupported: The tenant does not serve this REF-only call (404/405).
         """
-        response, body = await self._propagation_call("GET", _PROPAGATION, "job listing")
+        response, body = await self._propagation_call(
+            "GET", _PROPAGATION, "job listing", texts_of="jobs"
+        )
         with reading(self._t, response):
             return body_jobs(
                 body,
