@@ -19,8 +19,9 @@ from ztui.sim.seed import seeded_simulator
 class _WakeableServer(uvicorn.Server):
     """uvicorn's server whose idle loop `stop()` can wake at once.
 
-    uvicorn polls `should_exit` every 0.1 s; tests start and stop a server each, so we
-    let `wake()` cut that wait short (the date header still refreshes every second).
+    uvicorn polls `should_exit` every 0.1 s. This loop wakes once a second instead (the
+    date header still refreshes every second; an idle simulator beside the app should
+    cost next to nothing) and `wake()` cuts the wait short, so a stop is still at once.
     """
 
     _loop: asyncio.AbstractEventLoop | None = None
@@ -32,9 +33,10 @@ class _WakeableServer(uvicorn.Server):
         counter = 0
         should_exit = await self.on_tick(counter)
         while not should_exit:
-            counter = (counter + 1) % 864000
+            # uvicorn counts tenths of a second: a multiple of 10 refreshes the date.
+            counter = (counter + 10) % 864000
             try:
-                await asyncio.wait_for(self._wake.wait(), 0.1)
+                await asyncio.wait_for(self._wake.wait(), 1.0)
             except TimeoutError:
                 pass
             should_exit = await self.on_tick(counter)

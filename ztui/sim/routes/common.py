@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +23,31 @@ def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = N
     """A compact JSON response with `Content-Type: application/json`."""
     data = json.dumps(body, separators=(",", ":")).encode("utf-8")
     return Response(data, status, headers=headers, media_type="application/json")
+
+
+class UnoJobsBody:
+    """The uno list body `{"success":true,"jobs":[...]}`, written a job at a time.
+
+    The bytes are those `uno_ok(jobs=[...])` sends; but each job is encoded as it is
+    handed over (`add`), so a 50,000-job list exists only as the body being written.
+    """
+
+    def __init__(self) -> None:
+        self._out = io.BytesIO()
+        self._out.write(b'{"success":true,"jobs":[')
+        self._count = 0
+
+    def add(self, job: Any) -> None:
+        """Append one job (its JSON value)."""
+        if self._count:
+            self._out.write(b",")
+        self._out.write(json.dumps(job, separators=(",", ":")).encode("utf-8"))
+        self._count += 1
+
+    def response(self) -> Response:
+        """The finished body as an HTTP 200 answer."""
+        self._out.write(b"]}")
+        return Response(self._out.getvalue(), 200, media_type="application/json")
 
 
 def request_id(request: Request) -> str:
