@@ -308,10 +308,12 @@ class ZtuiApp(App[None]):
         """Start the demo simulator if asked, open the client and run the watcher."""
         import asyncio
 
-        from ztui.service.connection import open_client
+        from ztui.service.connection import open_client, preload
         from ztui.service.poller import DEFAULT_FATAL_HINT, JobPoller
         from ztui.store.journal import Journal
 
+        # While the demo simulator may still be starting on the other core.
+        preload()
         if self.demo is not None and self._sim_server is None:
             if self._sim_process is None:
                 self._sim_process = self.demo.simulator()

@@ -326,7 +326,7 @@ def test_demo_sim_running_reaches_the_simulator() -> None:
     command = DemoOptions(running=3).simulator().command
     assert command[command.index("--sim-running") + 1] == "3"
     assert "--sim-running" not in DemoOptions().simulator().command
-    assert build_parser().parse_args(command[command.index("sim") + 1 :]).sim_running == 3
+    assert build_parser().parse_args(command[command.index("ztui.sim") + 1 :]).sim_running == 3
 
 
 def test_list_bodies_are_built_a_job_at_a_time_with_the_same_bytes() -> None:
