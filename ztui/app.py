@@ -60,6 +60,10 @@ MAX_RETRY_WAIT_S = 5.0
 family as rate-limited until a given time, and an action says it was refused, rather than
 both hanging silently."""
 
+FIRST_ROWS_WAIT_S = 0.2
+"""The longest the first poll waits for its first rows to be painted before it reads the
+next family (see `JobPoller`'s `shown`)."""
+
 GC_PAUSE_LIMIT_S = 5.0
 """The longest the garbage collector stays paused at start-up (see `ztui.core.gcpause`)."""
 
@@ -353,6 +357,7 @@ class ZtuiApp(App[None]):
             on_snapshot=publish,
             aqua_ids=aqua_ids,
             fatal_hint=f"{DEFAULT_FATAL_HINT} Switch profile with ctrl+o; r tries once more.",
+            shown=self._painted,
         )
         self.poller = poller
         self.post_message(ConnectionChanged(profile.name))
@@ -365,6 +370,18 @@ class ZtuiApp(App[None]):
             if self.client is client:
                 self.client = None
             await client.aclose()
+
+    async def _painted(self) -> None:
+        """Return once the screen has been painted with what was posted so far (at most
+        a fifth of a second later)."""
+        import asyncio
+
+        painted = asyncio.Event()
+        self.call_after_refresh(painted.set)
+        try:
+            await asyncio.wait_for(painted.wait(), FIRST_ROWS_WAIT_S)
+        except TimeoutError:
+            pass
 
     def _journal_failed(self, text: str) -> None:
         """A write is not on record (a full disk, say): say so on screen, not only in a log

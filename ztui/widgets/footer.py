@@ -11,7 +11,9 @@ Textual's `Footer` also throws away and remounts every key widget each time the 
 bindings *may* have changed: a focus change, the terminal gaining focus, any
 `refresh_bindings()`. At start-up that happens half a dozen times in a row for the same
 keys, and each rebuild restyles a dozen widgets. `KeyFooter` compares what it would show
-with what it shows and skips the rebuild when they are the same.
+with what it shows and skips the rebuild when they are the same. When only
+whether keys are enabled changed (the cursor moved to a job that cannot be stopped, say),
+it updates those keys in place instead of remounting them all.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from textual import events
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -171,8 +174,43 @@ class KeyFooter(Footer):
         shown = self._keys_shown()
         if shown is not None and shown == self._shown:
             return
+        if shown is not None and self._restate(self._shown, shown):
+            self._shown = shown
+            return
         self._shown = shown
         await super().recompose()
+
+    def _restate(self, before: Hashable, after: Hashable) -> bool:
+        """Bring the keys on screen from `before` to `after` (`_keys_shown` values) in
+        place, when they differ only in which keys are enabled and in tooltips; False
+        when they differ in more, and the footer must be rebuilt."""
+        if not isinstance(before, tuple) or not isinstance(after, tuple):
+            return False
+        old_keys, *old_rest = before
+        new_keys, *new_rest = after
+        if old_rest != new_rest or len(old_keys) != len(new_keys):
+            return False
+        changed: dict[tuple[str, str], tuple[bool, str, str]] = {}
+        for old, new in zip(old_keys, new_keys, strict=True):
+            # (key, display, action, description, show, group, enabled, tooltip)
+            if old[:6] != new[:6]:
+                return False
+            if old[6:] != new[6:]:
+                changed[(new[0], new[2])] = (new[6], new[7], new[3])
+        # A key that did not fit has no widget: nothing on screen to change for it. The
+        # tooltips are the ones `Footer.compose` gives each kind of key.
+        for widget in self.query(FooterKey):
+            state = changed.get((widget.key, widget.action))
+            if state is None:
+                continue
+            enabled, tooltip, description = state
+            widget._disabled = not enabled
+            widget.set_class(not enabled, "-disabled")
+            if widget.has_class("-grouped"):
+                widget.tooltip = tooltip or description
+            elif not widget.has_class("-command-palette"):
+                widget.tooltip = tooltip or None
+        return True
 
     def on_resize(self, event: events.Resize) -> None:
         """A new width may hold more keys, or fewer."""

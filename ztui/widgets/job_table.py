@@ -46,6 +46,7 @@ from ztui.widgets.job_view import (
     job_age,
     layout_columns,
     neighbour,
+    same_place,
     sorted_keys,
 )
 from ztui.widgets.theme import readable_color
@@ -164,6 +165,8 @@ class JobTable(ScrollView, can_focus=True):
         self._now = 0.0
         self._view = ViewResult(order=())
         self._view_text: tuple[object, str] = (None, "")
+        self._view_inputs: tuple[Mapping[JobKey, Job], ViewOptions, float] | None = None
+        """The jobs, options and time the current view was computed from."""
         self._index: dict[JobKey, int] = {}
         self._cursor: JobKey | None = None
         # The job the user last put the cursor on; the cursor returns to it when it is
@@ -267,6 +270,7 @@ class JobTable(ScrollView, can_focus=True):
         self._cursor = self._anchor = self._announced_lost = None
         self._user_placed = False
         self._view = ViewResult(order=())
+        self._view_inputs = None
         self._index = {}
         self.virtual_size = Size(self.column_layout.needed, 1)
         self.scroll_to(y=0, animate=False)
@@ -317,8 +321,10 @@ class JobTable(ScrollView, can_focus=True):
         old_scroll = round(self.scroll_offset.y)
         old_cursor = self._cursor
         view = self._compute_view(old_text=self._view_text, old_view=self._view)
+        if view is not self._view or not self._index:
+            self._index = {key: i for i, key in enumerate(view.order)}
+        index = self._index
         self._view = view
-        self._index = index = {key: i for i, key in enumerate(view.order)}
 
         # Until the user places the cursor it stays on the first row: the first poll
         # arrives family by family, and the view must not follow whichever job happened
@@ -380,9 +386,20 @@ class JobTable(ScrollView, can_focus=True):
             self.post_message(self.JobHighlighted(new_cursor))
 
     def _compute_view(self, *, old_text: tuple[object, str], old_view: ViewResult) -> ViewResult:
-        """`compute_view` with the table's caches: sorted keys and the last text matches."""
+        """`compute_view` with the table's caches: sorted keys and the last text matches.
+
+        A snapshot whose jobs all take the same place as in the last view (the same
+        jobs, only their progress moved, say) gives that view again without computing
+        it: its order, counts and index stay as they are.
+        """
         options = self._options
         jobs = self._jobs
+        if self._same_view(old_view, jobs, options):
+            self._view_inputs = (jobs, options, self._now)
+            if self._sorted is not None:
+                self._sorted = (jobs, *self._sorted[1:])
+            self._view_text = (jobs, old_text[1])
+            return old_view
         cached = self._sorted
         if (
             cached is None
@@ -410,7 +427,32 @@ class JobTable(ScrollView, can_focus=True):
             presorted=cached[3],
         )
         self._view_text = (jobs, text)
+        self._view_inputs = (jobs, options, self._now)
         return view
+
+    def _same_view(
+        self, old_view: ViewResult, jobs: Mapping[JobKey, Job], options: ViewOptions
+    ) -> bool:
+        """True when `compute_view` would give `old_view` again for `jobs` now."""
+        inputs = self._view_inputs
+        if inputs is None:
+            return False
+        old_jobs, old_options, old_now = inputs
+        if old_options != options or self._now < old_now:
+            return False
+        if old_view.hides_next_at is not None and self._now >= old_view.hides_next_at:
+            return False
+        if old_jobs is jobs:
+            return True
+        if len(old_jobs) != len(jobs):
+            return False
+        for key, job in jobs.items():
+            before = old_jobs.get(key)
+            if before is job:
+                continue
+            if before is None or not same_place(before, job, options):
+                return False
+        return True
 
     def _refresh_changed(
         self,
