@@ -205,6 +205,10 @@ _WRITE_ACTIONS = frozenset({"stop", "new_job"})
 class JobListScreen(Screen[None]):
     """The jobs screen: one row per job, updated in place from each snapshot."""
 
+    AUTO_FOCUS = "#job-table"
+    """The table has the focus from the start (not the filter input, the first focusable
+    widget, until `on_mount` moves it): the keys are right the first time."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="jobs.open", tooltip="Show the job's detail"),
         Binding(

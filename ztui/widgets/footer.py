@@ -136,10 +136,13 @@ class KeyFooter(Footer):
         )
 
     def _keys_shown(self) -> Hashable:
-        """What `compose` would draw: every visible binding with its state, in order."""
+        """What `compose` would draw: every shown binding with its state, in order, and
+        the command palette's (hidden bindings draw nothing, so they do not count)."""
         if not self._bindings_ready:
             return None
         app = self.app
+        active = self.screen.active_bindings
+        palette = active.get(app.COMMAND_PALETTE_BINDING)
         keys = tuple(
             (
                 binding.key,
@@ -151,7 +154,8 @@ class KeyFooter(Footer):
                 enabled,
                 tooltip,
             )
-            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            for (_node, binding, enabled, tooltip) in active.values()
+            if binding.show or (palette is not None and binding is palette[1])
         )
         return keys, self._chosen(), self.show_command_palette, app.ENABLE_COMMAND_PALETTE
 

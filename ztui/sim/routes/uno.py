@@ -45,7 +45,7 @@ def routes(sim: Simulator) -> list[Route]:
             if spelling == "data" and sim.config.quirks:
                 # Real-tenant mode: only the SDK's `date-backfill` spelling lists jobs.
                 raise SimApiError(405, RES_DATA_BACKFILL + "45", "Method Not Allowed")
-            body = UnoJobsBody()
+            body = UnoJobsBody(request)
             sim.db_list_into(base_url(request), body.add)
             return body.response()
 
@@ -116,7 +116,7 @@ def routes(sim: Simulator) -> list[Route]:
     def batch_list(family: str, res: str) -> Handler:
         async def handler(request: Request) -> Response:
             readable(family, res)
-            body = UnoJobsBody()
+            body = UnoJobsBody(request)
             sim.batch_list_into(family, body.add)
             return body.response()
 
