@@ -294,8 +294,16 @@ class ZtuiApp(App[None]):
         self.submissions.request(message.spec, message.view)
 
     def _show_profile(self) -> None:
-        """Put the active profile in the header and mark production/read-only on screen."""
+        """Put the active profile in the header and mark production/read-only on screen.
+
+        The demo's profile is known before its simulator listens (only its URL is not):
+        it is shown from the start, so the header is not redrawn when the simulator is up.
+        """
         profile = self.profile
+        if self.demo is not None and profile.name != "demo":
+            from ztui.demo import demo_profile
+
+            profile = demo_profile(profile.base_url, profile, self.demo)
         parts = [profile.name]
         if profile.environment:
             parts.append(profile.environment)

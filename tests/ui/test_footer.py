@@ -87,3 +87,28 @@ async def test_a_key_that_goes_rebuilds_the_keys() -> None:
         app.screen.refresh_bindings()
         await wait_until(pilot, lambda: "r" not in _keys(app), "a rebuild without r")
         assert _keys(app)["s"] is not before["s"]
+
+
+class _HeldFooterApp(_FooterApp):
+    def compose(self) -> ComposeResult:
+        yield Static("body")
+        yield KeyFooter(held=0.3)
+
+
+@pytest.mark.anyio
+async def test_a_held_footer_draws_its_keys_on_release() -> None:
+    app = _HeldFooterApp()
+    async with app.run_test() as pilot:
+        await pilot.pause(0.1)
+        assert _keys(app) == {}
+        app.query_one(KeyFooter).release()
+        await wait_until(pilot, lambda: "s" in _keys(app), "the keys after release")
+
+
+@pytest.mark.anyio
+async def test_a_held_footer_draws_its_keys_after_its_time() -> None:
+    app = _HeldFooterApp()
+    async with app.run_test() as pilot:
+        await pilot.pause(0.1)
+        assert _keys(app) == {}
+        await wait_until(pilot, lambda: "s" in _keys(app), "the keys after the hold")

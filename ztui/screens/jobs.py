@@ -184,6 +184,9 @@ def _bind(command: _Command, screen: JobListScreen) -> Callable[[], None]:
     return lambda: command.run(screen)
 
 
+FOOTER_HELD_S = 0.5
+"""The longest the board's footer waits for the first rows before it draws its keys."""
+
 _FOOTER_PRIORITY = (
     "jobs.open",
     "jobs.filter",
@@ -338,10 +341,12 @@ class JobListScreen(Screen[None]):
         """Header, facets, filter, table, status bar, footer."""
         yield Header()
         yield FacetBar(id="facets")
-        yield Input(
+        filter_input = Input(
             placeholder="Filter: id, kind, object or status (enter keeps it, esc clears)",
             id="job-filter",
         )
+        filter_input.display = False  # until `/`; hidden before it is laid out once
+        yield filter_input
         hide_after = self.ztui.settings.ui.hide_finished_after_s
         yield JobTableFrame(
             JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
@@ -350,6 +355,8 @@ class JobListScreen(Screen[None]):
         yield KeyFooter(
             priority=_FOOTER_PRIORITY,
             situational={"jobs.columns": self._columns_key_wanted},
+            # The first rows come first; the keys follow them (or this soon, without).
+            held=FOOTER_HELD_S,
         )
 
     def _columns_key_wanted(self) -> bool:
@@ -362,7 +369,6 @@ class JobListScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Follow the app's snapshot."""
-        self.filter_input.display = False
         name = self.ztui.profile.name
         self.status_bar.show_message(f"Connecting to {name}…" if name else "Connecting…")
         self.table.focus()
@@ -396,6 +402,8 @@ class JobListScreen(Screen[None]):
             self._apply(snapshot)
 
     def _apply(self, snapshot: JobSnapshot) -> None:
+        if self._shown is None:
+            self.call_after_refresh(self.query_one(KeyFooter).release)
         self._pending = None
         self._shown = snapshot
         table = self.table

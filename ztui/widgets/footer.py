@@ -87,6 +87,7 @@ class KeyFooter(Footer):
         priority: Sequence[str] = (),
         essential: Collection[str] = ESSENTIAL,
         situational: Mapping[str, Callable[[], bool]] | None = None,
+        held: float | None = None,
         id: str | None = None,
     ) -> None:
         """Create the footer.
@@ -95,12 +96,30 @@ class KeyFooter(Footer):
             priority: Binding ids in order of importance (kept longest on a narrow screen).
             essential: Binding ids always shown.
             situational: Binding ids shown only while their condition returns True.
+            held: Draw no keys until `release()`, or this many seconds after mounting,
+                whichever comes first (mounting a dozen keys takes a frame or two: a
+                screen whose content matters more shows that first).
             id: Widget id.
         """
         super().__init__(id=id)
         self._priority = tuple(priority)
         self._essential = frozenset(essential)
         self._situational = dict(situational or {})
+        self._held = held
+
+    def on_mount(self) -> None:
+        """Follow the screen's bindings; let go of a hold after its time at the latest."""
+        super().on_mount()
+        if self._held is not None:
+            self.set_timer(self._held, self.release)
+
+    def release(self) -> None:
+        """Draw the keys from now on (see `held`)."""
+        if self._held is not None:
+            self._held = None
+            if self.is_attached:
+                # On the footer's own queue: its keys must be composed in its context.
+                self.call_later(self.recompose)
 
     def _candidates(self) -> list[tuple[str, Binding, int]]:
         """(name, binding, cells) of each key Textual's footer would show, in order."""
@@ -173,7 +192,7 @@ class KeyFooter(Footer):
 
     async def recompose(self) -> None:
         """Rebuild the keys, unless they would come out the same as those on screen."""
-        if not self.is_attached:
+        if not self.is_attached or self._held is not None:
             return
         shown = self._keys_shown()
         if shown is not None and shown == self._shown:
@@ -218,5 +237,5 @@ class KeyFooter(Footer):
 
     def on_resize(self, event: events.Resize) -> None:
         """A new width may hold more keys, or fewer."""
-        if self._bindings_ready:
+        if self._bindings_ready and self._held is None:
             self.call_after_refresh(self.recompose)

@@ -52,6 +52,8 @@ from ztui.widgets.job_view import (
 from ztui.widgets.theme import readable_color
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from ztui.service.snapshot import JobSnapshot
 
 __all__ = [
@@ -65,6 +67,9 @@ __all__ = [
     "format_age",
     "format_progress",
 ]
+
+WARM_UP_AFTER_S = 0.5
+"""How long after a complete snapshot the table makes the search texts of new jobs."""
 
 # Family freshness states in which the family's rows may be out of date and are dimmed.
 _DIM_FAMILY_STATES = frozenset({"stale", "rate_limited", "auth_error"})
@@ -185,6 +190,7 @@ class JobTable(ScrollView, can_focus=True):
         self._styles: dict[tuple[Style, bool, bool, str | None], Style] = {}
         """Row and cell styles by (base, cursor row, dimmed, style name)."""
         self._layout: tuple[tuple[int, bool], ColumnLayout] = ((-1, True), ColumnLayout((), ()))
+        self._warm_timer: Timer | None = None
         self._empty_text = "Waiting for the first poll…"
 
     # ------------------------------------------------------------------ properties
@@ -262,6 +268,17 @@ class JobTable(ScrollView, can_focus=True):
         self._family_state = {f: s.state for f, s in snapshot.families.items()}
         self._now = now
         self._rebuild(old_jobs=old_jobs, old_family_state=old_family_state, old_now=old_now)
+        if snapshot.complete and self._warm_timer is None:
+            # The filter's first keystroke would otherwise make the search text of every
+            # job; made meanwhile, once the first poll is in, it is only looked up then.
+            self._warm_timer = self.set_timer(WARM_UP_AFTER_S, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Make the search text of every job not made yet (see `HaystackCache`)."""
+        self._warm_timer = None
+        cache = self._cache
+        for key, job in self._jobs.items():
+            cache.get(key, job)
 
     def reset(self) -> None:
         """Forget every job (another connection starts); the options stay."""
