@@ -64,6 +64,10 @@ MAX_RETRY_WAIT_S = 5.0
 family as rate-limited until a given time, and an action says it was refused, rather than
 both hanging silently."""
 
+FIRST_ROWS_WAIT_S = 0.2
+"""The longest the first poll waits for its first rows to be painted before it reads the
+next family (see `JobPoller`'s `shown`)."""
+
 GC_PAUSE_LIMIT_S = 5.0
 """The longest the garbage collector stays paused at start-up (see `ztui.core.gcpause`)."""
 
@@ -336,8 +340,16 @@ class ZtuiApp(App[None]):
         self.submissions.request(message.spec, message.view)
 
     def _show_profile(self) -> None:
-        """Put the active profile in the header and mark production/read-only on screen."""
+        """Put the active profile in the header and mark production/read-only on screen.
+
+        The demo's profile is known before its simulator listens (only its URL is not):
+        it is shown from the start, so the header is not redrawn when the simulator is up.
+        """
         profile = self.profile
+        if self.demo is not None and profile.name != "demo":
+            from ztui.demo import demo_profile
+
+            profile = demo_profile(profile.base_url, profile, self.demo)
         parts = [profile.name]
         if profile.environment:
             parts.append(profile.environment)
@@ -369,7 +381,7 @@ class ZtuiApp(App[None]):
         a viewer, follow the hub)."""
         import asyncio
 
-        from ztui.service.connection import open_client
+        from ztui.service.connection import open_client, preload
         from ztui.service.poller import DEFAULT_FATAL_HINT, JobPoller
         from ztui.store.journal import Journal
 
@@ -377,6 +389,8 @@ class ZtuiApp(App[None]):
             await self._follow_hub(self.hub)
             return
 
+        # While the demo simulator may still be starting on the other core.
+        preload()
         if self.demo is not None and self._sim_server is None:
             if self._sim_process is None:
                 self._sim_process = self.demo.simulator()
@@ -417,6 +431,7 @@ class ZtuiApp(App[None]):
             on_snapshot=publish,
             aqua_ids=aqua_ids,
             fatal_hint=f"{DEFAULT_FATAL_HINT} Switch profile with ctrl+o; r tries once more.",
+            shown=self._painted,
         )
         self.poller = poller
         self.post_message(ConnectionChanged(profile.name))
@@ -461,6 +476,18 @@ class ZtuiApp(App[None]):
                 self.poller = None
                 self._hub_access = None
             await link.aclose()
+
+    async def _painted(self) -> None:
+        """Return once the screen has been painted with what was posted so far (at most
+        a fifth of a second later)."""
+        import asyncio
+
+        painted = asyncio.Event()
+        self.call_after_refresh(painted.set)
+        try:
+            await asyncio.wait_for(painted.wait(), FIRST_ROWS_WAIT_S)
+        except TimeoutError:
+            pass
 
     def _journal_failed(self, text: str) -> None:
         """A write is not on record (a full disk, say): say so on screen, not only in a log

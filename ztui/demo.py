@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 if TYPE_CHECKING:
     from ztui.config.schema import ResolvedProfile
     from ztui.sim.process import SimProcess
@@ -144,6 +142,9 @@ async def inject(base_url: str, preset: FaultPreset) -> str:
     Raises:
         RuntimeError: the simulator could not be reached or refused the request.
     """
+    # Imported here: `ztui --demo` reads this module before it starts the simulator.
+    import httpx
+
     try:
         async with httpx.AsyncClient(base_url=base_url, timeout=5.0) as client:
             response = await client.request(preset.method, preset.path, json=preset.body)

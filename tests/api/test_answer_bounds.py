@@ -141,7 +141,7 @@ async def test_an_answer_within_the_bounds_is_read_whole(
 async def test_a_job_nested_900_levels_deep_is_read_and_printed(
     client_for: Callable[[Handler], Awaitable[ZuoraClient]],
 ) -> None:
-    from ztui.api.shapes import TOO_DEEP
+    from ztui.api.jsontext import TOO_DEEP
     from ztui.cli.headless.output import dumps, job_detail, job_to_dict
 
     deep = "[" * 900 + '"bottom"' + "]" * 900

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.service.simctl import open_client
+from ztui.api.jsontext import MAX_DEPTH
 from ztui.api.models import Family, Job, JobError, JobState, unreadable_job
-from ztui.api.shapes import MAX_DEPTH
 from ztui.families.base import ActionKind
 from ztui.hub import protocol
 from ztui.hub.protocol import HubInfo, HubProtocolError

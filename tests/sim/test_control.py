@@ -326,4 +326,21 @@ def test_demo_sim_running_reaches_the_simulator() -> None:
     command = DemoOptions(running=3).simulator().command
     assert command[command.index("--sim-running") + 1] == "3"
     assert "--sim-running" not in DemoOptions().simulator().command
-    assert build_parser().parse_args(command[command.index("sim") + 1 :]).sim_running == 3
+    assert build_parser().parse_args(command[command.index("ztui.sim") + 1 :]).sim_running == 3
+
+
+def test_list_bodies_are_built_a_job_at_a_time_with_the_same_bytes() -> None:
+    """The uno list routes encode each job as it is made: the body is byte for byte the
+    one encoding the whole list at once gives."""
+    from ztui.sim.routes.common import UnoJobsBody, uno_ok
+
+    for quirks in (False, True):
+        sim = seeded_simulator(SimConfig(jobs=300, clock="manual", quirks=quirks))
+        body = UnoJobsBody()
+        sim.db_list_into("http://x", body.add)
+        assert body.response().body == uno_ok(jobs=sim.db_list("http://x")).body
+        for family in ("booking_date", "propagation"):
+            body = UnoJobsBody()
+            sim.batch_list_into(family, body.add)
+            assert body.response().body == uno_ok(jobs=sim.batch_list(family)).body
+    assert UnoJobsBody().response().body == b'{"success":true,"jobs":[]}'

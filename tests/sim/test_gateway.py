@@ -325,6 +325,26 @@ def test_gzip_responses_over_1000_bytes(make_api: Callable[..., Api]) -> None:
     assert "content-encoding" not in small.headers
 
 
+def test_uno_lists_are_gzipped_as_they_are_written(make_api: Callable[..., Api]) -> None:
+    """The uno lists compress their body while writing it: gzip over 1,000 bytes when
+    asked, the same JSON either way; a small list goes out plain."""
+    api = make_api(jobs=200)
+    path = "/v1/uno/data-backfill/listjobs"
+    auth = {"Authorization": f"Bearer {api.token}"}
+    zipped = api.http.get(path, headers={**auth, "Accept-Encoding": "gzip"})
+    plain = api.http.get(path, headers={**auth, "Accept-Encoding": "identity"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert zipped.content == plain.content  # httpx inflated the first
+    assert len(zipped.content) > 1000
+    empty = make_api(jobs=0)
+    small = empty.http.get(
+        path, headers={"Authorization": f"Bearer {empty.token}", "Accept-Encoding": "gzip"}
+    )
+    assert small.content == b'{"success":true,"jobs":[]}'
+    assert "content-encoding" not in small.headers
+
+
 def test_gzip_request_bodies_are_gunzipped(api: Api) -> None:
     """A gzip-encoded JSON body is accepted; a corrupt one is a 400."""
     body = json.dumps({"object": "vehicle", "namespace": "default", "operation": "create"})

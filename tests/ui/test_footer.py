@@ -1,4 +1,5 @@
-"""KeyFooter: rebuilt when the keys it shows change, left alone when they do not."""
+"""KeyFooter: rebuilt when the keys it shows change, left alone when they do not, and
+updated in place when only whether a key is enabled changes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class _FooterApp(App[None]):
     ]
 
     stop_offered = True
+    refresh_offered = True
 
     def compose(self) -> ComposeResult:
         yield Static("body")
@@ -27,6 +29,8 @@ class _FooterApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             return True if self.stop_offered else None
+        if action == "refresh":
+            return self.refresh_offered
         return True
 
     def action_stop(self) -> None:
@@ -56,7 +60,7 @@ async def test_same_keys_keep_their_widgets() -> None:
 
 
 @pytest.mark.anyio
-async def test_changed_state_rebuilds_the_keys() -> None:
+async def test_changed_state_updates_the_key_in_place() -> None:
     app = _FooterApp()
     async with app.run_test() as pilot:
         await wait_until(pilot, lambda: "s" in _keys(app), "the footer's keys")
@@ -64,6 +68,47 @@ async def test_changed_state_rebuilds_the_keys() -> None:
         assert not before["s"].has_class("-disabled")
         app.stop_offered = False
         app.screen.refresh_bindings()
-        await wait_until(pilot, lambda: _keys(app).get("s") is not before["s"], "a rebuild")
-        assert _keys(app)["s"].has_class("-disabled")
+        await wait_until(pilot, lambda: before["s"].has_class("-disabled"), "the key dimmed")
+        assert _keys(app)["s"] is before["s"]
         assert not _keys(app)["r"].has_class("-disabled")
+        app.stop_offered = True
+        app.screen.refresh_bindings()
+        await wait_until(pilot, lambda: not before["s"].has_class("-disabled"), "the key lit")
+        assert _keys(app)["s"] is before["s"]
+
+
+@pytest.mark.anyio
+async def test_a_key_that_goes_rebuilds_the_keys() -> None:
+    app = _FooterApp()
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: "r" in _keys(app), "the footer's keys")
+        before = _keys(app)
+        app.refresh_offered = False  # hidden, not dimmed
+        app.screen.refresh_bindings()
+        await wait_until(pilot, lambda: "r" not in _keys(app), "a rebuild without r")
+        assert _keys(app)["s"] is not before["s"]
+
+
+class _HeldFooterApp(_FooterApp):
+    def compose(self) -> ComposeResult:
+        yield Static("body")
+        yield KeyFooter(held=0.3)
+
+
+@pytest.mark.anyio
+async def test_a_held_footer_draws_its_keys_on_release() -> None:
+    app = _HeldFooterApp()
+    async with app.run_test() as pilot:
+        await pilot.pause(0.1)
+        assert _keys(app) == {}
+        app.query_one(KeyFooter).release()
+        await wait_until(pilot, lambda: "s" in _keys(app), "the keys after release")
+
+
+@pytest.mark.anyio
+async def test_a_held_footer_draws_its_keys_after_its_time() -> None:
+    app = _HeldFooterApp()
+    async with app.run_test() as pilot:
+        await pilot.pause(0.1)
+        assert _keys(app) == {}
+        await wait_until(pilot, lambda: "s" in _keys(app), "the keys after the hold")

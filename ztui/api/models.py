@@ -10,11 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
+
+from ztui.api.jsontext import decode_element
 
 
 class Family(StrEnum):
@@ -83,9 +87,75 @@ class JobState(StrEnum):
 _TERMINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.STOPPED})
 
 
-@dataclass(frozen=True)
+class RawJson(Mapping[str, Any]):
+    """A job object's JSON kept as the text it arrived in, decoded when it is read.
+
+    The board holds tens of thousands of jobs: the text of one is a third of the decoded
+    dict's size. Reading a key decodes the text (the last few decoded texts are kept, so
+    a screen reading many keys of one job decodes it once); the decoded value is the
+    same one the whole answer's decoding gave (depth-bounded alike,
+    `ztui.api.jsontext.bound_depth`). Equal when the texts are.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        """Wrap `text`, the JSON of one object exactly as received."""
+        self.text = text
+
+    def _decoded(self) -> Mapping[str, Any]:
+        return _decode_object(self.text)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._decoded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._decoded()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value at `key`, or `default`."""
+        return self._decoded().get(key, default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RawJson):
+            return self.text == other.text
+        if isinstance(other, Mapping):
+            return dict(self._decoded()) == dict(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RawJson({self.text[:60]!r}{'…' if len(self.text) > 60 else ''})"
+
+
+def may_have_key(raw: Mapping[str, Any], key: str) -> bool:
+    """False when `raw` surely has no `key`; a `RawJson` tells without being decoded (a key
+    is in its text in quotes, unless the text escapes characters)."""
+    if isinstance(raw, RawJson):
+        text = raw.text
+        return f'"{key}"' in text or "\\" in text
+    return isinstance(raw, Mapping) and key in raw
+
+
+@lru_cache(maxsize=64)
+def _decode_object(text: str) -> Mapping[str, Any]:
+    """The object `text` holds, read-only (an answer's text decoded before: never fails
+    short of memory; anything but an object reads as empty)."""
+    value = decode_element(text)
+    return MappingProxyType(value if isinstance(value, dict) else {})
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
-    """One job of any family, normalised. `raw` keeps the wire dict as received."""
+    """One job of any family, normalised. `raw` keeps the wire JSON as received (as a
+    `RawJson` when it came in a list answer)."""
 
     family: Family
     id: str
@@ -113,7 +183,7 @@ class Job:
     when it says it does, None when it does not say (docs/zuora-api.md §5: whether
     `dryRun` comes back is undocumented)."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    """The job JSON as received."""
+    """The job JSON as received: a mapping, `RawJson` for jobs read from a list."""
     unreadable: Unreadable | None = None
     """Set when the job object could not be read (state `UNREADABLE`): why, and what it was."""
 
@@ -189,6 +259,17 @@ def unreadable_job(family: Family, value: object, reason: str, *, job_id: str | 
         raw=raw,
         unreadable=info,
     )
+
+
+def keep_text(job: Job, item: object, text: str) -> Job:
+    """`job`, parsed just now from `item`, keeping `text` (the JSON `item` was decoded
+    from) as its `raw` instead of `item` itself (`RawJson`).
+
+    Only for a job nobody else holds yet: it is changed in place.
+    """
+    if job.raw is item:
+        object.__setattr__(job, "raw", RawJson(text))
+    return job
 
 
 def _digest(value: object) -> str:

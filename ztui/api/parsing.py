@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import math
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -321,4 +322,5 @@ def status_field(
     raw = opt_str(d, "status", what)
     if raw is None:
         return "", JobState.UNKNOWN
-    return raw, lookup_state(table, raw)
+    # Interned: thousands of jobs share a handful of statuses.
+    return sys.intern(raw), lookup_state(table, raw)

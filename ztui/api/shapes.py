@@ -33,6 +33,7 @@ from ztui.api.errors import (
     ServerError,
     WrongEndpoint,
 )
+from ztui.api.jsontext import decode
 
 Shape = Literal["uno", "co", "aqua", "raw"]
 """Which error body shape (docs/zuora-api.md §2.5) and success check a route uses."""
@@ -44,39 +45,11 @@ EXCERPT: Final = 200
 """The most characters of an unexpected body an error quotes."""
 
 
-MAX_DEPTH: Final = 64
-"""How deep decoded JSON may nest; no Zuora answer comes near it (a job is 3 or 4 levels)."""
-
-TOO_DEEP: Final = f"(nested more than {MAX_DEPTH} levels deep: not read)"
-"""What stands in for a value nested deeper than `MAX_DEPTH`."""
-
-
-def bound_depth(value: Any, limit: int = MAX_DEPTH) -> Any:
-    """`value` with every container nested deeper than `limit` replaced by `TOO_DEEP`.
-
-    Iterative, so any depth the decoder accepted is safe here, and everything that walks
-    the value later (parsers, `--json` output, the detail view) stays far from Python's
-    recursion limit.
-    """
-    if not isinstance(value, dict | list):
-        return value
-    stack: list[tuple[dict[Any, Any] | list[Any], int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, child in list(items):
-            if isinstance(child, dict | list):
-                if depth >= limit:
-                    node[key] = TOO_DEEP
-                else:
-                    stack.append((child, depth + 1))
-    return value
-
-
-def loads_or_none(content: bytes) -> Any:
-    """The decoded JSON of `content` (depth-bounded), or None when it is not JSON."""
+def loads_or_none(content: bytes, texts_of: str | None = None) -> Any:
+    """The decoded JSON of `content` (depth-bounded; the array `texts_of` as the texts of
+    its elements: `ztui.api.jsontext.decode`), or None when it is not JSON."""
     try:
-        return bound_depth(json.loads(content))
+        return decode(content, texts_of)
     except (ValueError, RecursionError):
         return None
 
@@ -193,9 +166,16 @@ def _rate_limited(text: str, response: httpx.Response, **common: Any) -> RateLim
 
 
 def check_success(
-    response: httpx.Response, method: str, path: str, shape: Shape, redact: Redact
+    response: httpx.Response,
+    method: str,
+    path: str,
+    shape: Shape,
+    redact: Redact,
+    texts_of: str | None = None,
 ) -> tuple[Any, ApiError | None]:
     """Decode a 2xx body and apply the shape's body-level error rules.
+
+    `texts_of` names a list whose elements are kept as their texts (`loads_or_none`).
 
     Returns:
         The decoded body (None for `raw`) and the error it amounts to, if any.
@@ -203,7 +183,7 @@ def check_success(
     if shape == "raw":
         return None, None
     request_id = response.headers.get("Zuora-Request-Id")
-    body = loads_or_none(response.content)
+    body = loads_or_none(response.content, texts_of)
     if not isinstance(body, dict):
         return None, MalformedResponse(
             f"Expected a JSON object, got {response.headers.get('Content-Type') or 'no type'}",

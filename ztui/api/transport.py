@@ -495,11 +495,14 @@ class Transport:
         idempotency_key: str | None = None,
         stream: bool = False,
         answer: Answer = "job",
+        texts_of: str | None = None,
     ) -> tuple[httpx.Response, Any]:
         """Send one API request with auth, retries and error mapping.
 
         `answer` says which size limit the answer is read under: "list" for job lists,
-        pages and error lists, "job" for everything else.
+        pages and error lists, "job" for everything else. `texts_of` names the list of a
+        list answer whose elements are returned as their JSON texts
+        (`ztui.api.jsontext.JsonTexts`), to be decoded one at a time.
 
         Returns:
             The response and its decoded JSON (None for `raw` routes). A `stream=True`
@@ -560,7 +563,7 @@ class Transport:
             if stream:
                 await _read_and_close(response)
             if response.status_code < 300:
-                body, error = check_success(response, method, path, shape, self.redact)
+                body, error = check_success(response, method, path, shape, self.redact, texts_of)
             else:
                 body, error = None, error_for(response, method, path, shape, self.redact)
             if error is None:

@@ -21,7 +21,9 @@ from ztui.cli.args import (
 )
 
 if TYPE_CHECKING:
+    from ztui.demo import DemoOptions
     from ztui.hub.client import HubTarget
+    from ztui.sim.process import SimProcess
 
 
 def build_app_parser() -> OneLineParser:
@@ -88,21 +90,10 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    from ztui.config.load import ConfigError
-    from ztui.core.logsetup import install_excepthook, setup_logging
     from ztui.demo import DemoOptions
 
-    install_excepthook()
     if args.hub is not None or args.hub_token_file is not None:
         return _run_viewer(args)
-    try:
-        settings, profile = resolve_from_args(args)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    for warning in settings.warnings:
-        print(f"ztui: warning: {warning}", file=sys.stderr)
-    setup_logging(debug=bool(args.debug))
     demo = (
         DemoOptions(
             args.sim_jobs,
@@ -117,21 +108,40 @@ def _run_app(args: argparse.Namespace) -> int:
     )
     sim_process = None
     if demo is not None:
-        # Started before the UI loads, so the simulator comes up while Textual does.
+        # Started first of all, so that the simulator comes up while the config and
+        # Textual load (it needs neither).
         sim_process = demo.simulator()
         try:
             sim_process.spawn()
         except RuntimeError as exc:
             print(f"ztui: the demo simulator could not start: {exc}", file=sys.stderr)
             return 1
-    from ztui.app import ZtuiApp
-
-    app = ZtuiApp(settings=settings, profile=profile, demo=demo, sim_process=sim_process)
     try:
-        app.run()
+        return _run_ui(args, demo, sim_process)
     finally:
         if sim_process is not None:
             sim_process.stop()
+
+
+def _run_ui(
+    args: argparse.Namespace, demo: DemoOptions | None, sim_process: SimProcess | None
+) -> int:
+    from ztui.config.load import ConfigError
+    from ztui.core.logsetup import install_excepthook, setup_logging
+
+    install_excepthook()
+    try:
+        settings, profile = resolve_from_args(args)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    for warning in settings.warnings:
+        print(f"ztui: warning: {warning}", file=sys.stderr)
+    setup_logging(debug=bool(args.debug))
+    from ztui.app import ZtuiApp
+
+    app = ZtuiApp(settings=settings, profile=profile, demo=demo, sim_process=sim_process)
+    app.run()
     return app.return_code or 0
 
 
@@ -176,9 +186,10 @@ def hub_target(args: argparse.Namespace) -> HubTarget:
 def _run_viewer(args: argparse.Namespace) -> int:
     """`ztui --hub URL`: the app fed by the hub, with the config's `[ui]` only."""
     from ztui.config.load import ConfigError, load_settings
-    from ztui.core.logsetup import setup_logging
+    from ztui.core.logsetup import install_excepthook, setup_logging
     from ztui.hub.client import placeholder_profile
 
+    install_excepthook()
     try:
         target = hub_target(args)
     except ValueError as exc:

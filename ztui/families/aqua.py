@@ -8,6 +8,7 @@ the journal, or entered by hand).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Final
 
@@ -119,7 +120,7 @@ def parse_aqua_job(data: object) -> Job:
     return Job(
         family=Family.AQUA,
         id=job_id,
-        kind=opt_str(d, "name", what) or "(unnamed)",
+        kind=sys.intern(opt_str(d, "name", what) or "(unnamed)"),
         status=status,
         state=state,
         progress=ratio(done, len(batches)),

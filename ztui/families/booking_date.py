@@ -6,6 +6,7 @@ reads it for both.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Final
 
@@ -88,7 +89,7 @@ def parse_batch_job(
     d = as_mapping(data, what)
     job_id = req_id(d, ("id",), what)
     status, state = status_field(d, states, what)
-    kind = opt_str(d, "type", what) or default_kind
+    kind = sys.intern(opt_str(d, "type", what) or default_kind)
     finished = opt_int(d, "batchFinishedCount", what)
     sent = opt_int(d, "batchSentCount", what)
     # `progress` is "100.00%" in the sources, a number on some tenants (docs/tolerance.md

@@ -6,6 +6,7 @@ family's limits: page size, upload size and the five-job slot limit.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -110,7 +111,7 @@ def parse_custom_object_job(data: object) -> Job:
     return Job(
         family=Family.CUSTOM_OBJECT,
         id=job_id,
-        kind=f"{obj}:{operation}",
+        kind=sys.intern(f"{obj}:{operation}"),
         status=status,
         state=state,
         progress=1.0 if state.is_terminal else None,

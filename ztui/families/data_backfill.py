@@ -5,6 +5,7 @@ docs/zuora-api.md §3.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Final
 
@@ -70,7 +71,7 @@ def parse_data_backfill_job(data: object) -> Job:
     d = as_mapping(data, what)
     job_id = req_id(d, ("id",), what)
     status, state = status_field(d, DATA_BACKFILL_STATES, what)
-    kind = opt_str(d, "importType", what) or opt_str(d, "type", what) or "(unknown)"
+    kind = sys.intern(opt_str(d, "importType", what) or opt_str(d, "type", what) or "(unknown)")
     processed = opt_int(d, "processedCount", what)
     total = opt_int(d, "totalCount", what)
     percentage = opt_number(d, "completedPercentage", what)

@@ -12,7 +12,7 @@ job can be, another version, or a field of the wrong type raises `HubProtocolErr
 which says what was wrong in one line. The viewer then keeps its last good snapshot.
 Text meant for the screen (a family's error, the unreachable reason, a profile name) is
 stripped of the characters a terminal would act on (`ztui.core.sanitize.drop_unsafe`);
-job JSON is bounded in depth as an answer from Zuora is (`ztui.api.shapes.bound_depth`).
+job JSON is bounded in depth as an answer from Zuora is (`ztui.api.jsontext.bound_depth`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from datetime import tzinfo
 from typing import Any, Final, NoReturn, cast, get_args
 
 from ztui.api.errors import ApiError, MalformedResponse
+from ztui.api.jsontext import MAX_DEPTH, bound_depth
 from ztui.api.models import Family, Job, JobError, JobState, Unreadable
 from ztui.api.parsing import tenant_zone
-from ztui.api.shapes import MAX_DEPTH, bound_depth
 from ztui.families import family_def
 from ztui.families.base import ActionKind
 from ztui.hub import fields

@@ -533,7 +533,7 @@ class JobDetailScreen(Screen[None]):
             self._render_batches(view, now)
         if self._raw_shown:
             self.query_one("#detail-raw", Static).update(
-                json.dumps(job.raw, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+                json.dumps(dict(job.raw), indent=2, ensure_ascii=False, sort_keys=True, default=str)
             )
 
     def _render_freshness(self, now: float) -> None:

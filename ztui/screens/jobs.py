@@ -185,6 +185,9 @@ def _bind(command: _Command, screen: JobListScreen) -> Callable[[], None]:
     return lambda: command.run(screen)
 
 
+FOOTER_HELD_S = 0.5
+"""The longest the board's footer waits for the first rows before it draws its keys."""
+
 _FOOTER_PRIORITY = (
     "jobs.open",
     "jobs.filter",
@@ -206,6 +209,10 @@ _WRITE_ACTIONS = frozenset({"stop", "new_job"})
 
 class JobListScreen(Screen[None]):
     """The jobs screen: one row per job, updated in place from each snapshot."""
+
+    AUTO_FOCUS = "#job-table"
+    """The table has the focus from the start (not the filter input, the first focusable
+    widget, until `on_mount` moves it): the keys are right the first time."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="jobs.open", tooltip="Show the job's detail"),
@@ -369,10 +376,12 @@ class JobListScreen(Screen[None]):
         """Header, facets, filter, table, status bar, footer."""
         yield Header()
         yield FacetBar(id="facets")
-        yield Input(
+        filter_input = Input(
             placeholder="Filter: id, kind, object or status (enter keeps it, esc clears)",
             id="job-filter",
         )
+        filter_input.display = False  # until `/`; hidden before it is laid out once
+        yield filter_input
         hide_after = self.ztui.settings.ui.hide_finished_after_s
         yield JobTableFrame(
             JobTable(id="job-table", options=ViewOptions(hide_finished_after_s=hide_after))
@@ -384,6 +393,8 @@ class JobListScreen(Screen[None]):
                 "jobs.columns": self._columns_key_wanted,
                 "jobs.clear_marks": lambda: bool(self._marked_any()),
             },
+            # The first rows come first; the keys follow them (or this soon, without).
+            held=FOOTER_HELD_S,
         )
 
     def _columns_key_wanted(self) -> bool:
@@ -396,7 +407,6 @@ class JobListScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Follow the app's snapshot."""
-        self.filter_input.display = False
         name = self.ztui.profile.name
         self.status_bar.show_message(f"Connecting to {name}…" if name else "Connecting…")
         self.table.focus()
@@ -437,6 +447,8 @@ class JobListScreen(Screen[None]):
             self._apply(snapshot)
 
     def _apply(self, snapshot: JobSnapshot) -> None:
+        if self._shown is None:
+            self.call_after_refresh(self.query_one(KeyFooter).release)
         self._pending = None
         previous = self._shown
         self._shown = snapshot

@@ -17,6 +17,20 @@ if TYPE_CHECKING:
 _MB = 1024 * 1024
 
 
+def preload() -> None:
+    """Import what the first request loads on the spot (httpcore, and the asyncio backend
+    of anyio it runs on), for a caller with time to spare before it connects: the app
+    while its demo simulator starts. Nothing happens that the first request would not
+    do anyway."""
+    import importlib
+
+    for module in ("httpcore", "anyio._backends._asyncio", "httpcore._backends.anyio"):
+        try:
+            importlib.import_module(module)
+        except ImportError:  # a version that is laid out otherwise: the request loads it
+            pass
+
+
 def open_client(
     profile: ResolvedProfile, network: NetworkSettings | None = None, **options: Any
 ) -> ZuoraClient:

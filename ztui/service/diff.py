@@ -106,9 +106,11 @@ def diff_snapshots(old: JobSnapshot | None, new: JobSnapshot) -> SnapshotDiff:
     newest: dict[Family, datetime | None] = {}
     start_epoch = new.started_at if new.started_at is not None else old.started_at
     started = None if start_epoch is None else datetime.fromtimestamp(start_epoch, UTC)
-    for key in sorted(new.jobs):
-        job = new.jobs[key]
-        before = old.jobs.get(key)
+    old_jobs = old.jobs
+    for key, job in new.jobs.items():
+        before = old_jobs.get(key)
+        if before is job:
+            continue  # the same object: a job the last answer already had, unchanged
         if before is None:
             added.append(job)
             if job.state.is_terminal and _is_news(job, old, started, newest):
@@ -118,7 +120,18 @@ def diff_snapshots(old: JobSnapshot | None, new: JobSnapshot) -> SnapshotDiff:
             changed.append(job)
         if job.state.is_terminal and not before.state.is_terminal:
             terminal.append(TerminalTransition(job, before.state))
-    removed = tuple(old.jobs[key] for key in sorted(old.jobs) if key not in new.jobs)
+    new_jobs = new.jobs
+    gone = sorted(key for key in old_jobs if key not in new_jobs)
+    added.sort(key=_key)
+    changed.sort(key=_key)
+    terminal.sort(key=lambda transition: transition.job.key)
     return SnapshotDiff(
-        added=tuple(added), removed=removed, changed=tuple(changed), terminal=tuple(terminal)
+        added=tuple(added),
+        removed=tuple(old_jobs[key] for key in gone),
+        changed=tuple(changed),
+        terminal=tuple(terminal),
     )
+
+
+def _key(job: Job) -> tuple[Family, str]:
+    return job.key

@@ -105,6 +105,8 @@ class JobPoller:
         sleep: Awaitable sleep used between polls; tests inject a fake.
         rng: Source of floats in [0, 1) for the 429 backoff jitter.
         fatal_hint: What to tell the user to fix when the credentials are refused.
+        shown: Awaited once, after the first snapshot with jobs of the first poll was
+            published: the app returns once it is on screen.
 
     Raises:
         LookupError: A family in `families` is not in the registry.
@@ -123,8 +125,11 @@ class JobPoller:
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
         fatal_hint: str = DEFAULT_FATAL_HINT,
+        shown: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._client = client
+        self._shown = shown
+        self._first_shown = False
         self.settings = settings or PollSettings()
         """The pacing in force; replace it to change intervals from the next wait on."""
         self._on_snapshot = on_snapshot
@@ -484,6 +489,11 @@ class JobPoller:
             if self._latest is None and family is not targets[-1]:
                 # First poll: show each family as soon as it arrives, not after the last.
                 self._publish_interim()
+                if not self._first_shown and self._shown is not None:
+                    # The first rows: let them reach the screen before the next family's
+                    # answer is read (that would hold the event loop meanwhile).
+                    self._first_shown = True
+                    await self._shown()
 
     def _timed(self, family: Family, seconds: float) -> None:
         before = self._timings.get(family)
@@ -696,7 +706,8 @@ class JobPoller:
         self._seq += 1
         return JobSnapshot(
             seq=self._seq,
-            jobs=self._snapshot_jobs(),
+            # Frozen here: nothing else holds this dict, so the snapshot need not copy it.
+            jobs=MappingProxyType(self._snapshot_jobs()),
             families=dict(self._status),
             budget=budget,
             polled_at=now,

@@ -10,10 +10,11 @@ import gzip
 import math
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ztui.sim.files import StoredFile
 from ztui.sim.quirks import segment_count
 from ztui.sim.uno import Env
 from ztui.sim.util import aqua_time, csv_bytes, zip_one
@@ -50,7 +51,7 @@ class AquaBatch:
     file_id: str | None = None
     message: str | None = None
     deleted: dict[str, Any] | None = None
-    segments: list[str] = field(default_factory=list)
+    segments: tuple[str, ...] = ()
     """File ids of a result split into segments (then `fileId` is absent)."""
 
     def wire(self) -> dict[str, Any]:
@@ -105,7 +106,6 @@ class AquaJob:
     message: str | None = None
     outcome: str | None = None
     outcome_at: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
     family: str = "aqua"
 
     @property
@@ -172,41 +172,15 @@ class AquaJob:
         batch.status = "completed"
         batch.record_count = batch.planned_records
         batch.file_id = env.ids.aqua()
-        fmt = self.format
-        base = re.sub(r"[^\w.-]+", "_", batch.name or batch.batch_id)
-        if fmt == "GZIP":
-            name, media = f"{base}.csv.gz", "application/gzip"
-        elif fmt == "ZIP":
-            name, media = f"{base}.zip", "application/zip"
-        else:
-            name, media = f"{base}.csv", "text/csv"
-        job_id, null = self.id, self.null_replacement
         parts = segment_count(batch.batch_id) if env.config.quirks else 1
-
-        def produce(part: int = 0) -> bytes:
-            data = result_csv(batch.query, batch.record_count, f"{job_id}/{i}", null)
-            if parts > 1:
-                data = _segment(data, part, parts)
-            if fmt == "GZIP":
-                return gzip.compress(data, mtime=0)
-            if fmt == "ZIP":
-                return zip_one(f"{base}.csv", data)
-            return data
-
+        result = AquaResult(self, i, t, parts)
         if parts == 1:
-            env.files.add(batch.file_id, name, media, t, produce)
+            env.files.add_source(batch.file_id, result)
             return
         # Real-tenant mode: the result is split into segment files (docs/zuora-api.md §7).
-        batch.segments = [batch.file_id, *(env.ids.aqua() for _ in range(parts - 1))]
-        stem, dot, ext = name.partition(".")
-        for part, file_id in enumerate(batch.segments):
-            env.files.add(
-                file_id,
-                f"{stem}-{part + 1}{dot}{ext}",
-                media,
-                t,
-                lambda part=part: produce(part),  # type: ignore[misc]
-            )
+        batch.segments = (batch.file_id, *(env.ids.aqua() for _ in range(parts - 1)))
+        for file_id in batch.segments:
+            env.files.add_source(file_id, result)
 
     def _finish(self, outcome: str, t: float, k: int, env: Env) -> None:
         """End the job at `t`; batch `k` is the one that was about to run or running."""
@@ -281,6 +255,59 @@ class AquaJob:
             d["message"] = self.message
         d["batches"] = [b.wire() for b in self.batches]
         return d
+
+
+class AquaResult:
+    """The result file of one batch (or its segment files), described when downloaded."""
+
+    __slots__ = ("at", "index", "job", "parts")
+
+    def __init__(self, job: AquaJob, index: int, at: float, parts: int) -> None:
+        self.job = job
+        self.index = index
+        self.at = at
+        self.parts = parts
+
+    def _name(self) -> tuple[str, str, str]:
+        """The file's name and media type, and the base of the name."""
+        batch = self.job.batches[self.index]
+        base = re.sub(r"[^\w.-]+", "_", batch.name or batch.batch_id)
+        fmt = self.job.format
+        if fmt == "GZIP":
+            return f"{base}.csv.gz", "application/gzip", base
+        if fmt == "ZIP":
+            return f"{base}.zip", "application/zip", base
+        return f"{base}.csv", "text/csv", base
+
+    def stored_file(self, file_id: str) -> StoredFile:
+        """The result file `file_id` (`FileStore.add_source`)."""
+        name, media, base = self._name()
+        segments = self.job.batches[self.index].segments
+        if self.parts == 1 or file_id not in segments:
+            return StoredFile(file_id, name, media, self.at, lambda: self.produce(base))
+        part = segments.index(file_id)
+        stem, dot, ext = name.partition(".")
+        return StoredFile(
+            file_id,
+            f"{stem}-{part + 1}{dot}{ext}",
+            media,
+            self.at,
+            lambda: self.produce(base, part),
+        )
+
+    def produce(self, base: str, part: int = 0) -> bytes:
+        """The file's bytes (segment `part` of a result split in `parts`)."""
+        job, batch = self.job, self.job.batches[self.index]
+        data = result_csv(
+            batch.query, batch.record_count, f"{job.id}/{self.index}", job.null_replacement
+        )
+        if self.parts > 1:
+            data = _segment(data, part, self.parts)
+        if job.format == "GZIP":
+            return gzip.compress(data, mtime=0)
+        if job.format == "ZIP":
+            return zip_one(f"{base}.csv", data)
+        return data
 
 
 def _segment(data: bytes, part: int, parts: int) -> bytes:

@@ -146,8 +146,8 @@ def main(argv: list[str]) -> int:
             _announce_embedded(server, url, stop)
         else:
             _announce(config, url, custom_secret=args.client_secret is not None)
-        while not stop.wait(0.2):
-            pass
+        # No polling: the signal handlers and the parent watcher set the event.
+        stop.wait()
         return 0
     finally:
         server.stop()

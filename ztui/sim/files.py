@@ -1,12 +1,26 @@
-"""Provides `FileStore`: downloadable files (uploads, results, AQuA output) with expiry."""
+"""Provides `FileStore`: downloadable files (uploads, results, AQuA output) with expiry.
+
+A seeded scenario of 50,000 jobs names tens of thousands of files that nobody downloads,
+so a file can be registered as a `FileSource`: the job (or batch) it belongs to, which
+describes it only when it is asked for.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 
-@dataclass(eq=False)
+class FileSource(Protocol):
+    """Something that can describe the files it registered, when one is asked for."""
+
+    def stored_file(self, file_id: str) -> StoredFile:
+        """The file `file_id` (one this source registered)."""
+        ...
+
+
+@dataclass(eq=False, slots=True)
 class StoredFile:
     """One downloadable file. The bytes are made on first download (cheap seeding)."""
 
@@ -29,7 +43,7 @@ class FileStore:
 
     def __init__(self) -> None:
         """Start empty."""
-        self._files: dict[str, StoredFile] = {}
+        self._files: dict[str, StoredFile | FileSource] = {}
 
     def add(
         self,
@@ -44,11 +58,19 @@ class FileStore:
         self._files[file_id] = stored
         return stored
 
+    def add_source(self, file_id: str, source: FileSource) -> None:
+        """Register a file that `source` describes when it is first asked for."""
+        self._files[file_id] = source
+
     def get(self, file_id: str, now: float, ttl: float) -> StoredFile | None:
         """The live file with that id, or None when unknown or expired."""
-        stored = self._files.get(file_id)
-        if stored is None:
+        entry = self._files.get(file_id)
+        if entry is None:
             return None
+        if isinstance(entry, StoredFile):
+            stored = entry
+        else:
+            stored = self._files[file_id] = entry.stored_file(file_id)
         if now - stored.created_at > ttl:
             # Expired files are purged for good, like Zuora's 3-day result files.
             del self._files[file_id]

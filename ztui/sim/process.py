@@ -33,7 +33,8 @@ _READY_LIMIT = 1 << 20
 
 
 class SimProcess:
-    """Starts, waits for and stops a `ztui sim --embedded` child on 127.0.0.1.
+    """Starts, waits for and stops a `ztui sim --embedded` child on 127.0.0.1 (run as
+    `python -m ztui.sim`).
 
     Example:
         process = SimProcess(jobs=100)
@@ -73,8 +74,7 @@ class SimProcess:
             sys.executable,
             "-P",  # the installed ztui, not a `ztui` folder in the current directory
             "-m",
-            "ztui",
-            "sim",
+            "ztui.sim",  # `ztui sim`, without loading the app's command line
             "--embedded",
             "--port",
             "0",
@@ -181,7 +181,11 @@ class SimProcess:
         return _describe_exit(code)
 
     def stop(self, timeout: float = 1.0) -> None:
-        """Stop the child: close its input, then SIGTERM, then SIGKILL; safe to call twice."""
+        """Stop the child: close its input, then SIGTERM, then SIGKILL; safe to call twice.
+
+        A child that never said it was ready (the app gave up before it needed it) has
+        nothing to finish: it gets SIGTERM at once.
+        """
         self._stopping = True
         proc, self._proc = self._proc, None
         if proc is not None:
@@ -191,6 +195,8 @@ class SimProcess:
                         stream.close()
                     except OSError:
                         pass
+            if not self.base_url and proc.poll() is None:
+                proc.terminate()
             try:
                 proc.wait(timeout / 2)
             except subprocess.TimeoutExpired:

@@ -132,10 +132,8 @@ def seed_scenario(sim: Simulator, n: int, seed: int, co_extra: int = 0) -> None:
             stop_s=cfg.db_stop_s,
             fail_every=0 if rng.random() < 0.6 else rng.randrange(15, 400),
         )
-        media = "application/zip" if ext == ".zip" else "text/csv"
-        sim.files.add(
-            job.uploaded_file_id, job.uploaded_file_name, media, created, job.uploaded_bytes
-        )
+        # The job describes its file when it is downloaded (`DataBackfillJob.stored_file`).
+        sim.files.add_source(job.uploaded_file_id, job)
         if fate == "failed":
             if rng.random() < 0.3:
                 job.validation_error = (

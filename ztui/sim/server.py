@@ -3,24 +3,75 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import logging
 import socket
+import sys
 import threading
 import time
+import types
 from types import TracebackType
+from typing import Any
 
-import uvicorn
 
-from ztui.sim.app import create_app
-from ztui.sim.config import SimConfig
-from ztui.sim.seed import seeded_simulator
+def _enter_uvicorn_without_cli() -> None:
+    """Put the `uvicorn` package in place with its server and config, without its
+    command line.
+
+    `import uvicorn` runs `uvicorn/__init__.py`, which imports `uvicorn.main` (the
+    command line, and click with it): a seventh of the simulator's start-up, which the
+    demo waits for. When nothing has imported uvicorn yet, the package is entered
+    without running its `__init__`; the names it would define are there, `main` and
+    `run` loaded when first used.
+    """
+    if "uvicorn" in sys.modules:
+        return
+    spec = importlib.util.find_spec("uvicorn")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    package = types.ModuleType("uvicorn")
+    package.__path__ = list(spec.submodule_search_locations)
+    package.__spec__ = spec
+    package.__file__ = spec.origin
+
+    def command_line(name: str) -> Any:
+        if name in ("main", "run"):
+            return getattr(importlib.import_module("uvicorn.main"), name)
+        raise AttributeError(f"module 'uvicorn' has no attribute {name!r}")
+
+    setattr(package, "__getattr__", command_line)  # noqa: B010 - PEP 562 hook
+    sys.modules["uvicorn"] = package
+    try:
+        for name, module in (
+            ("__version__", "uvicorn._version"),
+            ("Config", "uvicorn.config"),
+            ("Server", "uvicorn.server"),
+        ):
+            setattr(package, name, getattr(importlib.import_module(module), name))
+    except Exception:
+        # Laid out otherwise than this expects: the package as it comes, then.
+        for name in [m for m in sys.modules if m == "uvicorn" or m.startswith("uvicorn.")]:
+            del sys.modules[name]
+        return
+    setattr(package, "__all__", ["main", "run", "Config", "Server"])  # noqa: B010
+
+
+_enter_uvicorn_without_cli()
+
+import uvicorn  # noqa: E402 - after `_enter_uvicorn_without_cli` put the package in place
+
+from ztui.sim.app import create_app  # noqa: E402
+from ztui.sim.config import SimConfig  # noqa: E402
+from ztui.sim.seed import seeded_simulator  # noqa: E402
 
 
 class _WakeableServer(uvicorn.Server):
     """uvicorn's server whose idle loop `stop()` can wake at once.
 
-    uvicorn polls `should_exit` every 0.1 s; tests start and stop a server each, so we
-    let `wake()` cut that wait short (the date header still refreshes every second).
+    uvicorn polls `should_exit` every 0.1 s. This loop wakes once a second instead (the
+    date header still refreshes every second; an idle simulator beside the app should
+    cost next to nothing) and `wake()` cuts the wait short, so a stop is still at once.
     """
 
     _loop: asyncio.AbstractEventLoop | None = None
@@ -32,9 +83,10 @@ class _WakeableServer(uvicorn.Server):
         counter = 0
         should_exit = await self.on_tick(counter)
         while not should_exit:
-            counter = (counter + 1) % 864000
+            # uvicorn counts tenths of a second: a multiple of 10 refreshes the date.
+            counter = (counter + 10) % 864000
             try:
-                await asyncio.wait_for(self._wake.wait(), 0.1)
+                await asyncio.wait_for(self._wake.wait(), 1.0)
             except TimeoutError:
                 pass
             should_exit = await self.on_tick(counter)

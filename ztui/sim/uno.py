@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ztui.sim.config import SimConfig
-from ztui.sim.files import FileStore
+from ztui.sim.files import FileStore, StoredFile
 from ztui.sim.util import (
     IdMaker,
     csv_bytes,
@@ -189,7 +189,7 @@ class DataBackfillJob:
     stop_s: float
     header: list[str] | None = None
     rows: list[list[str]] | None = None
-    row_errors: dict[int, str] = field(default_factory=dict)
+    row_errors: dict[int, str] | None = None
     fail_every: int = 0
     validation_error: str = ""
     status: str = "Pending"
@@ -295,7 +295,19 @@ class DataBackfillJob:
         else:
             # Seeded jobs make their files on first download; the size is an estimate.
             self.result_size = 120 + 28 * self.processed
-            env.files.add(self.result_file_id, name, "application/zip", t, self._result_bytes)
+            env.files.add_source(self.result_file_id, self)
+
+    def stored_file(self, file_id: str) -> StoredFile:
+        """The job's uploaded file or its result file (`FileStore.add_source`)."""
+        if file_id == self.result_file_id:
+            name = f"{self.uploaded_file_name}_result.zip"
+            t = self.completed_on if self.completed_on is not None else self.uploaded_on
+            return StoredFile(file_id, name, "application/zip", t, self._result_bytes)
+        zipped = self.uploaded_file_name.endswith(".zip")
+        media = "application/zip" if zipped else "text/csv"
+        return StoredFile(
+            file_id, self.uploaded_file_name, media, self.uploaded_on, self.uploaded_bytes
+        )
 
     def _source(self) -> tuple[list[str], list[list[str]]]:
         if self.rows is not None and self.header is not None:

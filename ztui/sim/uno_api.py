@@ -6,6 +6,7 @@ import hashlib
 import io
 import math
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 import ztui.sim.quirks as quirks
@@ -32,13 +33,22 @@ class UnoApi(SimCore):
 
     def db_list(self, base_url: str) -> list[dict[str, Any]]:
         """All data-backfill jobs in list shape, newest first."""
+        out: list[dict[str, Any]] = []
+        self.db_list_into(base_url, out.append)
+        return out
+
+    def db_list_into(self, base_url: str, sink: Callable[[Any], object]) -> None:
+        """`db_list`, each job handed to `sink` as soon as it is made (so that the list of
+        a 50,000-job scenario never exists as dicts)."""
         with self.lock:
             self.tick()
             jobs = sorted(self.data_backfill.values(), key=lambda j: j.uploaded_on, reverse=True)
-            wires = [j.wire(self.config, base_url, listing=True) for j in jobs]
-            if not self.config.quirks:
-                return wires
-            return [*map(quirks.data_backfill, wires), quirks.UNREADABLE["data_backfill"]]
+            cfg = self.config
+            for job in jobs:
+                wire = job.wire(cfg, base_url, listing=True)
+                sink(quirks.data_backfill(wire) if cfg.quirks else wire)
+            if cfg.quirks:
+                sink(quirks.UNREADABLE["data_backfill"])
 
     def db_get(self, job_id: str, base_url: str) -> dict[str, Any]:
         """One data-backfill job in get shape."""
@@ -163,14 +173,21 @@ class UnoApi(SimCore):
 
     def batch_list(self, family: str) -> list[dict[str, Any]]:
         """All booking-date or propagation jobs, newest first."""
+        out: list[dict[str, Any]] = []
+        self.batch_list_into(family, out.append)
+        return out
+
+    def batch_list_into(self, family: str, sink: Callable[[Any], object]) -> None:
+        """`batch_list`, each job handed to `sink` as soon as it is made."""
         with self.lock:
             self.tick()
             store = self.booking_date if family == "booking_date" else self.propagation
             jobs = sorted(store.values(), key=lambda j: j.created_on, reverse=True)
-            wires = [j.wire(self.config) for j in jobs]
-            if not self.config.quirks:
-                return wires
-            return [*map(quirks.batch_job, wires), quirks.UNREADABLE[family]]
+            cfg = self.config
+            for job in jobs:
+                sink(quirks.batch_job(job.wire(cfg)) if cfg.quirks else job.wire(cfg))
+            if cfg.quirks:
+                sink(quirks.UNREADABLE[family])
 
     def batch_get(self, family: str, job_id: str) -> dict[str, Any]:
         """One booking-date or propagation job."""

@@ -46,11 +46,14 @@ from ztui.widgets.job_view import (
     job_age,
     layout_columns,
     neighbour,
+    same_place,
     sorted_keys,
 )
 from ztui.widgets.theme import readable_color
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from ztui.service.snapshot import JobSnapshot
 
 __all__ = [
@@ -64,6 +67,9 @@ __all__ = [
     "format_age",
     "format_progress",
 ]
+
+WARM_UP_AFTER_S = 0.5
+"""How long after a complete snapshot the table makes the search texts of new jobs."""
 
 # Family freshness states in which the family's rows may be out of date and are dimmed.
 _DIM_FAMILY_STATES = frozenset({"stale", "rate_limited", "auth_error"})
@@ -166,6 +172,8 @@ class JobTable(ScrollView, can_focus=True):
         self._now = 0.0
         self._view = ViewResult(order=())
         self._view_text: tuple[object, str] = (None, "")
+        self._view_inputs: tuple[Mapping[JobKey, Job], ViewOptions, float] | None = None
+        """The jobs, options and time the current view was computed from."""
         self._index: dict[JobKey, int] = {}
         self._cursor: JobKey | None = None
         # The job the user last put the cursor on; the cursor returns to it when it is
@@ -184,6 +192,7 @@ class JobTable(ScrollView, can_focus=True):
         self._styles: dict[tuple[Style, bool, bool, str | None], Style] = {}
         """Row and cell styles by (base, cursor row, dimmed, style name)."""
         self._layout: tuple[tuple[int, bool], ColumnLayout] = ((-1, True), ColumnLayout((), ()))
+        self._warm_timer: Timer | None = None
         self._empty_text = "Waiting for the first poll…"
         self._marks: frozenset[JobKey] = frozenset()
         self._dry_run: Callable[[Job], bool] = _says_dry_run
@@ -288,6 +297,17 @@ class JobTable(ScrollView, can_focus=True):
         self._family_state = {f: s.state for f, s in snapshot.families.items()}
         self._now = now
         self._rebuild(old_jobs=old_jobs, old_family_state=old_family_state, old_now=old_now)
+        if snapshot.complete and self._warm_timer is None:
+            # The filter's first keystroke would otherwise make the search text of every
+            # job; made meanwhile, once the first poll is in, it is only looked up then.
+            self._warm_timer = self.set_timer(WARM_UP_AFTER_S, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Make the search text of every job not made yet (see `HaystackCache`)."""
+        self._warm_timer = None
+        cache = self._cache
+        for key, job in self._jobs.items():
+            cache.get(key, job)
 
     def reset(self) -> None:
         """Forget every job (another connection starts); the options stay."""
@@ -296,6 +316,7 @@ class JobTable(ScrollView, can_focus=True):
         self._cursor = self._anchor = self._announced_lost = None
         self._user_placed = False
         self._view = ViewResult(order=())
+        self._view_inputs = None
         self._index = {}
         self.virtual_size = Size(self.column_layout.needed, 1)
         self.scroll_to(y=0, animate=False)
@@ -346,8 +367,10 @@ class JobTable(ScrollView, can_focus=True):
         old_scroll = round(self.scroll_offset.y)
         old_cursor = self._cursor
         view = self._compute_view(old_text=self._view_text, old_view=self._view)
+        if view is not self._view or not self._index:
+            self._index = {key: i for i, key in enumerate(view.order)}
+        index = self._index
         self._view = view
-        self._index = index = {key: i for i, key in enumerate(view.order)}
 
         # Until the user places the cursor it stays on the first row: the first poll
         # arrives family by family, and the view must not follow whichever job happened
@@ -409,9 +432,20 @@ class JobTable(ScrollView, can_focus=True):
             self.post_message(self.JobHighlighted(new_cursor))
 
     def _compute_view(self, *, old_text: tuple[object, str], old_view: ViewResult) -> ViewResult:
-        """`compute_view` with the table's caches: sorted keys and the last text matches."""
+        """`compute_view` with the table's caches: sorted keys and the last text matches.
+
+        A snapshot whose jobs all take the same place as in the last view (the same
+        jobs, only their progress moved, say) gives that view again without computing
+        it: its order, counts and index stay as they are.
+        """
         options = self._options
         jobs = self._jobs
+        if self._same_view(old_view, jobs, options):
+            self._view_inputs = (jobs, options, self._now)
+            if self._sorted is not None:
+                self._sorted = (jobs, *self._sorted[1:])
+            self._view_text = (jobs, old_text[1])
+            return old_view
         cached = self._sorted
         if (
             cached is None
@@ -439,7 +473,32 @@ class JobTable(ScrollView, can_focus=True):
             presorted=cached[3],
         )
         self._view_text = (jobs, text)
+        self._view_inputs = (jobs, options, self._now)
         return view
+
+    def _same_view(
+        self, old_view: ViewResult, jobs: Mapping[JobKey, Job], options: ViewOptions
+    ) -> bool:
+        """True when `compute_view` would give `old_view` again for `jobs` now."""
+        inputs = self._view_inputs
+        if inputs is None:
+            return False
+        old_jobs, old_options, old_now = inputs
+        if old_options != options or self._now < old_now:
+            return False
+        if old_view.hides_next_at is not None and self._now >= old_view.hides_next_at:
+            return False
+        if old_jobs is jobs:
+            return True
+        if len(old_jobs) != len(jobs):
+            return False
+        for key, job in jobs.items():
+            before = old_jobs.get(key)
+            if before is job:
+                continue
+            if before is None or not same_place(before, job, options):
+                return False
+        return True
 
     def _refresh_changed(
         self,

@@ -8,11 +8,12 @@ headless commands use the same model. Nothing here imports Textual.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ztui.api.models import Family, Job, JobState
+from ztui.api.models import Family, Job, JobState, may_have_key
 from ztui.view.columns import (
     BOARD_COLUMNS,
     COLUMN_KEYS,
@@ -48,6 +49,7 @@ __all__ = [
     "job_age",
     "layout_columns",
     "neighbour",
+    "same_place",
     "sorted_keys",
 ]
 
@@ -94,15 +96,22 @@ class ViewResult:
     text_matches: tuple[JobKey, ...] | None = None
     """Keys matching the filter text alone (None when there is no text); a longer text
     can only match a subset, which lets typing narrow without scanning every job."""
+    hides_next_at: float | None = None
+    """When the next finished job that counts now becomes old enough to be hidden (epoch
+    seconds); None when time alone changes nothing. Until then the same jobs give the
+    same view."""
 
 
 def haystack(job: Job) -> str:
-    """The lower-cased text the filter searches: id, kind, object, status and state."""
-    raw_object = job.raw.get("object") if isinstance(job.raw, Mapping) else None
-    parts = [job.id, job.kind, job.status, job.state.value, job.family.label]
+    """The lower-cased text the filter searches: id, kind, status, state, family and the
+    job's `object` (custom objects)."""
+    text = f"{job.id} {job.kind} {job.status} {job.state.value} {job.family.label}"
+    raw = job.raw
+    # Most jobs have no `object`: their text says so without being decoded.
+    raw_object = raw.get("object") if may_have_key(raw, "object") else None
     if isinstance(raw_object, str):
-        parts.append(raw_object)
-    return " ".join(parts).lower()
+        text = f"{text} {raw_object}"
+    return text.lower()
 
 
 class HaystackCache:
@@ -204,6 +213,7 @@ def compute_view(
     state_counts: dict[JobState, int] = {}
     hidden = 0
     revealed = 0
+    oldest_kept = math.inf
     shown: list[JobKey] = []
     matched: list[JobKey] | None = [] if words else None
     keys: Iterable[JobKey] = jobs.keys() if candidates is None else candidates
@@ -221,7 +231,8 @@ def compute_view(
         state_ok = not states or job.state in states
         if cutoff is not None and job.state.is_terminal:
             stamp = job.updated_at or job.created_at
-            if stamp is not None and stamp.timestamp() < cutoff:
+            at = stamp.timestamp() if stamp is not None else None
+            if at is not None and at < cutoff:
                 if key in reveal:
                     # Typed by id: the user is looking for this very job, however old.
                     revealed += 1
@@ -229,6 +240,8 @@ def compute_view(
                     if family_ok and state_ok:
                         hidden += 1
                     continue
+            elif at is not None and at < oldest_kept:
+                oldest_kept = at
         if state_ok:
             family_counts[job.family] = family_counts.get(job.family, 0) + 1
         if family_ok:
@@ -243,6 +256,13 @@ def compute_view(
         order = tuple(key for key in presorted if key in wanted)
     else:
         order = tuple(_sorted_keys(jobs, shown, options))
+    hides_next_at = (
+        oldest_kept + options.hide_finished_after_s
+        if cutoff is not None
+        and options.hide_finished_after_s is not None
+        and math.isfinite(oldest_kept)
+        else None
+    )
     return ViewResult(
         order=order,
         family_counts=family_counts,
@@ -250,7 +270,25 @@ def compute_view(
         hidden_finished=hidden,
         revealed_finished=revealed,
         text_matches=tuple(matched) if matched is not None else None,
+        hides_next_at=hides_next_at,
     )
+
+
+def same_place(before: Job, job: Job, options: ViewOptions) -> bool:
+    """True when `job`, a newer version of `before`, takes the same place in any view made
+    with `options`: it passes the same filters and sorts alike (what changed is only
+    shown in its row, like its progress)."""
+    if (
+        before.state is not job.state
+        or before.status != job.status
+        or before.kind != job.kind
+        or (before.updated_at or before.created_at) != (job.updated_at or job.created_at)
+    ):
+        return False
+    column = column_by_key(options.sort_column) or _DEFAULT_SORT
+    if column.sort_value(before) != column.sort_value(job):
+        return False
+    return before.raw is job.raw or not options.text or haystack(before) == haystack(job)
 
 
 def sorted_keys(jobs: Mapping[JobKey, Job], options: ViewOptions) -> list[JobKey]:

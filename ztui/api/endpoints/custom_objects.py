@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Final
 
-from ztui.api.endpoints.common import body_jobs, checked_key, reading, segment
+from ztui.api.endpoints.common import JobParseCache, body_jobs, checked_key, reading, segment
 from ztui.api.errors import BadRequest, MalformedResponse
 from ztui.api.models import Family, Job, JobError
 from ztui.api.transport import Transport
@@ -38,6 +38,8 @@ class CustomObjectEndpoints:
     def __init__(self, transport: Transport) -> None:
         self._t = transport
         self._warned_repeat = False
+        self._parsed = JobParseCache()
+        """The list's jobs by the text of their JSON: unchanged jobs are not parsed again."""
 
     def _repeated_cursor(self, cursor: str) -> None:
         """Warn (once per client) and record that the list sent `cursor` a second time."""
@@ -77,7 +79,12 @@ class CustomObjectEndpoints:
             params["cursor"] = cursor
         if status:
             params["status"] = status
-        response, body = await self._t.call("GET", _CO, shape="co", params=params, answer="list")
+        response, body = await self._t.call(
+            "GET", _CO, shape="co", params=params, answer="list", texts_of="jobs"
+        )
+        if not cursor:
+            # The first page starts a walk: jobs not seen in the last two are forgotten.
+            self._parsed.start_walk(self._t.zone)
         with reading(self._t, response):
             jobs = body_jobs(
                 body,
@@ -85,6 +92,8 @@ class CustomObjectEndpoints:
                 "custom-object list",
                 response,
                 Family.CUSTOM_OBJECT,
+                self._parsed,
+                whole=False,
             )
         count = body.get("count")
         next_cursor = body.get("cursor")

@@ -16,6 +16,7 @@ from typing import Any, Final
 import httpx
 
 from ztui.api.endpoints.common import (
+    JobParseCache,
     body_field,
     body_job_id,
     body_jobs,
@@ -45,6 +46,7 @@ _PROPAGATION: Final = f"{UNO}/propagation/jobs"
 _STOPPING: Final = {"status": "Stopping"}
 _DB: Final = Family.DATA_BACKFILL
 _MIB: Final = 1024 * 1024
+_LISTED: Final = (Family.DATA_BACKFILL, Family.BOOKING_DATE, Family.PROPAGATION)
 
 log = logging.getLogger("ztui.api")
 
@@ -63,6 +65,8 @@ class UnoEndpoints:
         self._t = transport
         self._data_list_path: str | None = None
         self._propagation_readable: bool | None = None
+        self._parsed = {family: JobParseCache() for family in _LISTED}
+        """Each list's jobs by the text of their JSON: unchanged jobs are not parsed again."""
 
     # ------------------------------------------------------------------ data backfill
 
@@ -85,10 +89,18 @@ class UnoEndpoints:
         failures: list[ApiError] = []
         for path in candidates:
             try:
-                response, body = await self._t.call("GET", path, shape="uno", answer="list")
+                response, body = await self._t.call(
+                    "GET", path, shape="uno", answer="list", texts_of="jobs"
+                )
                 with reading(self._t, response):
                     jobs = body_jobs(
-                        body, parse_data_backfill_job, "data backfill list", response, _DB
+                        body,
+                        parse_data_backfill_job,
+                        "data backfill list",
+                        response,
+                        _DB,
+                        self._parsed[_DB],
+                        zone=self._t.zone,
                     )
             except _NO_FALLBACK:
                 raise
@@ -163,10 +175,18 @@ class UnoEndpoints:
 
     async def list_booking_date_jobs(self) -> list[Job]:
         """List every booking-date backfill job."""
-        response, body = await self._t.call("GET", _BOOKING, shape="uno", answer="list")
+        response, body = await self._t.call(
+            "GET", _BOOKING, shape="uno", answer="list", texts_of="jobs"
+        )
         with reading(self._t, response):
             return body_jobs(
-                body, parse_booking_date_job, "booking-date list", response, Family.BOOKING_DATE
+                body,
+                parse_booking_date_job,
+                "booking-date list",
+                response,
+                Family.BOOKING_DATE,
+                self._parsed[Family.BOOKING_DATE],
+                zone=self._t.zone,
             )
 
     async def get_booking_date_job(self, job_id: str) -> Job:
@@ -248,10 +268,11 @@ class UnoEndpoints:
         what: str,
         json_body: object = None,
         answer: Answer = "job",
+        texts_of: str | None = None,
     ) -> tuple[httpx.Response, Any]:
         try:
             result = await self._t.call(
-                method, path, shape="uno", json_body=json_body, answer=answer
+                method, path, shape="uno", json_body=json_body, answer=answer, texts_of=texts_of
             )
         except (NotFound, NotSupported) as exc:
             # docs/zuora-api.md §5: list/get/stop exist only in the newest REF. A 404 before any of
@@ -278,11 +299,17 @@ class UnoEndpoints:
             NotSupported: The tenant does not serve this REF-only call (404/405).
         """
         response, body = await self._propagation_call(
-            "GET", _PROPAGATION, "job listing", answer="list"
+            "GET", _PROPAGATION, "job listing", answer="list", texts_of="jobs"
         )
         with reading(self._t, response):
             return body_jobs(
-                body, parse_propagation_job, "auto-backfill list", response, Family.PROPAGATION
+                body,
+                parse_propagation_job,
+                "auto-backfill list",
+                response,
+                Family.PROPAGATION,
+                self._parsed[Family.PROPAGATION],
+                zone=self._t.zone,
             )
 
     async def get_propagation_job(self, job_id: str) -> Job:

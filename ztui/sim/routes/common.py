@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import ztui.sim.quirks as quirks
-from ztui.sim.gateway import error_body, process_id
+from ztui.sim.gateway import GZIP_OVER, error_body, process_id
 from ztui.sim.simulator import Simulator
 from ztui.sim.util import SimApiError
 
@@ -22,6 +24,57 @@ def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = N
     """A compact JSON response with `Content-Type: application/json`."""
     data = json.dumps(body, separators=(",", ":")).encode("utf-8")
     return Response(data, status, headers=headers, media_type="application/json")
+
+
+class UnoJobsBody:
+    """The uno list body `{"success":true,"jobs":[...]}`, written a job at a time.
+
+    The bytes are those `uno_ok(jobs=[...])` sends; but each job is encoded as it is
+    handed over (`add`), so a 50,000-job list exists only as the body being written. For
+    a client that accepts gzip (`request`'s `Accept-Encoding`), a body longer than the
+    gateway's gzip size is compressed as it is written, as the gateway would compress it
+    whole (`Gateway._finish`): not even the uncompressed body exists at once.
+    """
+
+    def __init__(self, request: Request | None = None) -> None:
+        accepts = request.headers.get("accept-encoding", "") if request is not None else ""
+        self._may_gzip = "gzip" in accepts.lower()
+        self._gzip: Any = None
+        self._out = io.BytesIO()
+        self._count = 0
+        self._write(b'{"success":true,"jobs":[')
+
+    def _write(self, data: bytes) -> None:
+        if self._gzip is not None:
+            self._out.write(self._gzip.compress(data))
+            return
+        self._out.write(data)
+        if self._may_gzip and self._out.tell() > GZIP_OVER:
+            # From here on the body is compressed as it comes, its start included.
+            self._gzip = zlib.compressobj(1, zlib.DEFLATED, 31)
+            start = self._out.getvalue()
+            self._out = io.BytesIO()
+            self._out.write(self._gzip.compress(start))
+
+    def add(self, job: Any) -> None:
+        """Append one job (its JSON value)."""
+        if self._count:
+            self._write(b",")
+        self._write(json.dumps(job, separators=(",", ":")).encode("utf-8"))
+        self._count += 1
+
+    def response(self) -> Response:
+        """The finished body as an HTTP 200 answer."""
+        self._write(b"]}")
+        if self._gzip is None:
+            return Response(self._out.getvalue(), 200, media_type="application/json")
+        self._out.write(self._gzip.flush())
+        return Response(
+            self._out.getvalue(),
+            200,
+            media_type="application/json",
+            headers={"content-encoding": "gzip", "vary": "Accept-Encoding"},
+        )
 
 
 def request_id(request: Request) -> str:

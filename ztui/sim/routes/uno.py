@@ -8,7 +8,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ztui.sim.core import RES_BOOKING, RES_DATA_BACKFILL, RES_PROPAGATION
-from ztui.sim.routes.common import Handler, base_url, common_ok, guard, json_body, route, uno_ok
+from ztui.sim.routes.common import (
+    Handler,
+    UnoJobsBody,
+    base_url,
+    common_ok,
+    guard,
+    json_body,
+    route,
+    uno_ok,
+)
 from ztui.sim.simulator import Simulator
 from ztui.sim.uno import DB_TYPES, template_csv
 from ztui.sim.util import SimApiError
@@ -36,7 +45,9 @@ def routes(sim: Simulator) -> list[Route]:
             if spelling == "data" and sim.config.quirks:
                 # Real-tenant mode: only the SDK's `date-backfill` spelling lists jobs.
                 raise SimApiError(405, RES_DATA_BACKFILL + "45", "Method Not Allowed")
-            return uno_ok(jobs=sim.db_list(base_url(request)))
+            body = UnoJobsBody(request)
+            sim.db_list_into(base_url(request), body.add)
+            return body.response()
 
         return handler
 
@@ -105,7 +116,9 @@ def routes(sim: Simulator) -> list[Route]:
     def batch_list(family: str, res: str) -> Handler:
         async def handler(request: Request) -> Response:
             readable(family, res)
-            return uno_ok(jobs=sim.batch_list(family))
+            body = UnoJobsBody(request)
+            sim.batch_list_into(family, body.add)
+            return body.response()
 
         return handler
 
