@@ -508,3 +508,35 @@ async def test_headless_style_ticks_until_watched_jobs_finish(
     assert {key[1] for key in snapshot.jobs} == {booking, aqua.id}
     assert all(job.state is JobState.SUCCEEDED for job in snapshot.jobs.values())
     assert next_interval(snapshot, poller.settings) == poller.settings.idle_s
+
+
+async def test_first_poll_shows_a_first_page_before_anything_else(
+    make_sim: Callable[..., Any],
+) -> None:
+    """With `shown`, the first poll reads the paged list first and publishes its first
+    page at once, awaiting `shown` before it reads on; the board then fills as before."""
+    server = make_sim(jobs=400)
+    ctl = SimCtl(server)
+    async with open_client(server) as client:
+        seen: list[JobSnapshot] = []
+        shown_at: list[int] = []
+
+        async def shown() -> None:
+            shown_at.append(len(seen))
+
+        poller = JobPoller(client, on_snapshot=seen.append, clock=Clock(), shown=shown)
+        await poller.poll_once()
+        first = seen[0]
+        assert shown_at == [1]
+        assert {family for family, _ in first.jobs} == {Family.CUSTOM_OBJECT}
+        assert len(first.jobs) == poller.settings.co_page_size
+        assert not first.complete
+        assert seen[-1].complete
+        assert len(seen[-1].jobs) > len(first.jobs)
+        paths = [path for _method, path in _api(await ctl.new_requests())]
+        assert paths[0] == CO_LIST
+        # Without `shown` the first poll keeps the usual order: short lists first.
+        seen.clear()
+        other = JobPoller(client, on_snapshot=seen.append, clock=Clock())
+        await other.poll_once()
+        assert {family for family, _ in seen[0].jobs} == {Family.BOOKING_DATE}

@@ -112,3 +112,28 @@ async def test_a_held_footer_draws_its_keys_after_its_time() -> None:
         await pilot.pause(0.1)
         assert _keys(app) == {}
         await wait_until(pilot, lambda: "s" in _keys(app), "the keys after the hold")
+
+
+@pytest.mark.anyio
+async def test_the_stop_key_follows_the_cursor_between_two_running_jobs() -> None:
+    """A custom-object job in progress cannot be cancelled, a data backfill running can
+    be stopped: moving from one to the other lights the key, though both are running."""
+    from ztui.api.models import Family, JobState
+    from ztui.screens.jobs import JobListScreen
+
+    from .board_harness import BoardHarness, make_job, make_snapshot
+
+    app = BoardHarness()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, JobListScreen)
+        newest = make_job(2, JobState.RUNNING, family=Family.CUSTOM_OBJECT, status="in_progress")
+        older = make_job(1, JobState.RUNNING, status="Processing")
+        app.jobs = make_snapshot([newest, older])
+        await wait_until(pilot, lambda: "s" in _keys(app), "the footer's keys")
+        assert screen.table.cursor_key == newest.key
+        await wait_until(pilot, lambda: _keys(app)["s"].has_class("-disabled"), "stop dimmed")
+        await pilot.press("down")
+        assert screen.table.cursor_key == older.key
+        await wait_until(pilot, lambda: not _keys(app)["s"].has_class("-disabled"), "stop lit")

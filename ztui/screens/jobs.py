@@ -532,8 +532,9 @@ class JobListScreen(Screen[None]):
             table.set_empty_text("No job matches the filter. Press esc to clear it.")
 
     def _update_stoppable(self) -> None:
-        job = self.table.cursor_job
-        stoppable = job is not None and not job.state.is_terminal
+        # The key's own test (`check_action`): a running job may still refuse a stop (a
+        # custom-object job in progress), and the next one under the cursor accept it.
+        stoppable = self._why_not("stop") is None
         if stoppable != self._stoppable:
             # Only when it changes: refreshing bindings repaints the footer.
             self._stoppable = stoppable

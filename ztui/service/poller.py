@@ -106,7 +106,8 @@ class JobPoller:
         rng: Source of floats in [0, 1) for the 429 backoff jitter.
         fatal_hint: What to tell the user to fix when the credentials are refused.
         shown: Awaited once, after the first snapshot with jobs of the first poll was
-            published: the app returns once it is on screen.
+            published: the app returns once it is on screen. With it, the first poll
+            reads a paged list first and publishes its first page at once.
 
     Raises:
         LookupError: A family in `families` is not in the registry.
@@ -419,6 +420,13 @@ class JobPoller:
             # Still inside a 429 back-off: asking again would only earn another 429.
             return
         self._hold_until = None
+        if self._latest is None and self._shown is not None:
+            # The first poll starts with a paged list: its first page is the quickest
+            # answer there is, and it is shown at once (`_poll_pages`).
+            targets = (
+                *(f for f in targets if family_def(f).paged),
+                *(f for f in targets if not family_def(f).paged),
+            )
         for family in targets:
             if family in self._disabled:
                 continue
@@ -548,6 +556,12 @@ class JobPoller:
                 new_here = new_here or job.id not in known
                 seen[job.id] = job
                 awaited.discard(job.id)
+            if self._latest is None and not self._first_shown and self._shown and page.jobs:
+                # The first rows of the first poll: on screen before the walk goes on.
+                self._first_shown = True
+                known.update(seen)
+                self._publish_interim()
+                await self._shown()
             # Only an empty page or a missing cursor ends the list; a short page does not
             # (a tenant may cap its pages: docs/tolerance.md rule 8).
             if not page.jobs or page.cursor is None:
