@@ -72,6 +72,14 @@ class _Profile:
     daily_call_budget: int | None = None
 
 
+class _NoDryRuns:
+    """The app's dry-run flow as the board sees it: no job here is a dry run."""
+
+    def is_dry_run(self, job: Job) -> bool:
+        """No synthetic job is a dry run."""
+        return False
+
+
 class BoardPollApp(App[None]):
     """Shows the board and replays polls that change a fixed number of visible rows."""
 
@@ -100,6 +108,8 @@ class BoardPollApp(App[None]):
         self._changed = changed
         self._seq = 0
         self._jobs: list[Job] = []
+        self.dry_runs = _NoDryRuns()
+        self.journal_problem: str | None = None
 
     def wall_clock(self) -> float:
         """The benchmark's "now" (real time)."""
